@@ -1,0 +1,343 @@
+//! Who may do what, where. Every role is granted on an office and reaches that office's subtree;
+//! [`Principal::can`] is the single decision every read and write goes through.
+
+use crate::org::OfficePath;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Direktorat PLRKM administrator: reference data, offices, users.
+    NationalAdmin,
+    /// National analyst: reads everything, changes nothing.
+    NationalAnalyst,
+    /// BNNP rehabilitation officer (pembina fungsi, petugas standar).
+    BnnpOfficer,
+    /// BNNK rehabilitation officer (pembina teknis of IBM units and institutions).
+    BnnkOfficer,
+    /// Operator of a rehabilitation institution (self-assessments).
+    InstitutionOperator,
+    /// IKAI facilitator accompanying coaching.
+    IkaiFacilitator,
+    /// Leadership: read-only view of its subtree.
+    Leadership,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::NationalAdmin,
+        Role::NationalAnalyst,
+        Role::BnnpOfficer,
+        Role::BnnkOfficer,
+        Role::InstitutionOperator,
+        Role::IkaiFacilitator,
+        Role::Leadership,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::NationalAdmin => "national_admin",
+            Role::NationalAnalyst => "national_analyst",
+            Role::BnnpOfficer => "bnnp_officer",
+            Role::BnnkOfficer => "bnnk_officer",
+            Role::InstitutionOperator => "institution_operator",
+            Role::IkaiFacilitator => "ikai_facilitator",
+            Role::Leadership => "leadership",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// What the role allows inside the subtree it is granted on.
+    pub fn permits(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::NationalAdmin => true,
+            Role::NationalAnalyst | Role::Leadership => matches!(permission, ReadData | ReadAudit),
+            Role::BnnpOfficer => {
+                matches!(permission, ReadData | WriteData | ReadAudit | VerifyData)
+            }
+            Role::BnnkOfficer => matches!(permission, ReadData | WriteData | ReadAudit),
+            Role::InstitutionOperator => matches!(permission, ReadData | WriteData),
+            Role::IkaiFacilitator => matches!(permission, ReadData),
+        }
+    }
+
+    /// Roles that only make sense when granted on the national office.
+    pub fn is_national(self) -> bool {
+        matches!(self, Role::NationalAdmin | Role::NationalAnalyst)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read operational data of offices in scope (profiles, staff, and later units, reports).
+    ReadData,
+    /// Create or change operational data in scope.
+    WriteData,
+    /// Read the audit trail of entities in scope.
+    ReadAudit,
+    /// Verify what a district submitted (a BNNP checking its BNNK's assessments).
+    VerifyData,
+    /// Make a verified record final (the national directorate).
+    FinalizeData,
+    /// Create users and grant roles inside the scope.
+    ManageUsers,
+    /// Change reference data: areas, the office tree, configurable lists.
+    ManageReference,
+}
+
+/// One role on one office (and so on that office's subtree) — or, when `institution_id` is set,
+/// on that one institution only (an institution operator sees its own institution, nothing else).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub office_id: i64,
+    pub office_path: OfficePath,
+    #[serde(default)]
+    pub institution_id: Option<i64>,
+}
+
+/// The authenticated user as the access rules see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("akses ditolak: {permission:?} di {target}")]
+pub struct Denied {
+    pub permission: Permission,
+    pub target: String,
+}
+
+impl Principal {
+    /// The one access decision: does any grant both permit `permission` and reach `target`?
+    /// Grants narrowed to an institution reach only that institution (see [`Self::can_institution`]).
+    pub fn can(&self, permission: Permission, target: &OfficePath) -> bool {
+        self.grants.iter().any(|g| {
+            g.institution_id.is_none()
+                && g.role.permits(permission)
+                && target.is_within(&g.office_path)
+        })
+    }
+
+    /// Access to data of one institution coached by the office at `office`.
+    pub fn can_institution(
+        &self,
+        permission: Permission,
+        office: &OfficePath,
+        institution_id: i64,
+    ) -> bool {
+        self.can(permission, office)
+            || self
+                .grants
+                .iter()
+                .any(|g| g.institution_id == Some(institution_id) && g.role.permits(permission))
+    }
+
+    pub fn authorize_institution(
+        &self,
+        permission: Permission,
+        office: &OfficePath,
+        institution_id: i64,
+    ) -> Result<(), Denied> {
+        if self.can_institution(permission, office, institution_id) {
+            Ok(())
+        } else {
+            Err(Denied {
+                permission,
+                target: format!("lembaga {institution_id}"),
+            })
+        }
+    }
+
+    /// Institutions reached through narrowed grants for `permission`.
+    pub fn institution_grants(&self, permission: Permission) -> Vec<i64> {
+        self.grants
+            .iter()
+            .filter(|g| g.role.permits(permission))
+            .filter_map(|g| g.institution_id)
+            .collect()
+    }
+
+    pub fn authorize(&self, permission: Permission, target: &OfficePath) -> Result<(), Denied> {
+        if self.can(permission, target) {
+            Ok(())
+        } else {
+            Err(Denied {
+                permission,
+                target: target.to_string(),
+            })
+        }
+    }
+
+    /// The subtree roots on which `permission` holds; queries filter lists by these prefixes.
+    pub fn scope_roots(&self, permission: Permission) -> Vec<OfficePath> {
+        let mut roots: Vec<OfficePath> = self
+            .grants
+            .iter()
+            .filter(|g| g.institution_id.is_none() && g.role.permits(permission))
+            .map(|g| g.office_path.clone())
+            .collect();
+        roots.sort_by_key(|p| p.depth());
+        // Drop roots already covered by a wider one, so SQL filters stay short.
+        let mut kept: Vec<OfficePath> = Vec::new();
+        for r in roots {
+            if !kept.iter().any(|k| r.is_within(k)) {
+                kept.push(r);
+            }
+        }
+        kept
+    }
+
+    /// Whether `permission` holds over the whole nation (a grant on the root office).
+    pub fn is_national(&self, permission: Permission) -> bool {
+        self.grants.iter().any(|g| {
+            g.institution_id.is_none() && g.role.permits(permission) && g.office_path.depth() == 1
+        })
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, path: &OfficePath) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            grants: vec![Grant {
+                role,
+                office_id: path.ids().last().copied().unwrap(),
+                office_path: path.clone(),
+                institution_id: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_bnnk_officer_reaches_its_own_district_only() {
+        let pusat = OfficePath::root(1);
+        let jabar = pusat.child(2);
+        let bandung = jabar.child(3);
+        let bogor = jabar.child(4);
+        let p = principal(Role::BnnkOfficer, &bandung);
+        assert!(p.can(Permission::ReadData, &bandung));
+        assert!(p.can(Permission::WriteData, &bandung));
+        assert!(!p.can(Permission::ReadData, &bogor));
+        assert!(!p.can(Permission::ReadData, &jabar));
+        assert!(!p.can(Permission::ManageReference, &bandung));
+    }
+
+    #[test]
+    fn a_bnnp_officer_reaches_every_district_of_its_province() {
+        let pusat = OfficePath::root(1);
+        let jabar = pusat.child(2);
+        let jateng = pusat.child(5);
+        let p = principal(Role::BnnpOfficer, &jabar);
+        assert!(p.can(Permission::WriteData, &jabar.child(3)));
+        assert!(p.can(Permission::ReadData, &jabar.child(4)));
+        assert!(!p.can(Permission::ReadData, &jateng.child(6)));
+        assert!(!p.can(Permission::ManageUsers, &jabar));
+    }
+
+    #[test]
+    fn bnnp_officers_verify_and_only_national_admins_finalize() {
+        let pusat = OfficePath::root(1);
+        let jabar = pusat.child(2);
+        let bandung = jabar.child(3);
+        assert!(principal(Role::BnnpOfficer, &jabar).can(Permission::VerifyData, &bandung));
+        assert!(!principal(Role::BnnkOfficer, &bandung).can(Permission::VerifyData, &bandung));
+        assert!(!principal(Role::BnnpOfficer, &jabar).can(Permission::FinalizeData, &bandung));
+        assert!(principal(Role::NationalAdmin, &pusat).can(Permission::FinalizeData, &bandung));
+    }
+
+    #[test]
+    fn read_only_roles_never_write() {
+        let pusat = OfficePath::root(1);
+        for role in [
+            Role::NationalAnalyst,
+            Role::Leadership,
+            Role::IkaiFacilitator,
+        ] {
+            let p = principal(role, &pusat);
+            assert!(p.can(Permission::ReadData, &pusat.child(9)), "{role:?}");
+            assert!(!p.can(Permission::WriteData, &pusat.child(9)), "{role:?}");
+            assert!(!p.can(Permission::ManageReference, &pusat), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_national_admin_manages_reference_data_and_users() {
+        let pusat = OfficePath::root(1);
+        for role in Role::ALL {
+            let p = principal(role, &pusat);
+            assert_eq!(
+                p.can(Permission::ManageReference, &pusat),
+                role == Role::NationalAdmin
+            );
+            assert_eq!(
+                p.can(Permission::ManageUsers, &pusat),
+                role == Role::NationalAdmin
+            );
+        }
+    }
+
+    #[test]
+    fn scope_roots_drop_nested_grants() {
+        let pusat = OfficePath::root(1);
+        let jabar = pusat.child(2);
+        let mut p = principal(Role::BnnkOfficer, &jabar.child(3));
+        p.grants.push(Grant {
+            role: Role::BnnpOfficer,
+            office_id: 2,
+            office_path: jabar.clone(),
+            institution_id: None,
+        });
+        assert_eq!(p.scope_roots(Permission::ReadData), vec![jabar]);
+        assert!(p.scope_roots(Permission::ManageUsers).is_empty());
+    }
+
+    #[test]
+    fn an_institution_grant_reaches_that_institution_only() {
+        let bandung = OfficePath::root(1).child(2).child(3);
+        let p = Principal {
+            user_id: 9,
+            username: "op".into(),
+            grants: vec![Grant {
+                role: Role::InstitutionOperator,
+                office_id: 3,
+                office_path: bandung.clone(),
+                institution_id: Some(77),
+            }],
+        };
+        assert!(p.can_institution(Permission::WriteData, &bandung, 77));
+        assert!(!p.can_institution(Permission::WriteData, &bandung, 78));
+        assert!(
+            !p.can(Permission::ReadData, &bandung),
+            "no office-wide data such as IBM units"
+        );
+        assert!(p.scope_roots(Permission::ReadData).is_empty());
+        assert_eq!(p.institution_grants(Permission::ReadData), vec![77]);
+        let officer = principal(Role::BnnkOfficer, &bandung);
+        assert!(officer.can_institution(Permission::WriteData, &bandung, 78));
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,8 @@
+//! Pantau's domain: the org hierarchy, access rules and (later) the IBM and SNI workflows.
+//! Nothing here performs I/O; storage and HTTP live in `pantau-db` and `pantau-web`.
+
+pub mod access;
+pub mod ibm;
+pub mod org;
+pub mod sni;
+pub mod user;

@@ -1,0 +1,237 @@
+//! The audit trail: every change records who, when, which entity, and the values before and after,
+//! in the same transaction as the change itself.
+
+use crate::error::DbResult;
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::org::OfficePath;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+/// Who makes a change: a signed-in user, or the system itself (CLI, demo loader, migrations).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a Principal),
+    System(&'a str),
+}
+
+impl Actor<'_> {
+    fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User(p) => Some(p.user_id),
+            Actor::System(_) => None,
+        }
+    }
+
+    /// How the actor is named in records: the username, or `sistem:<what>`.
+    pub fn name(&self) -> String {
+        match self {
+            Actor::User(p) => p.username.clone(),
+            Actor::System(what) => format!("sistem:{what}"),
+        }
+    }
+
+    /// Enforces `permission` on `target` for users; the system may do anything.
+    pub fn authorize(&self, permission: Permission, target: &OfficePath) -> DbResult<()> {
+        match self {
+            Actor::User(p) => Ok(p.authorize(permission, target)?),
+            Actor::System(_) => Ok(()),
+        }
+    }
+
+    /// Enforces a permission that only national grants carry (reference data).
+    pub fn authorize_national(&self, permission: Permission) -> DbResult<()> {
+        match self {
+            Actor::User(p) if !p.is_national(permission) => Err(pantau_core::access::Denied {
+                permission,
+                target: "nasional".into(),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One change to record.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub office_path: Option<&'a OfficePath>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes the audit entry on the caller's connection (normally inside its transaction).
+pub async fn record(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    change: Change<'_>,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, office_path, \
+         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(now_rfc3339())
+    .bind(actor.user_id())
+    .bind(actor.name())
+    .bind(change.action)
+    .bind(change.entity)
+    .bind(change.entity_id)
+    .bind(change.office_path.map(|p| p.as_str().to_string()))
+    .bind(change.before.map(|v| v.to_string()))
+    .bind(change.after.map(|v| v.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub office_path: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl AuditEntry {
+    fn from_row(r: &AnyRow) -> Self {
+        let json = |col: &str| {
+            r.get::<Option<String>, _>(col)
+                .and_then(|s| serde_json::from_str(&s).ok())
+        };
+        AuditEntry {
+            id: r.get("id"),
+            at: r.get("at"),
+            user_id: r.get("user_id"),
+            username: r.get("username"),
+            action: r.get("action"),
+            entity: r.get("entity"),
+            entity_id: r.get("entity_id"),
+            office_path: r.get("office_path"),
+            before: json("before_json"),
+            after: json("after_json"),
+        }
+    }
+
+    /// Field names whose values differ between before and after, for a compact list view.
+    pub fn changed_fields(&self) -> Vec<String> {
+        let empty = serde_json::Map::new();
+        let before = self
+            .before
+            .as_ref()
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
+        let after = self
+            .after
+            .as_ref()
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
+        let mut keys: Vec<String> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(*k) != after.get(*k))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub username: Option<String>,
+    pub action: Option<String>,
+    /// Inclusive lower bound on the date (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Inclusive upper bound on the date (`YYYY-MM-DD`).
+    pub to: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Entries the principal may read, newest first. National readers see everything; others see the
+/// entries tied to offices in their subtree.
+pub async fn list(
+    db: &Db,
+    who: &Principal,
+    filter: &AuditFilter,
+) -> DbResult<(Vec<AuditEntry>, i64)> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    fn push(clauses: &mut Vec<String>, binds: &mut Vec<String>, clause: &str, value: String) {
+        binds.push(value);
+        clauses.push(clause.replace('?', &format!("${}", binds.len())));
+    }
+    if !who.is_national(Permission::ReadAudit) {
+        let roots = who.scope_roots(Permission::ReadAudit);
+        if roots.is_empty() {
+            return Ok((vec![], 0));
+        }
+        let mut ors = Vec::new();
+        for root in roots {
+            binds.push(format!("{}%", root.as_str()));
+            ors.push(format!("office_path LIKE ${}", binds.len()));
+        }
+        clauses.push(format!("({})", ors.join(" OR ")));
+    }
+    if let Some(v) = filter.entity.as_ref().filter(|v| !v.is_empty()) {
+        push(&mut clauses, &mut binds, "entity = ?", v.clone());
+    }
+    if let Some(v) = filter.entity_id.as_ref().filter(|v| !v.is_empty()) {
+        push(&mut clauses, &mut binds, "entity_id = ?", v.clone());
+    }
+    if let Some(v) = filter.username.as_ref().filter(|v| !v.is_empty()) {
+        push(&mut clauses, &mut binds, "username = ?", v.clone());
+    }
+    if let Some(v) = filter.action.as_ref().filter(|v| !v.is_empty()) {
+        push(&mut clauses, &mut binds, "action = ?", v.clone());
+    }
+    if let Some(v) = filter.from.as_ref().filter(|v| !v.is_empty()) {
+        push(&mut clauses, &mut binds, "at >= ?", v.clone());
+    }
+    if let Some(v) = filter.to.as_ref().filter(|v| !v.is_empty()) {
+        // Dates compare as text; anything on that day sorts below the next character.
+        push(&mut clauses, &mut binds, "at < ?", format!("{v}~"));
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log {where_sql}");
+    let mut count_q = sqlx::query(AssertSqlSafe(count_sql));
+    for b in &binds {
+        count_q = count_q.bind(b.clone());
+    }
+    let total: i64 = count_q.fetch_one(db.pool()).await?.get("n");
+    let list_sql = format!(
+        "SELECT * FROM audit_log {where_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
+        filter.limit.clamp(1, 500),
+        filter.offset.max(0)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(list_sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    Ok((rows.iter().map(AuditEntry::from_row).collect(), total))
+}
+
+/// Total number of audit entries; tests compare it before and after writes.
+pub async fn count(db: &Db) -> DbResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM audit_log")
+        .fetch_one(db.pool())
+        .await?
+        .get("n"))
+}

@@ -1,0 +1,383 @@
+//! Live IBM dashboard figures for the nation or any office, computed on request from indexed
+//! rows — nothing is rebuilt overnight, so a write shows on the next page load.
+
+use crate::error::DbResult;
+use crate::ibm::reports;
+use crate::ibm::targets;
+use crate::{Db, offices};
+use chrono::NaiveDate;
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{ReportState, TargetRow};
+use pantau_core::org::OfficePath;
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, HashMap};
+
+/// Reporting over the periods of one year that are already due.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Completeness {
+    pub expected: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub silent_units: usize,
+}
+
+impl Completeness {
+    pub fn submitted(&self) -> usize {
+        self.on_time + self.late
+    }
+
+    /// Share of due reports that arrived, in percent.
+    pub fn completeness_pct(&self) -> Option<f64> {
+        (self.expected > 0)
+            .then(|| (self.submitted() as f64 * 1000.0 / self.expected as f64).round() / 10.0)
+    }
+
+    /// Share of arrived reports that were on time, in percent.
+    pub fn timeliness_pct(&self) -> Option<f64> {
+        (self.submitted() > 0)
+            .then(|| (self.on_time as f64 * 1000.0 / self.submitted() as f64).round() / 10.0)
+    }
+
+    fn add(&mut self, o: &Completeness) {
+        self.expected += o.expected;
+        self.on_time += o.on_time;
+        self.late += o.late;
+        self.missing += o.missing;
+        self.silent_units += o.silent_units;
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardRow {
+    pub targets: TargetRow,
+    pub reporting: Completeness,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub year: i64,
+    pub units: i64,
+    pub with_target: i64,
+    pub on_target: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IbmDashboard {
+    pub year: i64,
+    pub office_id: Option<i64>,
+    pub total: TargetRow,
+    pub reporting: Completeness,
+    pub rows: Vec<DashboardRow>,
+    pub silent: Vec<(i64, String, String)>,
+    pub trend: Vec<TrendPoint>,
+}
+
+/// The key a unit is grouped under below `root`: the child office on the way down, or the unit.
+fn child_key(root: &OfficePath, path: &OfficePath, unit_id: i64) -> String {
+    match path.ids().get(root.depth()) {
+        Some(child) => format!("satker:{child}"),
+        None => format!("unit:{unit_id}"),
+    }
+}
+
+pub async fn ibm(
+    db: &Db,
+    who: &Principal,
+    office_id: Option<i64>,
+    year: i64,
+    today: NaiveDate,
+) -> DbResult<IbmDashboard> {
+    let (rows, total) = targets::table(db, who, office_id, year).await?;
+    let root = offices::report_root(db, who, office_id).await?;
+    // Units of the year under the root, with their grouping key.
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
+    else {
+        return Ok(IbmDashboard {
+            year,
+            office_id,
+            total,
+            reporting: Completeness::default(),
+            rows: vec![],
+            silent: vec![],
+            trend: vec![],
+        });
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.id, u.code, u.name, o.path FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id \
+         JOIN offices o ON o.id = u.office_id WHERE y.year = $1 AND y.confirmed = $2 AND o.path LIKE $3 AND {scope}"
+    )))
+    .bind(year)
+    .bind(true)
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let units: HashMap<i64, (String, String, String)> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let path = OfficePath::parse(&r.get::<String, _>("path"))?;
+            let id: i64 = r.get("id");
+            Some((
+                id,
+                (r.get("code"), r.get("name"), child_key(&root, &path, id)),
+            ))
+        })
+        .collect();
+    let rule = crate::reference::reporting_rule(db).await?;
+    let per_unit = if rule.period_months == 1 {
+        monthly_completeness(db, who, &root, year, today, &rule).await?
+    } else {
+        per_period_completeness(db, who, year, today).await?
+    };
+    let mut per_key: BTreeMap<String, Completeness> = BTreeMap::new();
+    let mut reporting = Completeness::default();
+    let mut silent = Vec::new();
+    for (unit_id, one) in per_unit {
+        let Some((code, name, key)) = units.get(&unit_id) else {
+            continue;
+        };
+        if one.silent_units > 0 {
+            silent.push((unit_id, code.clone(), name.clone()));
+        }
+        reporting.add(&one);
+        per_key.entry(key.clone()).or_default().add(&one);
+    }
+    silent.sort_by(|a, b| a.1.cmp(&b.1));
+    let rows = rows
+        .into_iter()
+        .map(|t| DashboardRow {
+            reporting: per_key.get(&t.key).cloned().unwrap_or_default(),
+            targets: t,
+        })
+        .collect();
+    let mut trend = Vec::new();
+    for y in (year - 4)..=year {
+        let (_, t) = targets::table(db, who, office_id, y).await?;
+        if t.units > 0 || y == year {
+            trend.push(TrendPoint {
+                year: y,
+                units: t.units,
+                with_target: t.with_target,
+                on_target: t.on_target,
+            });
+        }
+    }
+    Ok(IbmDashboard {
+        year,
+        office_id,
+        total,
+        reporting,
+        rows,
+        silent,
+        trend,
+    })
+}
+
+/// SNI coaching across the cohorts of a year that the principal may read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SniSummary {
+    pub cohorts: usize,
+    pub institutions: usize,
+    pub with_baseline: usize,
+    pub with_final: usize,
+    pub passing: usize,
+    pub recommended: usize,
+    pub certified: usize,
+    pub mean_improvement: Option<f64>,
+    /// ownership → (institutions, recommended, certified)
+    pub by_ownership: BTreeMap<String, (usize, usize, usize)>,
+    /// province code → (institutions, recommended, certified)
+    pub by_province: BTreeMap<String, (usize, usize, usize)>,
+}
+
+pub async fn sni(db: &Db, who: &Principal, year: i64, today: &str) -> DbResult<SniSummary> {
+    let mut s = SniSummary::default();
+    let mut deltas = Vec::new();
+    for c in crate::sni::cohorts::list(db, who)
+        .await?
+        .into_iter()
+        .filter(|c| c.year == year)
+    {
+        s.cohorts += 1;
+        let d = crate::sni::cohorts::dashboard(db, who, c.id, today).await?;
+        for r in &d.rows {
+            s.institutions += 1;
+            s.with_baseline += r.baseline_pct.is_some() as usize;
+            s.with_final += (r.stage.as_deref()
+                == Some(pantau_core::sni::AssessmentKind::Final.as_str()))
+                as usize;
+            s.passing += r.passes as usize;
+            s.recommended += r.recommended as usize;
+            s.certified += r.certified as usize;
+            deltas.extend(r.improvement);
+            for (map, key) in [
+                (&mut s.by_ownership, r.participant.ownership.clone()),
+                (&mut s.by_province, r.participant.province_code.clone()),
+            ] {
+                let e = map.entry(key).or_default();
+                e.0 += 1;
+                e.1 += r.recommended as usize;
+                e.2 += r.certified as usize;
+            }
+        }
+    }
+    s.mean_improvement = (!deltas.is_empty())
+        .then(|| (deltas.iter().sum::<f64>() / deltas.len() as f64 * 10.0).round() / 10.0);
+    Ok(s)
+}
+
+/// Completeness per unit from every period's state (any period length; loads every report).
+async fn per_period_completeness(
+    db: &Db,
+    who: &Principal,
+    year: i64,
+    today: NaiveDate,
+) -> DbResult<Vec<(i64, Completeness)>> {
+    let prefix = format!("{year}-");
+    Ok(reports::compliance(db, who, None, today)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let mut one = Completeness::default();
+            for (_, state) in c.periods.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+                match state {
+                    ReportState::OnTime => one.on_time += 1,
+                    ReportState::Late => one.late += 1,
+                    ReportState::Missing => one.missing += 1,
+                    ReportState::NotDueYet => continue,
+                }
+                one.expected += 1;
+            }
+            one.silent_units = c.silent as usize;
+            (c.unit_id, one)
+        })
+        .collect())
+}
+
+/// The same figures for monthly reporting from one aggregate row per unit, so the cost follows
+/// the number of units rather than the number of reports.
+async fn monthly_completeness(
+    db: &Db,
+    who: &Principal,
+    root: &OfficePath,
+    year: i64,
+    today: NaiveDate,
+    rule: &pantau_core::ibm::ReportingRule,
+) -> DbResult<Vec<(i64, Completeness)>> {
+    use pantau_core::ibm::Period;
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
+    else {
+        return Ok(vec![]);
+    };
+    let Some((scope6, binds6)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 6)
+    else {
+        return Ok(vec![]);
+    };
+    let today_period = rule.period_of(today);
+    let first = Period {
+        year: year as i32,
+        month: 1,
+    };
+    let last = Period {
+        year: year as i32,
+        month: 12,
+    }
+    .min(today_period);
+    // Units in scope that are not dissolved, with the day they started operating.
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.id, (SELECT MIN(l.effective_date) FROM ibm_unit_status_log l WHERE l.unit_id = u.id AND l.to_status = $1) AS since \
+         FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.status <> $2 AND o.path LIKE $3 AND {scope}"
+    )))
+    .bind(pantau_core::ibm::UnitStatus::Operating.as_str())
+    .bind(pantau_core::ibm::UnitStatus::Dissolved.as_str())
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let since: HashMap<i64, NaiveDate> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.get::<i64, _>("id"),
+                NaiveDate::parse_from_str(&r.get::<Option<String>, _>("since")?, "%Y-%m-%d")
+                    .ok()?,
+            ))
+        })
+        .collect();
+    // One aggregate row per unit: reports in the year's window, and the latest period reported.
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT r.unit_id, \
+         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.submitted_on <= r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.submitted_on > r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS late, \
+         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.due_date < $3 THEN 1 ELSE 0 END) AS BIGINT) AS due_reports, \
+         MAX(r.period) AS last_period, MIN(r.period) AS first_period \
+         FROM ibm_reports r JOIN ibm_units u ON u.id = r.unit_id JOIN offices o ON o.id = u.office_id \
+         JOIN (SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log \
+         WHERE to_status = 'operasional' GROUP BY unit_id) s ON s.unit_id = r.unit_id \
+         WHERE r.period <= $4 AND r.period >= SUBSTR(s.since, 1, 7) AND o.path LIKE $5 AND {scope6} GROUP BY r.unit_id"
+    )))
+    .bind(first.to_string())
+    .bind(last.to_string())
+    .bind(today.to_string())
+    .bind(today_period.to_string())
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds6 {
+        q = q.bind(b.clone());
+    }
+    let rows: HashMap<i64, (i64, i64, i64, String)> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get("unit_id"),
+                (
+                    r.get("on_time"),
+                    r.get("late"),
+                    r.get("due_reports"),
+                    r.get("last_period"),
+                ),
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (unit, since) in since {
+        let all: Vec<Period> = rule.periods(since, today);
+        let due_all: Vec<Period> = all
+            .iter()
+            .copied()
+            .filter(|p| rule.due_date(*p) < today)
+            .collect();
+        let start = rule.period_of(since);
+        let in_year_due = due_all
+            .iter()
+            .filter(|p| **p >= first && **p <= last && **p >= start)
+            .count() as i64;
+        let (on_time, late, due_reports, last_period) =
+            rows.get(&unit).cloned().unwrap_or((0, 0, 0, String::new()));
+        // Reports of periods before the unit started operating are outside its window (the
+        // query leaves them out, as the per-period path does).
+        let mut one = Completeness {
+            on_time: on_time as usize,
+            late: late as usize,
+            missing: (in_year_due - due_reports).max(0) as usize,
+            ..Default::default()
+        };
+        one.expected = one.on_time + one.late + one.missing;
+        let last_reported = Period::parse(&last_period).ok().filter(|p| *p >= start);
+        let reported_not_due = last_reported.is_some_and(|p| rule.due_date(p) >= today);
+        let n = rule.silent_after as usize;
+        one.silent_units = (!reported_not_due
+            && due_all.len() >= n
+            && last_reported.is_none_or(|p| p < due_all[due_all.len() - n]))
+            as usize;
+        out.push((unit, one));
+    }
+    Ok(out)
+}

@@ -1,0 +1,223 @@
+use crate::error::DbResult;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, AssertSqlSafe, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool plus the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url`: `postgres://…` for PostgreSQL, `sqlite:…` (or a bare file path) for an
+    /// embedded SQLite file, created if missing.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// As [`Db::connect`], but on PostgreSQL every connection works inside `schema` (created if
+    /// missing). Tests use this to give each test a clean database.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> DbResult<Db> {
+        install_default_drivers();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            if let Some(schema) = schema {
+                let admin = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?;
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "CREATE SCHEMA IF NOT EXISTS {}",
+                    quote_ident(schema)
+                )))
+                .execute(&admin)
+                .await?;
+                admin.close().await;
+            }
+            let search_path = schema.map(|s| format!("SET search_path TO {}", quote_ident(s)));
+            // A per-test schema gets a small pool: tests run side by side and must stay well
+            // inside the server's connection limit, whatever else is connected.
+            let pool = AnyPoolOptions::new()
+                .max_connections(if schema.is_some() { 4 } else { 16 })
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _| {
+                    let sql = search_path.clone();
+                    Box::pin(async move {
+                        if let Some(sql) = sql {
+                            sqlx::raw_sql(AssertSqlSafe(sql))
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(quiet(url)?)
+                .await?;
+            Ok(Db {
+                pool,
+                backend: Backend::Postgres,
+            })
+        } else {
+            let url = sqlite_url(url);
+            // Validate the URL through the SQLite driver's own parser first, for a clear error.
+            sqlx::any::AnyConnectOptions::from_str(&url)?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL lets readers run beside the writer; busy_timeout makes a writer wait
+                        // for the lock instead of failing at once.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(quiet(&url)?)
+                .await?;
+            Ok(Db {
+                pool,
+                backend: Backend::Sqlite,
+            })
+        }
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads first and writes later fails with SQLITE_BUSY, without
+    /// waiting, whenever another writer commits in between — busy_timeout only covers the former.
+    pub async fn begin(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Connection options whose statement logs stay at debug level: bulk statements carry thousands
+/// of placeholders, and a warning per slow one would bury the real log.
+fn quiet(url: &str) -> DbResult<sqlx::any::AnyConnectOptions> {
+    use sqlx::ConnectOptions;
+    Ok(sqlx::any::AnyConnectOptions::from_str(url)?
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1)))
+}
+
+/// Accepts `sqlite:…` URLs and bare paths; always opens read-write-create.
+fn sqlite_url(url: &str) -> String {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.contains('?') {
+        format!("sqlite://{path}")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    }
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Builds `($1, $2, …), ($n, …)` for a multi-row INSERT of `rows` rows of `cols` columns.
+pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_accept_bare_paths() {
+        assert_eq!(sqlite_url("pantau.db"), "sqlite://pantau.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite://x/y.db"), "sqlite://x/y.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite::memory:"), "sqlite://:memory:?mode=rwc");
+    }
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(values_placeholders(2, 2), "($1, $2), ($3, $4)");
+    }
+}
+
+/// Reads a flag column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite.
+pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> bool {
+    use sqlx::Row;
+    row.try_get::<bool, _>(column)
+        .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+        .unwrap_or(false)
+}
+
+/// SQL condition limiting `column` (an office path) to the principal's subtrees for
+/// `permission`, with its bind values; placeholders are numbered from `first`. `None` when the
+/// principal reaches nothing.
+pub(crate) fn scope_condition(
+    who: &pantau_core::access::Principal,
+    permission: pantau_core::access::Permission,
+    column: &str,
+    first: usize,
+) -> Option<(String, Vec<String>)> {
+    let roots = who.scope_roots(permission);
+    if roots.is_empty() {
+        return None;
+    }
+    let ors: Vec<String> = (0..roots.len())
+        .map(|i| format!("{column} LIKE ${}", first + i))
+        .collect();
+    let binds = roots.iter().map(|r| format!("{}%", r.as_str())).collect();
+    Some((format!("({})", ors.join(" OR ")), binds))
+}

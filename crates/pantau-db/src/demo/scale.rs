@@ -1,0 +1,209 @@
+//! Synthetic data at scale for benchmarks: `n` IBM units spread over every BNNK, with yearly
+//! categories and targets and five years of monthly reports. Written in large multi-row batches
+//! straight to the tables (not through the audited write path): this is load-test data, not data
+//! anyone entered.
+
+use super::Lcg;
+use crate::db::values_placeholders;
+use crate::error::DbResult;
+use crate::{Db, now_rfc3339};
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
+
+pub struct ScaleSummary {
+    pub units: u64,
+    pub reports: u64,
+    pub rows: u64,
+}
+
+/// Years of reports generated, ending with the last full year.
+pub const YEARS: std::ops::RangeInclusive<i64> = 2021..=2025;
+
+/// Generates `n` units; `progress(rows_done)` is called after every batch.
+pub async fn generate(db: &Db, n: u64, progress: &(dyn Fn(u64) + Sync)) -> DbResult<ScaleSummary> {
+    let mut rng = Lcg(500_000);
+    // Offices with the villages of the regencies they cover.
+    let rows = sqlx::query(
+        "SELECT o.id, oa.area_code FROM offices o JOIN office_areas oa ON oa.office_id = o.id WHERE o.level = 'bnnk' ORDER BY o.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut villages_of: Vec<(i64, Vec<String>)> = Vec::new();
+    for r in rows {
+        let area: String = r.get("area_code");
+        let villages: Vec<String> = sqlx::query(
+            "SELECT code FROM areas WHERE level = 'desakel' AND valid_to IS NULL AND code LIKE $1",
+        )
+        .bind(format!("{area}.%"))
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|v| v.get("code"))
+        .collect();
+        if !villages.is_empty() {
+            villages_of.push((r.get("id"), villages));
+        }
+    }
+    let stages: Vec<i64> = sqlx::query("SELECT id FROM ibm_stages ORDER BY ordinal")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+    let cats = [
+        "berkelanjutan",
+        "berkelanjutan_mandiri",
+        "baru",
+        "baru_mandiri",
+    ];
+    let now = now_rfc3339();
+    let (mut done_units, mut reports, mut rows_total) = (0u64, 0u64, 0u64);
+    const UNIT_BATCH: u64 = 250;
+    while done_units < n {
+        let batch = UNIT_BATCH.min(n - done_units);
+        let mut tx = db.begin().await?;
+        let sql = format!(
+            "INSERT INTO ibm_units (code, name, village_code, office_id, year_formed, decree_number, funding_source, \
+             status, status_date, created_at, updated_at) VALUES {} RETURNING id",
+            values_placeholders(batch as usize, 11)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for i in 0..batch {
+            let k = done_units + i;
+            let (office, villages) = &villages_of[(k as usize) % villages_of.len()];
+            q = q
+                .bind(format!("GEN-{k:07}"))
+                .bind(format!("IBM sintetis {k}"))
+                .bind(villages[rng.next(villages.len() as u64) as usize].clone())
+                .bind(*office)
+                .bind(2021i64)
+                .bind(format!("{k}/SK/2021"))
+                .bind("apbn")
+                .bind("operasional")
+                .bind("2021-01-05")
+                .bind(now.clone())
+                .bind(now.clone());
+        }
+        let ids: Vec<i64> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
+        // Status log, one row per unit; unit-years for every year.
+        let sql = format!(
+            "INSERT INTO ibm_unit_status_log (unit_id, from_status, to_status, reason, effective_date, username, at) VALUES {}",
+            values_placeholders(ids.len(), 7)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q
+                .bind(*id)
+                .bind("ap_dilatih")
+                .bind("operasional")
+                .bind("")
+                .bind("2021-01-05")
+                .bind("sistem:skala")
+                .bind(now.clone());
+        }
+        q.execute(&mut *tx).await?;
+        let years: Vec<i64> = YEARS.collect();
+        let sql = format!(
+            "INSERT INTO ibm_unit_years (unit_id, year, category, target_stage_id, confirmed) VALUES {}",
+            values_placeholders(ids.len() * years.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            for y in &years {
+                q = q
+                    .bind(*id)
+                    .bind(*y)
+                    .bind(cats[rng.next(4) as usize])
+                    .bind(stages.get(rng.next(stages.len() as u64) as usize).copied())
+                    .bind(true);
+            }
+        }
+        q.execute(&mut *tx).await?;
+        // Monthly reports, about nine in ten present, one in six late.
+        let mut pending: Vec<(i64, String, String, String, bool)> = Vec::new();
+        for id in &ids {
+            for y in &years {
+                for m in 1..=12u32 {
+                    if rng.next(10) == 0 {
+                        continue;
+                    }
+                    let due = format!(
+                        "{}-{:02}-10",
+                        if m == 12 { y + 1 } else { *y },
+                        if m == 12 { 1 } else { m + 1 }
+                    );
+                    let late = rng.next(6) == 0;
+                    let submitted = if late {
+                        format!(
+                            "{}-{:02}-25",
+                            if m == 12 { y + 1 } else { *y },
+                            if m == 12 { 1 } else { m + 1 }
+                        )
+                    } else {
+                        format!(
+                            "{}-{:02}-05",
+                            if m == 12 { y + 1 } else { *y },
+                            if m == 12 { 1 } else { m + 1 }
+                        )
+                    };
+                    pending.push((*id, format!("{y}-{m:02}"), submitted, due, late));
+                }
+            }
+        }
+        for chunk in pending.chunks(250) {
+            let sql = format!(
+                "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) VALUES {}",
+                values_placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, period, submitted, due, late) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(period.clone())
+                    .bind(submitted.clone())
+                    .bind(due.clone())
+                    .bind(*late)
+                    .bind("")
+                    .bind("sistem:skala")
+                    .bind(now.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        done_units += batch;
+        reports += pending.len() as u64;
+        rows_total += batch * (2 + years.len() as u64) + pending.len() as u64;
+        progress(done_units);
+    }
+    Ok(ScaleSummary {
+        units: done_units,
+        reports,
+        rows: rows_total,
+    })
+}
+
+/// The national target table as one plain GROUP BY over the raw rows: the baseline the
+/// dashboard's figures are compared with.
+pub async fn plain_group_by(db: &Db, year: i64) -> DbResult<HashMap<String, (i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT o.path, y.category, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN y.target_stage_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_target \
+         FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id JOIN offices o ON o.id = u.office_id \
+         WHERE y.year = $1 GROUP BY o.path, y.category",
+    )
+    .bind(year)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let e: &mut (i64, i64) = out.entry(r.get::<String, _>("category")).or_default();
+        e.0 += r.get::<i64, _>("n");
+        e.1 += r.get::<i64, _>("with_target");
+    }
+    Ok(out)
+}

@@ -1,0 +1,262 @@
+//! Stage assessments per unit and year: which criteria are met (with evidence), the achieved
+//! stage derived from them, and the draft → submitted → verified → final workflow.
+
+use super::{authorize_unit, check_text, check_year, stages};
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{AssessmentAction, AssessmentStatus, achieved_stage};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub year: i64,
+    pub status: String,
+    pub achieved_stage_id: Option<i64>,
+    pub achieved_ordinal: Option<i64>,
+    pub note: String,
+    pub submitted_by: Option<String>,
+    pub verified_by: Option<String>,
+    pub finalized_by: Option<String>,
+    /// criterion id → (met, evidence)
+    pub criteria: HashMap<i64, (bool, String)>,
+}
+
+impl Assessment {
+    fn from_row(r: &AnyRow) -> Self {
+        Assessment {
+            id: r.get("id"),
+            unit_id: r.get("unit_id"),
+            year: r.get("year"),
+            status: r.get("status"),
+            achieved_stage_id: r.get("achieved_stage_id"),
+            achieved_ordinal: r.get("achieved_ordinal"),
+            note: r.get("note"),
+            submitted_by: r.get("submitted_by"),
+            verified_by: r.get("verified_by"),
+            finalized_by: r.get("finalized_by"),
+            criteria: HashMap::new(),
+        }
+    }
+
+    pub fn status(&self) -> AssessmentStatus {
+        AssessmentStatus::parse(&self.status).unwrap_or(AssessmentStatus::Draft)
+    }
+
+    pub fn met(&self, criterion_id: &i64) -> bool {
+        self.criteria.get(criterion_id).is_some_and(|c| c.0)
+    }
+
+    pub fn evidence(&self, criterion_id: &i64) -> String {
+        self.criteria
+            .get(criterion_id)
+            .map(|c| c.1.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn load(conn: &mut AnyConnection, unit_id: i64, year: i64) -> DbResult<Option<Assessment>> {
+    let Some(row) = sqlx::query("SELECT * FROM ibm_assessments WHERE unit_id = $1 AND year = $2")
+        .bind(unit_id)
+        .bind(year)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut a = Assessment::from_row(&row);
+    for r in sqlx::query("SELECT * FROM ibm_assessment_criteria WHERE assessment_id = $1")
+        .bind(a.id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        a.criteria.insert(
+            r.get("criterion_id"),
+            (crate::db::flag(&r, "met"), r.get("evidence")),
+        );
+    }
+    Ok(Some(a))
+}
+
+pub async fn get(
+    db: &Db,
+    who: &Principal,
+    unit_id: i64,
+    year: i64,
+) -> DbResult<Option<Assessment>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, unit_id).await?;
+    load(&mut conn, unit_id, year).await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CriterionAnswer {
+    pub criterion_id: i64,
+    pub met: bool,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// Saves the draft's answers (creating the draft if needed) and recomputes the achieved stage.
+pub async fn save(
+    db: &Db,
+    actor: Actor<'_>,
+    unit_id: i64,
+    year: i64,
+    answers: &[CriterionAnswer],
+    note: &str,
+) -> DbResult<Assessment> {
+    check_year(year)?;
+    check_text("catatan", note, 2000, false)?;
+    for a in answers {
+        check_text("bukti", &a.evidence, 2000, false)?;
+        if a.met && a.evidence.trim().is_empty() {
+            return Err(DbError::invalid(
+                "kriteria yang terpenuhi wajib disertai bukti",
+            ));
+        }
+    }
+    let all_stages = stages::list(db).await?;
+    let known: HashSet<i64> = all_stages
+        .iter()
+        .flat_map(|s| s.criteria.iter().map(|c| c.id))
+        .collect();
+    if let Some(bad) = answers.iter().find(|a| !known.contains(&a.criterion_id)) {
+        return Err(DbError::invalid(format!(
+            "kriteria {} tidak dikenal",
+            bad.criterion_id
+        )));
+    }
+    let met: HashSet<i64> = answers
+        .iter()
+        .filter(|a| a.met)
+        .map(|a| a.criterion_id)
+        .collect();
+    let achieved = achieved_stage(&stages::rules(&all_stages), &met);
+
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let before = load(&mut tx, unit_id, year).await?;
+    if let Some(b) = &before {
+        if !b.status().is_editable() {
+            return Err(DbError::invalid(format!(
+                "penilaian berstatus {} tidak dapat diubah",
+                b.status
+            )));
+        }
+    }
+    let id: i64 = match &before {
+        Some(b) => {
+            sqlx::query("UPDATE ibm_assessments SET achieved_stage_id = $1, achieved_ordinal = $2, note = $3, updated_at = $4 WHERE id = $5")
+                .bind(achieved.map(|a| a.0))
+                .bind(achieved.map(|a| a.1))
+                .bind(note.trim())
+                .bind(now_rfc3339())
+                .bind(b.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM ibm_assessment_criteria WHERE assessment_id = $1").bind(b.id).execute(&mut *tx).await?;
+            b.id
+        }
+        None => sqlx::query(
+            "INSERT INTO ibm_assessments (unit_id, year, status, achieved_stage_id, achieved_ordinal, note, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(year)
+        .bind(AssessmentStatus::Draft.as_str())
+        .bind(achieved.map(|a| a.0))
+        .bind(achieved.map(|a| a.1))
+        .bind(note.trim())
+        .bind(now_rfc3339())
+        .fetch_one(&mut *tx)
+        .await?
+        .get("id"),
+    };
+    for a in answers {
+        sqlx::query("INSERT INTO ibm_assessment_criteria (assessment_id, criterion_id, met, evidence) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(a.criterion_id)
+            .bind(a.met)
+            .bind(a.evidence.trim())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let after = load(&mut tx, unit_id, year)
+        .await?
+        .ok_or_else(|| DbError::not_found("penilaian"))?;
+    audit::record(&mut tx, actor, Change {
+        action: "save",
+        entity: "penilaian_tahap",
+        entity_id: id.to_string(),
+        office_path: Some(&path),
+        before: before.as_ref().map(|b| json!({"achieved_ordinal": b.achieved_ordinal, "met": b.criteria.iter().filter(|c| c.1.0).map(|c| c.0).collect::<Vec<_>>()})),
+        after: Some(json!({"unit_id": unit_id, "year": year, "achieved_ordinal": after.achieved_ordinal, "met": met})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves the assessment through its workflow; each step needs its own permission.
+pub async fn apply(
+    db: &Db,
+    actor: Actor<'_>,
+    unit_id: i64,
+    year: i64,
+    action: AssessmentAction,
+) -> DbResult<Assessment> {
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::ReadData, unit_id).await?;
+    let current = load(&mut tx, unit_id, year)
+        .await?
+        .ok_or_else(|| DbError::not_found("penilaian tahap"))?;
+    let (next, needed) = current
+        .status()
+        .apply(action)
+        .map_err(|e| DbError::invalid(e.to_string()))?;
+    actor.authorize(needed, &path)?;
+    let who = actor.name();
+    let stamp = match action {
+        AssessmentAction::Submit => Some("submitted"),
+        AssessmentAction::Verify => Some("verified"),
+        AssessmentAction::Finalize => Some("finalized"),
+        AssessmentAction::Return => None,
+    };
+    let sql = match stamp {
+        Some(col) => format!("UPDATE ibm_assessments SET status = $1, updated_at = $2, {col}_by = $3, {col}_at = $2 WHERE id = $4"),
+        None => "UPDATE ibm_assessments SET status = $1, updated_at = $2, verified_by = $3, verified_at = NULL WHERE id = $4".to_string(),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(next.as_str())
+        .bind(now_rfc3339())
+        .bind(if stamp.is_some() { Some(who) } else { None })
+        .bind(current.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: action.as_str(),
+            entity: "penilaian_tahap",
+            entity_id: current.id.to_string(),
+            office_path: Some(&path),
+            before: Some(json!({"status": current.status})),
+            after: Some(json!({"status": next.as_str()})),
+        },
+    )
+    .await?;
+    let after = load(&mut tx, unit_id, year)
+        .await?
+        .ok_or_else(|| DbError::not_found("penilaian tahap"))?;
+    tx.commit().await?;
+    Ok(after)
+}

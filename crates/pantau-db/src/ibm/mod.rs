@@ -1,0 +1,63 @@
+//! IBM storage: units and their years, agents, stage assessments, reports, visits, evaluations
+//! and the target-versus-achievement tables. Every function takes the acting principal and
+//! checks it against the unit's coaching office before reading or writing.
+
+pub mod agents;
+pub mod assessments;
+pub mod evaluations;
+pub mod reports;
+pub mod stages;
+pub mod targets;
+pub mod units;
+pub mod visits;
+
+use crate::audit::Actor;
+use crate::error::{DbError, DbResult};
+use pantau_core::access::Permission;
+use pantau_core::org::OfficePath;
+use sqlx::{AnyConnection, Row};
+
+/// The coaching office path of a unit, after checking `permission` on it.
+pub(crate) async fn authorize_unit(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    permission: Permission,
+    unit_id: i64,
+) -> DbResult<OfficePath> {
+    let row = sqlx::query(
+        "SELECT o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.id = $1",
+    )
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| DbError::not_found(format!("unit IBM {unit_id}")))?;
+    let path = OfficePath::parse(&row.get::<String, _>("path"))
+        .ok_or_else(|| DbError::invalid("jalur satker rusak"))?;
+    actor.authorize(permission, &path)?;
+    Ok(path)
+}
+
+pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> DbResult<()> {
+    if required && value.trim().is_empty() {
+        return Err(DbError::invalid(format!("{field} wajib diisi")));
+    }
+    if value.chars().count() > max {
+        return Err(DbError::invalid(format!("{field} maksimal {max} karakter")));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_date(field: &str, value: &str) -> DbResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| DbError::invalid(format!("{field}: tanggal tidak sah {value:?} (YYYY-MM-DD)")))
+}
+
+pub(crate) fn check_year(year: i64) -> DbResult<i32> {
+    if (2015..=2100).contains(&year) {
+        Ok(year as i32)
+    } else {
+        Err(DbError::invalid(format!(
+            "tahun {year} di luar rentang 2015–2100"
+        )))
+    }
+}

@@ -1,0 +1,458 @@
+//! Periodic unit reports: activity counts and service counts (by sex, age band, and referral
+//! risk level), their due dates, lateness, missing periods and silent units.
+
+use super::{authorize_unit, check_text};
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339, reference};
+use chrono::NaiveDate;
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{Period, ReportState, ReportingRule, Sex, UnitStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReportLine {
+    /// `activity` or `service`.
+    pub kind: String,
+    pub item_code: String,
+    #[serde(default)]
+    pub sex: String,
+    #[serde(default)]
+    pub age_band: String,
+    #[serde(default)]
+    pub risk_level: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub unit_id: i64,
+    pub period: String,
+    pub submitted_on: String,
+    pub due_date: String,
+    pub late: bool,
+    pub note: String,
+    pub submitted_by: String,
+    pub lines: Vec<ReportLine>,
+}
+
+/// Checks every line against the reference lists; counts are whole and not negative, services
+/// carry sex and age band, and referrals a risk level.
+async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
+    let codes =
+        |items: Vec<reference::RefItem>| items.into_iter().map(|i| i.code).collect::<HashSet<_>>();
+    let activities = codes(reference::items(db, "activity", false).await?);
+    let services = codes(reference::items(db, "service", false).await?);
+    let ages = codes(reference::items(db, "age_band", false).await?);
+    let risks = codes(reference::items(db, "risk_level", false).await?);
+    let mut seen = HashSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        let row = i + 1;
+        let bad = |why: String| DbError::invalid(format!("baris {row}: {why}"));
+        if l.count < 0 || l.count > 1_000_000 {
+            return Err(bad(format!("jumlah {} tidak sah", l.count)));
+        }
+        match l.kind.as_str() {
+            "activity" => {
+                if !activities.contains(&l.item_code) {
+                    return Err(bad(format!("kegiatan {:?} tidak dikenal", l.item_code)));
+                }
+            }
+            "service" => {
+                if !services.contains(&l.item_code) {
+                    return Err(bad(format!("layanan {:?} tidak dikenal", l.item_code)));
+                }
+                if Sex::parse(&l.sex).is_none() {
+                    return Err(bad("jenis kelamin wajib l atau p".into()));
+                }
+                if !ages.contains(&l.age_band) {
+                    return Err(bad(format!("kelompok umur {:?} tidak dikenal", l.age_band)));
+                }
+                let is_referral = l.item_code == "rujukan";
+                if is_referral != !l.risk_level.is_empty()
+                    || (is_referral && !risks.contains(&l.risk_level))
+                {
+                    return Err(bad("tingkat risiko hanya dan wajib untuk rujukan".into()));
+                }
+            }
+            other => return Err(bad(format!("jenis baris {other:?} tidak dikenal"))),
+        }
+        if !seen.insert((&l.kind, &l.item_code, &l.sex, &l.age_band, &l.risk_level)) {
+            return Err(bad("baris ganda".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Submits (or resubmits) a unit's report for `period`. Users report as of today; only the
+/// system (imports, demo) may give another submission date.
+pub async fn submit(
+    db: &Db,
+    actor: Actor<'_>,
+    unit_id: i64,
+    period: &str,
+    lines: &[ReportLine],
+    note: &str,
+    submitted_on: Option<NaiveDate>,
+) -> DbResult<Report> {
+    let period = Period::parse(period).map_err(|e| DbError::invalid(e.to_string()))?;
+    let rule = reference::reporting_rule(db).await?;
+    if !rule.is_period_start(period) {
+        return Err(DbError::invalid(format!(
+            "{period} bukan awal periode laporan"
+        )));
+    }
+    check_text("catatan", note, 2000, false)?;
+    check_lines(db, lines).await?;
+    let today = chrono::Utc::now().date_naive();
+    let submitted = match (actor, submitted_on) {
+        (Actor::System(_), Some(d)) => d,
+        (_, None) => today,
+        (Actor::User(_), Some(_)) => {
+            return Err(DbError::invalid("tanggal kirim ditetapkan sistem"));
+        }
+    };
+    if period.first_day() > submitted {
+        return Err(DbError::invalid(format!("periode {period} belum dimulai")));
+    }
+    let due = rule.due_date(period);
+    let late = rule.state(period, Some(submitted), today) == ReportState::Late;
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let previous =
+        sqlx::query("SELECT id, submitted_on FROM ibm_reports WHERE unit_id = $1 AND period = $2")
+            .bind(unit_id)
+            .bind(period.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let by = actor.name();
+    let before = match &previous {
+        Some(r) => {
+            let id: i64 = r.get("id");
+            let old: Vec<ReportLine> = lines_of(&mut tx, id).await?;
+            Some(json!({"submitted_on": r.get::<String, _>("submitted_on"), "lines": old}))
+        }
+        None => None,
+    };
+    // A resubmission keeps the first submission date: correcting a report does not make it late.
+    let id: i64 = match &previous {
+        Some(r) => {
+            let id: i64 = r.get("id");
+            sqlx::query("UPDATE ibm_reports SET note = $1, submitted_by = $2, updated_at = $3 WHERE id = $4")
+                .bind(note.trim())
+                .bind(&by)
+                .bind(now_rfc3339())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM ibm_report_lines WHERE report_id = $1").bind(id).execute(&mut *tx).await?;
+            id
+        }
+        None => sqlx::query(
+            "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(period.to_string())
+        .bind(submitted.to_string())
+        .bind(due.to_string())
+        .bind(late)
+        .bind(note.trim())
+        .bind(&by)
+        .bind(now_rfc3339())
+        .fetch_one(&mut *tx)
+        .await?
+        .get("id"),
+    };
+    // One multi-row INSERT per report: a report has dozens of cells.
+    let kept: Vec<&ReportLine> = lines.iter().filter(|l| l.count > 0).collect();
+    if !kept.is_empty() {
+        let sql = format!(
+            "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES {}",
+            crate::db::values_placeholders(kept.len(), 7)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for l in &kept {
+            q = q
+                .bind(id)
+                .bind(l.kind.clone())
+                .bind(l.item_code.clone())
+                .bind(l.sex.clone())
+                .bind(l.age_band.clone())
+                .bind(l.risk_level.clone())
+                .bind(l.count);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    audit::record(&mut tx, actor, Change {
+        action: if previous.is_some() { "resubmit" } else { "submit" },
+        entity: "laporan_ibm",
+        entity_id: id.to_string(),
+        office_path: Some(&path),
+        before,
+        after: Some(json!({"unit_id": unit_id, "period": period.to_string(), "late": late, "lines": lines.iter().filter(|l| l.count > 0).collect::<Vec<_>>()})),
+    })
+    .await?;
+    tx.commit().await?;
+    get(db, actor, unit_id, &period.to_string())
+        .await?
+        .ok_or_else(|| DbError::not_found("laporan"))
+}
+
+async fn lines_of(conn: &mut sqlx::AnyConnection, report_id: i64) -> DbResult<Vec<ReportLine>> {
+    let rows = sqlx::query("SELECT * FROM ibm_report_lines WHERE report_id = $1 ORDER BY kind, item_code, sex, age_band, risk_level")
+        .bind(report_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ReportLine {
+            kind: r.get("kind"),
+            item_code: r.get("item_code"),
+            sex: r.get("sex"),
+            age_band: r.get("age_band"),
+            risk_level: r.get("risk_level"),
+            count: r.get("count"),
+        })
+        .collect())
+}
+
+pub async fn get(
+    db: &Db,
+    actor: Actor<'_>,
+    unit_id: i64,
+    period: &str,
+) -> DbResult<Option<Report>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, actor, Permission::ReadData, unit_id).await?;
+    let Some(r) = sqlx::query("SELECT * FROM ibm_reports WHERE unit_id = $1 AND period = $2")
+        .bind(unit_id)
+        .bind(period)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = r.get("id");
+    Ok(Some(Report {
+        id,
+        unit_id,
+        period: r.get("period"),
+        submitted_on: r.get("submitted_on"),
+        due_date: r.get("due_date"),
+        late: crate::db::flag(&r, "late"),
+        note: r.get("note"),
+        submitted_by: r.get("submitted_by"),
+        lines: lines_of(&mut conn, id).await?,
+    }))
+}
+
+/// When a unit started being expected to report: its first move to operating.
+async fn operating_since(
+    conn: &mut sqlx::AnyConnection,
+    unit_ids: &[i64],
+) -> DbResult<HashMap<i64, NaiveDate>> {
+    if unit_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list: Vec<String> = unit_ids.iter().map(|i| i.to_string()).collect();
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log WHERE to_status = $1 \
+         AND unit_id IN ({}) GROUP BY unit_id",
+        list.join(",")
+    )))
+    .bind(UnitStatus::Operating.as_str())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let since: String = r.get("since");
+            Some((
+                r.get::<i64, _>("unit_id"),
+                NaiveDate::parse_from_str(&since, "%Y-%m-%d").ok()?,
+            ))
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Compliance {
+    pub unit_id: i64,
+    pub periods: Vec<(String, ReportState)>,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub silent: bool,
+}
+
+fn compliance_of(
+    unit_id: i64,
+    rule: &ReportingRule,
+    since: Option<NaiveDate>,
+    until: NaiveDate,
+    submitted: &HashMap<String, NaiveDate>,
+    today: NaiveDate,
+) -> Compliance {
+    let periods: Vec<(Period, ReportState)> = since
+        .map(|s| rule.periods(s, until))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            (
+                p,
+                rule.state(p, submitted.get(&p.to_string()).copied(), today),
+            )
+        })
+        .collect();
+    let count = |st: ReportState| periods.iter().filter(|(_, s)| *s == st).count();
+    Compliance {
+        unit_id,
+        on_time: count(ReportState::OnTime),
+        late: count(ReportState::Late),
+        missing: count(ReportState::Missing),
+        silent: rule.is_silent(&periods),
+        periods: periods
+            .into_iter()
+            .map(|(p, s)| (p.to_string(), s))
+            .collect(),
+    }
+}
+
+/// Reporting compliance of every unit in scope as of `today`: which periods were on time, late or
+/// missing, and whether the unit has gone silent. Dissolved units are left out.
+pub async fn compliance(
+    db: &Db,
+    who: &Principal,
+    unit_id: Option<i64>,
+    today: NaiveDate,
+) -> DbResult<Vec<Compliance>> {
+    let rule = reference::reporting_rule(db).await?;
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
+    else {
+        return Ok(vec![]);
+    };
+    let unit_clause = unit_id
+        .map(|id| format!(" AND u.id = {id}"))
+        .unwrap_or_default();
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.id, u.status, u.status_date FROM ibm_units u JOIN offices o ON o.id = u.office_id \
+         WHERE {scope}{unit_clause} ORDER BY u.id"
+    )));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let units: Vec<(i64, String, String)> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("status"), r.get("status_date")))
+        .collect();
+    if let Some(id) = unit_id {
+        if units.is_empty() {
+            let mut conn = db.pool().acquire().await?;
+            authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
+        }
+    }
+    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let mut conn = db.pool().acquire().await?;
+    let since = operating_since(&mut conn, &ids).await?;
+    let mut submitted: HashMap<i64, HashMap<String, NaiveDate>> = HashMap::new();
+    if !ids.is_empty() {
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        for r in sqlx::query(AssertSqlSafe(format!(
+            "SELECT unit_id, period, submitted_on FROM ibm_reports WHERE unit_id IN ({})",
+            list.join(",")
+        )))
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            if let Ok(d) =
+                NaiveDate::parse_from_str(&r.get::<String, _>("submitted_on"), "%Y-%m-%d")
+            {
+                submitted
+                    .entry(r.get("unit_id"))
+                    .or_default()
+                    .insert(r.get("period"), d);
+            }
+        }
+    }
+    let empty = HashMap::new();
+    Ok(units
+        .iter()
+        .filter(|(_, status, _)| status != UnitStatus::Dissolved.as_str())
+        .map(|(id, _, _)| {
+            compliance_of(
+                *id,
+                &rule,
+                since.get(id).copied(),
+                today,
+                submitted.get(id).unwrap_or(&empty),
+                today,
+            )
+        })
+        .collect())
+}
+
+/// Summed service counts of one report kind across the principal's scope for a year, by item.
+pub async fn totals(
+    db: &Db,
+    who: &Principal,
+    year: i64,
+    kind: &str,
+) -> DbResult<Vec<(String, i64)>> {
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
+    else {
+        return Ok(vec![]);
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT l.item_code, CAST(SUM(l.count) AS BIGINT) AS n FROM ibm_report_lines l \
+         JOIN ibm_reports r ON r.id = l.report_id JOIN ibm_units u ON u.id = r.unit_id \
+         JOIN offices o ON o.id = u.office_id WHERE l.kind = $1 AND r.period LIKE $2 AND {scope} \
+         GROUP BY l.item_code ORDER BY l.item_code"
+    )))
+    .bind(kind)
+    .bind(format!("{year}-%"));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    Ok(q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get("item_code"), r.get("n")))
+        .collect())
+}
+
+/// Withdraws (deletes) a unit's report for a period, e.g. one filed for the wrong unit.
+pub async fn withdraw(db: &Db, actor: Actor<'_>, unit_id: i64, period: &str) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let row =
+        sqlx::query("SELECT id, submitted_on FROM ibm_reports WHERE unit_id = $1 AND period = $2")
+            .bind(unit_id)
+            .bind(period)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| DbError::not_found(format!("laporan {period}")))?;
+    let id: i64 = row.get("id");
+    let lines = lines_of(&mut tx, id).await?;
+    sqlx::query("DELETE FROM ibm_reports WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, Change {
+        action: "withdraw",
+        entity: "laporan_ibm",
+        entity_id: id.to_string(),
+        office_path: Some(&path),
+        before: Some(json!({"unit_id": unit_id, "period": period, "submitted_on": row.get::<String, _>("submitted_on"), "lines": lines})),
+        after: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,547 @@
+//! The IBM unit registry, status changes, and the per-year category and target stage.
+
+use super::{authorize_unit, check_date, check_text, check_year};
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339, offices, today};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{Category, FundingSource, UnitStatus};
+use pantau_core::org::{AreaCode, AreaLevel};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub office_id: i64,
+    pub office_name: String,
+    pub office_path: String,
+    pub year_formed: i64,
+    pub decree_number: String,
+    pub funding_source: String,
+    pub desa_bersinar: bool,
+    pub priority_area: bool,
+    pub status: String,
+    pub status_date: String,
+    pub status_reason: String,
+}
+
+const SELECT_UNIT: &str = "SELECT u.*, o.name AS office_name, o.path AS office_path, \
+     COALESCE(a.name, '') AS village_name FROM ibm_units u JOIN offices o ON o.id = u.office_id \
+     LEFT JOIN areas a ON a.code = u.village_code AND a.valid_to IS NULL";
+
+impl Unit {
+    fn from_row(r: &AnyRow) -> Self {
+        Unit {
+            id: r.get("id"),
+            code: r.get("code"),
+            name: r.get("name"),
+            village_code: r.get("village_code"),
+            village_name: r.get("village_name"),
+            office_id: r.get("office_id"),
+            office_name: r.get("office_name"),
+            office_path: r.get("office_path"),
+            year_formed: r.get("year_formed"),
+            decree_number: r.get("decree_number"),
+            funding_source: r.get("funding_source"),
+            desa_bersinar: crate::db::flag(r, "desa_bersinar"),
+            priority_area: crate::db::flag(r, "priority_area"),
+            status: r.get("status"),
+            status_date: r.get("status_date"),
+            status_reason: r.get("status_reason"),
+        }
+    }
+
+    pub fn status(&self) -> Option<UnitStatus> {
+        UnitStatus::parse(&self.status)
+    }
+
+    fn audit_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// What a user enters to register or edit a unit.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct UnitInput {
+    pub code: String,
+    pub name: String,
+    pub village_code: String,
+    pub office_id: i64,
+    pub year_formed: i64,
+    #[serde(default)]
+    pub decree_number: String,
+    pub funding_source: String,
+    #[serde(default)]
+    pub desa_bersinar: bool,
+    #[serde(default)]
+    pub priority_area: bool,
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<Unit> {
+    sqlx::query(AssertSqlSafe(format!("{SELECT_UNIT} WHERE u.id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| Unit::from_row(&r))
+        .ok_or_else(|| DbError::not_found(format!("unit IBM {id}")))
+}
+
+pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Unit> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
+    load(&mut conn, id).await
+}
+
+pub async fn by_code(db: &Db, code: &str) -> DbResult<Unit> {
+    sqlx::query(AssertSqlSafe(format!("{SELECT_UNIT} WHERE u.code = $1")))
+        .bind(code)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| Unit::from_row(&r))
+        .ok_or_else(|| DbError::not_found(format!("unit IBM {code}")))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub office_id: Option<i64>,
+    pub status: Option<String>,
+    pub query: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Units in the principal's read scope (optionally under one office), by code.
+pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Vec<Unit>, i64)> {
+    let Some((scope, mut binds)) =
+        crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
+    else {
+        return Ok((vec![], 0));
+    };
+    let mut clauses = vec![scope];
+    if let Some(office_id) = filter.office_id {
+        let office = offices::get_unchecked(db, office_id).await?;
+        binds.push(format!("{}%", office.path));
+        clauses.push(format!("o.path LIKE ${}", binds.len()));
+    }
+    if let Some(s) = filter.status.as_ref().filter(|s| !s.is_empty()) {
+        binds.push(s.clone());
+        clauses.push(format!("u.status = ${}", binds.len()));
+    }
+    if let Some(q) = filter.query.as_ref().filter(|s| !s.trim().is_empty()) {
+        binds.push(format!("%{}%", q.trim().to_lowercase()));
+        clauses.push(format!(
+            "(LOWER(u.name) LIKE ${n} OR LOWER(u.code) LIKE ${n})",
+            n = binds.len()
+        ));
+    }
+    let where_sql = clauses.join(" AND ");
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE {where_sql}"
+    );
+    let mut cq = sqlx::query(AssertSqlSafe(count_sql));
+    for b in &binds {
+        cq = cq.bind(b.clone());
+    }
+    let total: i64 = cq.fetch_one(db.pool()).await?.get("n");
+    let sql = format!(
+        "{SELECT_UNIT} WHERE {where_sql} ORDER BY u.code LIMIT {} OFFSET {}",
+        filter.limit.clamp(1, 1000),
+        filter.offset.max(0)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    Ok((
+        q.fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(Unit::from_row)
+            .collect(),
+        total,
+    ))
+}
+
+/// Validates input: codes, a current village, a BNNK/BNNP office, a known funding source.
+async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()> {
+    let code_ok = (3..=40).contains(&input.code.len())
+        && input
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+    if !code_ok {
+        return Err(DbError::invalid(
+            "kode unit 3–40 karakter: huruf, angka, - . _",
+        ));
+    }
+    check_text("nama unit", &input.name, 200, true)?;
+    check_text("nomor SK", &input.decree_number, 100, false)?;
+    check_year(input.year_formed)?;
+    FundingSource::parse(&input.funding_source).ok_or_else(|| {
+        DbError::invalid(format!(
+            "sumber dana {:?} tidak dikenal",
+            input.funding_source
+        ))
+    })?;
+    let village =
+        AreaCode::parse(&input.village_code).map_err(|e| DbError::invalid(e.to_string()))?;
+    if village.level() != AreaLevel::Village {
+        return Err(DbError::invalid("lokasi unit harus kode desa/kelurahan"));
+    }
+    let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
+        .bind(village.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    if !exists {
+        return Err(DbError::invalid(format!(
+            "desa/kelurahan {village} tidak ditemukan"
+        )));
+    }
+    let office = crate::offices::load(conn, input.office_id).await?;
+    if office.level == "pusat" {
+        return Err(DbError::invalid("satker pembina unit harus BNNP atau BNNK"));
+    }
+    Ok(())
+}
+
+/// Registers a unit (status: proposed) with its first year's category, on an office the
+/// principal may write to.
+pub async fn create(
+    db: &Db,
+    actor: Actor<'_>,
+    input: &UnitInput,
+    first_year: i64,
+) -> DbResult<Unit> {
+    let year = check_year(first_year)?;
+    let mut tx = db.begin().await?;
+    check_input(&mut tx, input).await?;
+    let office = crate::offices::load(&mut tx, input.office_id).await?;
+    actor.authorize(Permission::WriteData, &office.office_path())?;
+    let now = now_rfc3339();
+    let id: i64 = sqlx::query(
+        "INSERT INTO ibm_units (code, name, village_code, office_id, year_formed, decree_number, \
+         funding_source, desa_bersinar, priority_area, status, status_date, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(input.code.trim())
+    .bind(input.name.trim())
+    .bind(input.village_code.trim())
+    .bind(input.office_id)
+    .bind(input.year_formed)
+    .bind(input.decree_number.trim())
+    .bind(&input.funding_source)
+    .bind(input.desa_bersinar)
+    .bind(input.priority_area)
+    .bind(UnitStatus::Proposed.as_str())
+    .bind(today())
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| DbError::conflict_on_unique(e, format!("kode unit {}", input.code)))?
+    .get("id");
+    let funding = FundingSource::parse(&input.funding_source).unwrap_or(FundingSource::Apbn);
+    sqlx::query(
+        "INSERT INTO ibm_unit_years (unit_id, year, category, confirmed) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(year as i64)
+    .bind(Category::for_new_unit(funding).as_str())
+    .bind(true)
+    .execute(&mut *tx)
+    .await?;
+    let unit = load(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "create",
+            entity: "unit_ibm",
+            entity_id: id.to_string(),
+            office_path: Some(&office.office_path()),
+            before: None,
+            after: Some(unit.audit_json()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Edits a unit's registry data. Moving it to another office needs write access to both.
+pub async fn update(db: &Db, actor: Actor<'_>, id: i64, input: &UnitInput) -> DbResult<Unit> {
+    let mut tx = db.begin().await?;
+    authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    check_input(&mut tx, input).await?;
+    let target = crate::offices::load(&mut tx, input.office_id).await?;
+    actor.authorize(Permission::WriteData, &target.office_path())?;
+    let before = load(&mut tx, id).await?;
+    sqlx::query(
+        "UPDATE ibm_units SET code = $1, name = $2, village_code = $3, office_id = $4, year_formed = $5, \
+         decree_number = $6, funding_source = $7, desa_bersinar = $8, priority_area = $9, updated_at = $10 \
+         WHERE id = $11",
+    )
+    .bind(input.code.trim())
+    .bind(input.name.trim())
+    .bind(input.village_code.trim())
+    .bind(input.office_id)
+    .bind(input.year_formed)
+    .bind(input.decree_number.trim())
+    .bind(&input.funding_source)
+    .bind(input.desa_bersinar)
+    .bind(input.priority_area)
+    .bind(now_rfc3339())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| DbError::conflict_on_unique(e, format!("kode unit {}", input.code)))?;
+    let after = load(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "update",
+            entity: "unit_ibm",
+            entity_id: id.to_string(),
+            office_path: Some(&target.office_path()),
+            before: Some(before.audit_json()),
+            after: Some(after.audit_json()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves a unit along its life cycle (rules in `pantau_core::ibm::UnitStatus`), logged.
+pub async fn change_status(
+    db: &Db,
+    actor: Actor<'_>,
+    id: i64,
+    to: UnitStatus,
+    reason: &str,
+    effective: &str,
+) -> DbResult<Unit> {
+    check_date("tanggal status", effective)?;
+    check_text("alasan", reason, 1000, false)?;
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    let before = load(&mut tx, id).await?;
+    let from = before
+        .status()
+        .ok_or_else(|| DbError::invalid("status unit rusak"))?;
+    from.transition(to, reason, !before.decree_number.trim().is_empty())
+        .map_err(|e| DbError::invalid(e.to_string()))?;
+    sqlx::query("UPDATE ibm_units SET status = $1, status_date = $2, status_reason = $3, updated_at = $4 WHERE id = $5")
+        .bind(to.as_str())
+        .bind(effective.trim())
+        .bind(reason.trim())
+        .bind(now_rfc3339())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let username = actor.name();
+    sqlx::query(
+        "INSERT INTO ibm_unit_status_log (unit_id, from_status, to_status, reason, effective_date, username, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason.trim())
+    .bind(effective.trim())
+    .bind(username)
+    .bind(now_rfc3339())
+    .execute(&mut *tx)
+    .await?;
+    let after = load(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "status",
+            entity: "unit_ibm",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: Some(json!({"status": from.as_str(), "status_date": before.status_date})),
+            after: Some(json!({"status": to.as_str(), "status_date": effective, "reason": reason})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusChange {
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+    pub effective_date: String,
+    pub username: String,
+}
+
+pub async fn status_history(db: &Db, who: &Principal, id: i64) -> DbResult<Vec<StatusChange>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
+    let rows = sqlx::query("SELECT * FROM ibm_unit_status_log WHERE unit_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StatusChange {
+            from_status: r.get("from_status"),
+            to_status: r.get("to_status"),
+            reason: r.get("reason"),
+            effective_date: r.get("effective_date"),
+            username: r.get("username"),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitYear {
+    pub year: i64,
+    pub category: String,
+    pub target_stage_id: Option<i64>,
+    pub confirmed: bool,
+}
+
+pub async fn years(db: &Db, who: &Principal, id: i64) -> DbResult<Vec<UnitYear>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
+    let rows = sqlx::query("SELECT * FROM ibm_unit_years WHERE unit_id = $1 ORDER BY year DESC")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| UnitYear {
+            year: r.get("year"),
+            category: r.get("category"),
+            target_stage_id: r.get("target_stage_id"),
+            confirmed: crate::db::flag(r, "confirmed"),
+        })
+        .collect())
+}
+
+/// Sets a unit's category and target stage for a year (confirming a roll-over proposal).
+pub async fn set_year(
+    db: &Db,
+    actor: Actor<'_>,
+    id: i64,
+    year: i64,
+    category: Category,
+    target_stage_id: Option<i64>,
+) -> DbResult<()> {
+    check_year(year)?;
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    if let Some(stage) = target_stage_id {
+        sqlx::query("SELECT 1 FROM ibm_stages WHERE id = $1 AND active = $2")
+            .bind(stage)
+            .bind(true)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| DbError::invalid(format!("tahap {stage} tidak ditemukan")))?;
+    }
+    let before = sqlx::query("SELECT category, target_stage_id, confirmed FROM ibm_unit_years WHERE unit_id = $1 AND year = $2")
+        .bind(id)
+        .bind(year)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| json!({"category": r.get::<String, _>("category"), "target_stage_id": r.get::<Option<i64>, _>("target_stage_id"), "confirmed": crate::db::flag(&r, "confirmed")}));
+    sqlx::query(
+        "INSERT INTO ibm_unit_years (unit_id, year, category, target_stage_id, confirmed) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (unit_id, year) DO UPDATE SET category = excluded.category, \
+         target_stage_id = excluded.target_stage_id, confirmed = excluded.confirmed",
+    )
+    .bind(id)
+    .bind(year)
+    .bind(category.as_str())
+    .bind(target_stage_id)
+    .bind(true)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, Change {
+        action: "set_year",
+        entity: "unit_ibm",
+        entity_id: id.to_string(),
+        office_path: Some(&path),
+        before,
+        after: Some(json!({"year": year, "category": category.as_str(), "target_stage_id": target_stage_id, "confirmed": true})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Proposes next year's category for every unit in scope that has `from_year` and is not
+/// dissolved. Proposals are stored unconfirmed (officers review them); existing rows for the new
+/// year are left alone. Returns how many were proposed.
+pub async fn roll_over(db: &Db, actor: Actor<'_>, from_year: i64) -> DbResult<usize> {
+    check_year(from_year + 1)?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.funding_source, y.category, y.target_stage_id, o.path FROM ibm_units u \
+         JOIN ibm_unit_years y ON y.unit_id = u.id AND y.year = $1 JOIN offices o ON o.id = u.office_id \
+         WHERE u.status <> $2 AND NOT EXISTS \
+         (SELECT 1 FROM ibm_unit_years n WHERE n.unit_id = u.id AND n.year = $3) ORDER BY u.id",
+    )
+    .bind(from_year)
+    .bind(UnitStatus::Dissolved.as_str())
+    .bind(from_year + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let mut tx = db.begin().await?;
+    let mut proposed = 0;
+    for r in rows {
+        let Some(path) = pantau_core::org::OfficePath::parse(&r.get::<String, _>("path")) else {
+            continue;
+        };
+        if actor.authorize(Permission::WriteData, &path).is_err() {
+            continue;
+        }
+        let (Some(cat), Some(funding)) = (
+            Category::parse(&r.get::<String, _>("category")),
+            FundingSource::parse(&r.get::<String, _>("funding_source")),
+        ) else {
+            continue;
+        };
+        let next = cat.roll_over(funding);
+        let unit_id: i64 = r.get("id");
+        sqlx::query("INSERT INTO ibm_unit_years (unit_id, year, category, target_stage_id, confirmed) VALUES ($1, $2, $3, $4, $5)")
+            .bind(unit_id)
+            .bind(from_year + 1)
+            .bind(next.as_str())
+            .bind(r.get::<Option<i64>, _>("target_stage_id"))
+            .bind(false)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "roll_over",
+                entity: "unit_ibm",
+                entity_id: unit_id.to_string(),
+                office_path: Some(&path),
+                before: Some(json!({"year": from_year, "category": cat.as_str()})),
+                after: Some(
+                    json!({"year": from_year + 1, "category": next.as_str(), "confirmed": false}),
+                ),
+            },
+        )
+        .await?;
+        proposed += 1;
+    }
+    tx.commit().await?;
+    Ok(proposed)
+}

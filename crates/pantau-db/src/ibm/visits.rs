@@ -1,0 +1,267 @@
+//! Monitoring visits (daring/luring) with findings, recommendations and follow-up actions.
+//! Every open action must be checked at the next visit: done, dropped, or carried on.
+
+use super::{authorize_unit, check_date, check_text};
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{ActionStatus, VisitMode};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub id: i64,
+    pub visit_id: i64,
+    pub description: String,
+    pub owner: String,
+    pub due_date: String,
+    pub status: String,
+    pub closed_visit_id: Option<i64>,
+}
+
+impl Action {
+    fn from_row(r: &AnyRow) -> Self {
+        Action {
+            id: r.get("id"),
+            visit_id: r.get("visit_id"),
+            description: r.get("description"),
+            owner: r.get("owner"),
+            due_date: r.get("due_date"),
+            status: r.get("status"),
+            closed_visit_id: r.get("closed_visit_id"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub action_id: i64,
+    pub description: String,
+    pub status: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Visit {
+    pub id: i64,
+    pub unit_id: i64,
+    pub visit_date: String,
+    pub mode: String,
+    pub officer: String,
+    pub findings: String,
+    pub recommendations: String,
+    pub actions: Vec<Action>,
+    pub reviews: Vec<Review>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionInput {
+    pub description: String,
+    pub owner: String,
+    pub due_date: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewInput {
+    pub action_id: i64,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VisitInput {
+    pub visit_date: String,
+    pub mode: String,
+    #[serde(default)]
+    pub findings: String,
+    #[serde(default)]
+    pub recommendations: String,
+    #[serde(default)]
+    pub actions: Vec<ActionInput>,
+    #[serde(default)]
+    pub reviews: Vec<ReviewInput>,
+}
+
+pub async fn open_actions(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Action>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, unit_id).await?;
+    let rows = sqlx::query(
+        "SELECT * FROM ibm_visit_actions WHERE unit_id = $1 AND status = $2 ORDER BY due_date, id",
+    )
+    .bind(unit_id)
+    .bind(ActionStatus::Open.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(Action::from_row).collect())
+}
+
+/// Records a visit: its new actions, and a review of every action open before it.
+pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput) -> DbResult<i64> {
+    let date = check_date("tanggal kunjungan", &input.visit_date)?;
+    let mode = VisitMode::parse(&input.mode)
+        .ok_or_else(|| DbError::invalid("mode kunjungan: daring atau luring"))?;
+    check_text("temuan", &input.findings, 5000, false)?;
+    check_text("rekomendasi", &input.recommendations, 5000, false)?;
+    for a in &input.actions {
+        check_text("tindak lanjut", &a.description, 1000, true)?;
+        check_text("penanggung jawab", &a.owner, 200, true)?;
+        let due = check_date("tenggat tindak lanjut", &a.due_date)?;
+        if due < date {
+            return Err(DbError::invalid(
+                "tenggat tindak lanjut tidak boleh sebelum tanggal kunjungan",
+            ));
+        }
+    }
+    let mut tx = db.begin().await?;
+    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let open: Vec<Action> =
+        sqlx::query("SELECT * FROM ibm_visit_actions WHERE unit_id = $1 AND status = $2")
+            .bind(unit_id)
+            .bind(ActionStatus::Open.as_str())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(Action::from_row)
+            .collect();
+    let open_ids: HashSet<i64> = open.iter().map(|a| a.id).collect();
+    let reviewed: HashSet<i64> = input.reviews.iter().map(|r| r.action_id).collect();
+    if let Some(stray) = reviewed.difference(&open_ids).next() {
+        return Err(DbError::invalid(format!(
+            "tindak lanjut {stray} bukan tindak lanjut terbuka unit ini"
+        )));
+    }
+    if reviewed != open_ids {
+        return Err(DbError::invalid(format!(
+            "{} tindak lanjut terbuka dari kunjungan sebelumnya harus diperiksa",
+            open_ids.difference(&reviewed).count()
+        )));
+    }
+    let officer = actor.name();
+    let now = now_rfc3339();
+    let visit_id: i64 = sqlx::query(
+        "INSERT INTO ibm_visits (unit_id, visit_date, mode, officer, findings, recommendations, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(date.to_string())
+    .bind(mode.as_str())
+    .bind(&officer)
+    .bind(input.findings.trim())
+    .bind(input.recommendations.trim())
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?
+    .get("id");
+    for r in &input.reviews {
+        let status = ActionStatus::parse(&r.status).ok_or_else(|| {
+            DbError::invalid(format!("status tindak lanjut {:?} tidak dikenal", r.status))
+        })?;
+        check_text("catatan pemeriksaan", &r.note, 1000, false)?;
+        sqlx::query("INSERT INTO ibm_action_reviews (action_id, visit_id, status, note) VALUES ($1, $2, $3, $4)")
+            .bind(r.action_id)
+            .bind(visit_id)
+            .bind(status.as_str())
+            .bind(r.note.trim())
+            .execute(&mut *tx)
+            .await?;
+        let closed = (status != ActionStatus::Open).then_some(visit_id);
+        sqlx::query("UPDATE ibm_visit_actions SET status = $1, closed_visit_id = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(closed)
+            .bind(&now)
+            .bind(r.action_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for a in &input.actions {
+        sqlx::query(
+            "INSERT INTO ibm_visit_actions (unit_id, visit_id, description, owner, due_date, status, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(unit_id)
+        .bind(visit_id)
+        .bind(a.description.trim())
+        .bind(a.owner.trim())
+        .bind(a.due_date.trim())
+        .bind(ActionStatus::Open.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(&mut tx, actor, Change {
+        action: "create",
+        entity: "kunjungan_ibm",
+        entity_id: visit_id.to_string(),
+        office_path: Some(&path),
+        before: None,
+        after: Some(json!({"unit_id": unit_id, "visit_date": date.to_string(), "mode": mode.as_str(),
+            "new_actions": input.actions.len(),
+            "reviews": input.reviews.iter().map(|r| json!({"action_id": r.action_id, "status": r.status})).collect::<Vec<_>>()})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(visit_id)
+}
+
+/// Visits of a unit, newest first, with the actions each raised and the reviews it made.
+pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Visit>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, unit_id).await?;
+    let visits = sqlx::query(
+        "SELECT * FROM ibm_visits WHERE unit_id = $1 ORDER BY visit_date DESC, id DESC",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let actions: Vec<Action> =
+        sqlx::query("SELECT * FROM ibm_visit_actions WHERE unit_id = $1 ORDER BY id")
+            .bind(unit_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(Action::from_row)
+            .collect();
+    let reviews = sqlx::query(
+        "SELECT r.visit_id, r.action_id, r.status, r.note, a.description FROM ibm_action_reviews r \
+         JOIN ibm_visit_actions a ON a.id = r.action_id WHERE a.unit_id = $1 ORDER BY r.id",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(visits
+        .iter()
+        .map(|v| {
+            let id: i64 = v.get("id");
+            Visit {
+                id,
+                unit_id,
+                visit_date: v.get("visit_date"),
+                mode: v.get("mode"),
+                officer: v.get("officer"),
+                findings: v.get("findings"),
+                recommendations: v.get("recommendations"),
+                actions: actions
+                    .iter()
+                    .filter(|a| a.visit_id == id)
+                    .cloned()
+                    .collect(),
+                reviews: reviews
+                    .iter()
+                    .filter(|r| r.get::<i64, _>("visit_id") == id)
+                    .map(|r| Review {
+                        action_id: r.get("action_id"),
+                        description: r.get("description"),
+                        status: r.get("status"),
+                        note: r.get("note"),
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}

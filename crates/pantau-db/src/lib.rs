@@ -1,0 +1,31 @@
+//! Pantau storage. One set of SQL serves SQLite (embedded, default) and PostgreSQL (production)
+//! through sqlx's `Any` driver; only the migrations differ per backend.
+//!
+//! Every write that changes data goes through a function here that first asks
+//! [`pantau_core::access::Principal`] for permission and then records an audit entry in the same
+//! transaction, so handlers cannot forget either.
+
+pub mod audit;
+mod clock;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ibm;
+pub mod migrate;
+pub mod offices;
+pub mod packs;
+pub mod password;
+pub mod reference;
+pub mod seed;
+pub mod sessions;
+pub mod sni;
+pub mod testing;
+pub mod users;
+pub mod wilayah;
+
+pub use audit::Actor;
+pub use chrono;
+pub use clock::{now_rfc3339, today};
+pub use db::{Backend, Db};
+pub use error::{DbError, DbResult};

@@ -1,0 +1,155 @@
+//! Evaluation-meeting packs: for one office (or the nation) and year, the target-versus-
+//! achievement table, a league table, the biggest movers since last year, red flags (silent
+//! units, overdue coaching actions, expiring certificates) and the obstacles/drivers summary.
+
+use crate::Db;
+use crate::dashboard::{self, IbmDashboard};
+use crate::error::DbResult;
+use crate::ibm::{evaluations, targets};
+use crate::sni::outcomes;
+use chrono::NaiveDate;
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::TargetRow;
+use pantau_core::org::OfficePath;
+use pantau_core::sni::Expiry;
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mover {
+    pub label: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    pub change: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueAction {
+    pub institution: String,
+    pub description: String,
+    pub owner: String,
+    pub due_date: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiringCertificate {
+    pub institution: String,
+    pub certificate_number: String,
+    pub valid_until: String,
+    pub days_left: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pack {
+    pub dashboard: IbmDashboard,
+    pub league: Vec<TargetRow>,
+    pub movers: Vec<Mover>,
+    pub overdue_actions: Vec<OverdueAction>,
+    pub expiring: Vec<ExpiringCertificate>,
+    /// (list, name_id, name_en, count)
+    pub factors: Vec<(String, String, String, i64)>,
+}
+
+pub async fn build(
+    db: &Db,
+    who: &Principal,
+    office_id: Option<i64>,
+    year: i64,
+    today: NaiveDate,
+) -> DbResult<Pack> {
+    let dashboard = dashboard::ibm(db, who, office_id, year, today).await?;
+    let mut league: Vec<TargetRow> = dashboard
+        .rows
+        .iter()
+        .map(|r| r.targets.clone())
+        .filter(|r| r.with_target > 0)
+        .collect();
+    league.sort_by(|a, b| {
+        b.on_target_pct()
+            .partial_cmp(&a.on_target_pct())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.label.cmp(&b.label))
+    });
+    let (previous, _) = targets::table(db, who, office_id, year - 1).await?;
+    let mut movers: Vec<Mover> = dashboard
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let after = r.targets.on_target_pct()?;
+            let before = previous
+                .iter()
+                .find(|p| p.key == r.targets.key)
+                .and_then(|p| p.on_target_pct())?;
+            Some(Mover {
+                label: r.targets.label.clone(),
+                before: Some(before),
+                after: Some(after),
+                change: ((after - before) * 10.0).round() / 10.0,
+            })
+        })
+        .collect();
+    movers.sort_by(|a, b| {
+        b.change
+            .abs()
+            .partial_cmp(&a.change.abs())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    movers.truncate(10);
+
+    let root = match office_id {
+        Some(id) => Some(crate::offices::get(db, who, id).await?.office_path()),
+        None => None,
+    };
+    let under_root = |path: &str| {
+        root.as_ref()
+            .is_none_or(|r| OfficePath::parse(path).is_some_and(|p| p.is_within(r)))
+    };
+    let mut overdue_actions = Vec::new();
+    if let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
+    {
+        let mut q = sqlx::query(AssertSqlSafe(format!(
+            "SELECT i.name, a.description, a.owner, a.due_date, o.path FROM sni_actions a \
+             JOIN sni_participants p ON p.id = a.participant_id JOIN institutions i ON i.id = p.institution_id \
+             JOIN offices o ON o.id = i.office_id WHERE a.status = $1 AND a.due_date < $2 AND {scope} ORDER BY a.due_date"
+        )))
+        .bind(pantau_core::ibm::ActionStatus::Open.as_str())
+        .bind(today.to_string());
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        for r in q.fetch_all(db.pool()).await? {
+            if under_root(&r.get::<String, _>("path")) {
+                overdue_actions.push(OverdueAction {
+                    institution: r.get("name"),
+                    description: r.get("description"),
+                    owner: r.get("owner"),
+                    due_date: r.get("due_date"),
+                });
+            }
+        }
+    }
+    let warn = outcomes::warning_days(db).await?;
+    let expiring = outcomes::expiring(db, who, today, warn)
+        .await?
+        .into_iter()
+        .filter(|(i, _, _)| under_root(&i.office_path))
+        .map(|(i, c, e)| ExpiringCertificate {
+            institution: i.name,
+            certificate_number: c.certificate_number,
+            valid_until: c.valid_until.unwrap_or_default(),
+            days_left: match e {
+                Expiry::ExpiringSoon { days_left } => Some(days_left),
+                _ => None,
+            },
+        })
+        .collect();
+    let factors = evaluations::factor_summary(db, who, year, root.as_ref()).await?;
+    Ok(Pack {
+        dashboard,
+        league,
+        movers,
+        overdue_actions,
+        expiring,
+        factors,
+    })
+}

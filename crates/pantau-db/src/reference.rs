@@ -1,0 +1,190 @@
+//! Configurable reference lists (activity and service types, age bands, risk levels, obstacles,
+//! drivers, trainings) and settings. Seeded with defaults; national admins edit them.
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339};
+use pantau_core::access::Permission;
+use pantau_core::ibm::ReportingRule;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+/// The lists Pantau knows; each is a set of coded items with names in both languages.
+pub const LISTS: &[&str] = &[
+    "activity",
+    "service",
+    "age_band",
+    "risk_level",
+    "obstacle",
+    "driver",
+    "training",
+    "lpk",
+    "document",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefItem {
+    pub id: i64,
+    pub list: String,
+    pub code: String,
+    pub name_id: String,
+    pub name_en: String,
+    pub ordinal: i64,
+    pub active: bool,
+}
+
+impl RefItem {
+    pub fn name(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.name_en
+        } else {
+            &self.name_id
+        }
+    }
+}
+
+/// Items of one list in display order; inactive ones only when asked for.
+pub async fn items(db: &Db, list: &str, include_inactive: bool) -> DbResult<Vec<RefItem>> {
+    let rows = sqlx::query("SELECT * FROM ref_items WHERE list = $1 ORDER BY ordinal, code")
+        .bind(list)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| RefItem {
+            id: r.get("id"),
+            list: r.get("list"),
+            code: r.get("code"),
+            name_id: r.get("name_id"),
+            name_en: r.get("name_en"),
+            ordinal: r.get("ordinal"),
+            active: crate::db::flag(r, "active"),
+        })
+        .filter(|i| include_inactive || i.active)
+        .collect())
+}
+
+/// Adds an item or updates the one with the same code (national admin).
+pub async fn upsert_item(db: &Db, actor: Actor<'_>, item: &RefItem) -> DbResult<()> {
+    actor.authorize_national(Permission::ManageReference)?;
+    if !LISTS.contains(&item.list.as_str()) {
+        return Err(DbError::invalid(format!(
+            "daftar {:?} tidak dikenal",
+            item.list
+        )));
+    }
+    let code_ok = !item.code.is_empty()
+        && item.code.len() <= 40
+        && item
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !code_ok || item.name_id.trim().is_empty() || item.name_en.trim().is_empty() {
+        return Err(DbError::invalid(
+            "kode (huruf kecil, angka, _) dan kedua nama wajib diisi",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let before = sqlx::query("SELECT name_id, name_en, ordinal, active FROM ref_items WHERE list = $1 AND code = $2")
+        .bind(&item.list)
+        .bind(&item.code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| json!({"name_id": r.get::<String, _>("name_id"), "name_en": r.get::<String, _>("name_en"), "ordinal": r.get::<i64, _>("ordinal"), "active": crate::db::flag(&r, "active")}));
+    sqlx::query(
+        "INSERT INTO ref_items (list, code, name_id, name_en, ordinal, active) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (list, code) DO UPDATE SET name_id = excluded.name_id, name_en = excluded.name_en, \
+         ordinal = excluded.ordinal, active = excluded.active",
+    )
+    .bind(&item.list)
+    .bind(&item.code)
+    .bind(item.name_id.trim())
+    .bind(item.name_en.trim())
+    .bind(item.ordinal)
+    .bind(item.active)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: if before.is_some() { "update" } else { "create" },
+            entity: "referensi",
+            entity_id: format!("{}/{}", item.list, item.code),
+            office_path: None,
+            before,
+            after: Some(json!({"name_id": item.name_id, "name_en": item.name_en, "ordinal": item.ordinal, "active": item.active})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn setting(db: &Db, key: &str) -> DbResult<Option<String>> {
+    Ok(sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.get("value")))
+}
+
+/// The reporting rule from settings (defaults where unset or malformed).
+pub async fn reporting_rule(db: &Db) -> DbResult<ReportingRule> {
+    let d = ReportingRule::default();
+    let num = |v: Option<String>, default: u32| v.and_then(|s| s.parse().ok()).unwrap_or(default);
+    let rule = ReportingRule {
+        period_months: num(
+            setting(db, "ibm.report_period_months").await?,
+            d.period_months,
+        ),
+        due_days: num(setting(db, "ibm.report_due_days").await?, d.due_days),
+        silent_after: num(
+            setting(db, "ibm.silent_after_periods").await?,
+            d.silent_after,
+        ),
+    };
+    Ok(if rule.is_valid() { rule } else { d })
+}
+
+pub async fn set_reporting_rule(db: &Db, actor: Actor<'_>, rule: ReportingRule) -> DbResult<()> {
+    actor.authorize_national(Permission::ManageReference)?;
+    if !rule.is_valid() {
+        return Err(DbError::invalid(
+            "periode harus membagi 12 bulan; tenggat 0–120 hari; ambang sunyi ≥ 1",
+        ));
+    }
+    let before = reporting_rule(db).await?;
+    let mut tx = db.begin().await?;
+    for (key, value) in [
+        ("ibm.report_period_months", rule.period_months),
+        ("ibm.report_due_days", rule.due_days),
+        ("ibm.silent_after_periods", rule.silent_after),
+    ] {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "update",
+            entity: "pengaturan",
+            entity_id: "ibm.reporting".into(),
+            office_path: None,
+            before: Some(serde_json::to_value(before).unwrap_or_default()),
+            after: Some(serde_json::to_value(rule).unwrap_or_default()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

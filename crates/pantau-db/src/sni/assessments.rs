@@ -1,0 +1,359 @@
+//! SNI assessments (baseline self-assessment, monitoring, final): scored per requirement on the
+//! instrument's scale with comments, through draft → submitted → verified → final.
+
+use super::{authorize_participant, instrument};
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::ibm::{check_date, check_text};
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{AssessmentAction, AssessmentStatus};
+use pantau_core::org::OfficePath;
+use pantau_core::sni::{Answers, AssessmentKind, ScoreSummary, gaps, score};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub id: i64,
+    pub participant_id: i64,
+    pub kind: String,
+    pub assessed_on: String,
+    pub status: String,
+    pub note: String,
+    pub submitted_by: Option<String>,
+    pub verified_by: Option<String>,
+    pub finalized_by: Option<String>,
+}
+
+impl Assessment {
+    fn from_row(r: &AnyRow) -> Self {
+        Assessment {
+            id: r.get("id"),
+            participant_id: r.get("participant_id"),
+            kind: r.get("kind"),
+            assessed_on: r.get("assessed_on"),
+            status: r.get("status"),
+            note: r.get("note"),
+            submitted_by: r.get("submitted_by"),
+            verified_by: r.get("verified_by"),
+            finalized_by: r.get("finalized_by"),
+        }
+    }
+
+    pub fn status(&self) -> AssessmentStatus {
+        AssessmentStatus::parse(&self.status).unwrap_or(AssessmentStatus::Draft)
+    }
+}
+
+/// An assessment with its scores and their summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scored {
+    pub assessment: Assessment,
+    /// requirement id → (scale code, comment)
+    pub scores: HashMap<i64, (String, String)>,
+    pub summary: ScoreSummary,
+    pub gaps: Vec<i64>,
+    pub passes: bool,
+    pub instrument_id: i64,
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<Assessment> {
+    sqlx::query("SELECT * FROM sni_assessments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| Assessment::from_row(&r))
+        .ok_or_else(|| DbError::not_found(format!("penilaian SNI {id}")))
+}
+
+async fn instrument_of(conn: &mut AnyConnection, participant_id: i64) -> DbResult<i64> {
+    Ok(sqlx::query("SELECT c.instrument_id FROM sni_participants p JOIN sni_cohorts c ON c.id = p.cohort_id WHERE p.id = $1")
+        .bind(participant_id)
+        .fetch_one(conn)
+        .await?
+        .get("instrument_id"))
+}
+
+/// Opens an assessment. The baseline self-assessment may be opened by the institution itself;
+/// monitoring and final assessments by the coaching officers. Baseline and final are one each.
+pub async fn open(
+    db: &Db,
+    actor: Actor<'_>,
+    participant_id: i64,
+    kind: AssessmentKind,
+    assessed_on: &str,
+) -> DbResult<i64> {
+    check_date("tanggal penilaian", assessed_on)?;
+    let mut tx = db.begin().await?;
+    let (path, _) =
+        authorize_participant(&mut tx, actor, Permission::WriteData, participant_id).await?;
+    if kind != AssessmentKind::Baseline {
+        actor.authorize(Permission::WriteData, &path)?;
+    }
+    if kind != AssessmentKind::Monitoring {
+        let exists =
+            sqlx::query("SELECT 1 FROM sni_assessments WHERE participant_id = $1 AND kind = $2")
+                .bind(participant_id)
+                .bind(kind.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        if exists {
+            return Err(DbError::Conflict(format!(
+                "penilaian {} untuk peserta ini",
+                kind.as_str()
+            )));
+        }
+    }
+    let id: i64 = sqlx::query(
+        "INSERT INTO sni_assessments (participant_id, kind, assessed_on, status, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(participant_id)
+    .bind(kind.as_str())
+    .bind(assessed_on.trim())
+    .bind(AssessmentStatus::Draft.as_str())
+    .bind(now_rfc3339())
+    .fetch_one(&mut *tx)
+    .await?
+    .get("id");
+    audit::record(&mut tx, actor, Change {
+        action: "create",
+        entity: "penilaian_sni",
+        entity_id: id.to_string(),
+        office_path: Some(&path),
+        before: None,
+        after: Some(json!({"participant_id": participant_id, "kind": kind.as_str(), "assessed_on": assessed_on})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ScoreInput {
+    pub requirement_id: i64,
+    pub scale_code: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Saves scores (replacing earlier ones for the same requirements) while the assessment is a draft.
+pub async fn save_scores(
+    db: &Db,
+    actor: Actor<'_>,
+    id: i64,
+    scores: &[ScoreInput],
+    note: &str,
+) -> DbResult<()> {
+    check_text("catatan", note, 2000, false)?;
+    let mut tx = db.begin().await?;
+    let a = load(&mut tx, id).await?;
+    let (path, _) =
+        authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
+    if !a.status().is_editable() {
+        return Err(DbError::invalid(format!(
+            "penilaian berstatus {} tidak dapat diubah",
+            a.status
+        )));
+    }
+    let instrument_id = instrument_of(&mut tx, a.participant_id).await?;
+    drop(tx);
+    let inst = instrument::load(db, instrument_id).await?;
+    let scale = inst.scale_values();
+    for s in scores {
+        if !inst.requirements.iter().any(|r| r.id == s.requirement_id) {
+            return Err(DbError::invalid(format!(
+                "butir {} bukan bagian instrumen",
+                s.requirement_id
+            )));
+        }
+        if !scale.contains_key(&s.scale_code) {
+            return Err(DbError::invalid(format!(
+                "nilai {:?} tidak ada pada skala",
+                s.scale_code
+            )));
+        }
+        check_text("komentar", &s.comment, 2000, false)?;
+    }
+    let mut tx = db.begin().await?;
+    for s in scores {
+        sqlx::query(
+            "INSERT INTO sni_scores (assessment_id, requirement_id, scale_code, comment) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (assessment_id, requirement_id) DO UPDATE SET scale_code = excluded.scale_code, comment = excluded.comment",
+        )
+        .bind(id)
+        .bind(s.requirement_id)
+        .bind(&s.scale_code)
+        .bind(s.comment.trim())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE sni_assessments SET note = $1, updated_at = $2 WHERE id = $3")
+        .bind(note.trim())
+        .bind(now_rfc3339())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "score",
+            entity: "penilaian_sni",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: None,
+            after: Some(json!({"scores": scores})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves the assessment along: submitting needs write access to the institution (operators
+/// submit their self-assessment); verifying needs the BNNP; finalizing the national directorate.
+pub async fn apply(
+    db: &Db,
+    actor: Actor<'_>,
+    id: i64,
+    action: AssessmentAction,
+) -> DbResult<Assessment> {
+    let mut tx = db.begin().await?;
+    let a = load(&mut tx, id).await?;
+    let (path, _) =
+        authorize_participant(&mut tx, actor, Permission::ReadData, a.participant_id).await?;
+    let (next, needed) = a
+        .status()
+        .apply(action)
+        .map_err(|e| DbError::invalid(e.to_string()))?;
+    if needed == Permission::WriteData {
+        authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
+    } else {
+        actor.authorize(needed, &path)?;
+    }
+    let who = actor.name();
+    let column = match action {
+        AssessmentAction::Submit => "submitted_by",
+        AssessmentAction::Verify => "verified_by",
+        AssessmentAction::Finalize => "finalized_by",
+        AssessmentAction::Return => "verified_by",
+    };
+    let value = (action != AssessmentAction::Return).then_some(who);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE sni_assessments SET status = $1, updated_at = $2, {column} = $3 WHERE id = $4"
+    )))
+    .bind(next.as_str())
+    .bind(now_rfc3339())
+    .bind(value)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: action.as_str(),
+            entity: "penilaian_sni",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: Some(json!({"status": a.status})),
+            after: Some(json!({"status": next.as_str()})),
+        },
+    )
+    .await?;
+    let after = load(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Scores and their summary, without an access check (callers check first).
+pub(crate) async fn scored_unchecked(db: &Db, id: i64) -> DbResult<Scored> {
+    let mut conn = db.pool().acquire().await?;
+    let a = load(&mut conn, id).await?;
+    let instrument_id = instrument_of(&mut conn, a.participant_id).await?;
+    let rows = sqlx::query("SELECT * FROM sni_scores WHERE assessment_id = $1")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    drop(conn);
+    let inst = instrument::load(db, instrument_id).await?;
+    let scale = inst.scale_values();
+    let scores: HashMap<i64, (String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("requirement_id"),
+                (r.get("scale_code"), r.get("comment")),
+            )
+        })
+        .collect();
+    let answers: Answers = scores
+        .iter()
+        .filter_map(|(req, (code, _))| Some((*req, *scale.get(code)?)))
+        .collect();
+    let reqs = inst.scoring();
+    let summary = score(&reqs, &answers);
+    Ok(Scored {
+        passes: summary.passes(inst.pass_threshold),
+        gaps: gaps(&reqs, &answers),
+        summary,
+        scores,
+        assessment: a,
+        instrument_id,
+    })
+}
+
+pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Scored> {
+    let mut conn = db.pool().acquire().await?;
+    let a = load(&mut conn, id).await?;
+    authorize_participant(
+        &mut conn,
+        Actor::User(who),
+        Permission::ReadData,
+        a.participant_id,
+    )
+    .await?;
+    drop(conn);
+    scored_unchecked(db, id).await
+}
+
+pub async fn for_participant(
+    db: &Db,
+    who: &Principal,
+    participant_id: i64,
+) -> DbResult<Vec<Assessment>> {
+    let mut conn = db.pool().acquire().await?;
+    authorize_participant(
+        &mut conn,
+        Actor::User(who),
+        Permission::ReadData,
+        participant_id,
+    )
+    .await?;
+    Ok(sqlx::query(
+        "SELECT * FROM sni_assessments WHERE participant_id = $1 ORDER BY assessed_on, id",
+    )
+    .bind(participant_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(Assessment::from_row)
+    .collect())
+}
+
+/// The office path an assessment's data belongs to (for evidence checks).
+pub(crate) async fn path_of(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    permission: Permission,
+    id: i64,
+) -> DbResult<(OfficePath, Assessment)> {
+    let a = load(conn, id).await?;
+    let (path, _) = authorize_participant(conn, actor, permission, a.participant_id).await?;
+    Ok((path, a))
+}

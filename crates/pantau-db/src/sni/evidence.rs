@@ -1,0 +1,265 @@
+//! Evidence files for assessment scores: size and type limits, stored under a random name in a
+//! folder outside the web root, and read back only within the institution's scope.
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Permission, Principal};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::path::PathBuf;
+
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where evidence files live; never served directly.
+#[derive(Debug, Clone)]
+pub struct EvidenceStore {
+    root: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub requirement_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// Accepted types, recognised by their first bytes rather than the name the browser sent.
+fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(("application/pdf", "pdf"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        // Office documents are zip containers.
+        Some(("application/octet-stream", "zip"))
+    } else {
+        None
+    }
+}
+
+/// Keeps a readable, harmless file name: no path, no control characters, limited length.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "bukti".into()
+    } else {
+        cleaned
+    }
+}
+
+impl EvidenceStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        EvidenceStore { root: root.into() }
+    }
+
+    fn path(&self, stored: &str) -> DbResult<PathBuf> {
+        // Stored names are our own hex tokens; anything else is refused.
+        if stored.len() != 64 || !stored.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DbError::invalid("nama berkas tersimpan tidak sah"));
+        }
+        Ok(self.root.join(&stored[..2]).join(stored))
+    }
+
+    /// Stores a file as evidence for one requirement of an assessment (write access needed).
+    pub async fn upload(
+        &self,
+        db: &Db,
+        actor: Actor<'_>,
+        assessment_id: i64,
+        requirement_id: i64,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> DbResult<Evidence> {
+        if bytes.is_empty() {
+            return Err(DbError::invalid("berkas kosong"));
+        }
+        if bytes.len() > MAX_BYTES {
+            return Err(DbError::invalid(format!(
+                "berkas lebih dari {} MB",
+                MAX_BYTES / 1024 / 1024
+            )));
+        }
+        let (content_type, _) = sniff(bytes).ok_or_else(|| {
+            DbError::invalid("jenis berkas tidak diterima (PDF, JPG, PNG, dokumen Office)")
+        })?;
+        let mut conn = db.pool().acquire().await?;
+        let (path, a) =
+            super::assessments::path_of(&mut conn, actor, Permission::WriteData, assessment_id)
+                .await?;
+        if !a.status().is_editable() {
+            return Err(DbError::invalid(
+                "bukti hanya dapat ditambah saat penilaian masih draf",
+            ));
+        }
+        drop(conn);
+        let stored = crate::sessions::random_token();
+        let target = self.path(&stored)?;
+        let dir = target
+            .parent()
+            .expect("stored path has a parent")
+            .to_path_buf();
+        let data = bytes.to_vec();
+        let write_to = target.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            // Write to a temporary name, sync, then rename: a crash never leaves half a file.
+            let tmp = write_to.with_extension("tmp");
+            {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&data)?;
+                f.sync_all()?;
+            }
+            std::fs::rename(tmp, write_to)
+        })
+        .await
+        .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?
+        .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?;
+        let sha = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        let name = clean_file_name(file_name);
+        let mut tx = db.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO sni_evidence (assessment_id, requirement_id, file_name, content_type, size_bytes, sha256, stored_name, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(assessment_id)
+        .bind(requirement_id)
+        .bind(&name)
+        .bind(content_type)
+        .bind(bytes.len() as i64)
+        .bind(&sha)
+        .bind(&stored)
+        .bind(actor.name())
+        .bind(now_rfc3339())
+        .fetch_one(&mut *tx)
+        .await?
+        .get("id");
+        audit::record(&mut tx, actor, Change {
+            action: "upload",
+            entity: "bukti_sni",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: None,
+            after: Some(json!({"assessment_id": assessment_id, "requirement_id": requirement_id, "file_name": name, "size_bytes": bytes.len(), "sha256": sha})),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(Evidence {
+            id,
+            assessment_id,
+            requirement_id,
+            file_name: name,
+            content_type: content_type.into(),
+            size_bytes: bytes.len() as i64,
+            uploaded_by: actor.name(),
+            uploaded_at: now_rfc3339(),
+        })
+    }
+
+    /// The file, if the principal may read the assessment it belongs to.
+    pub async fn read(
+        &self,
+        db: &Db,
+        who: &Principal,
+        evidence_id: i64,
+    ) -> DbResult<(Evidence, Vec<u8>)> {
+        let r = sqlx::query("SELECT * FROM sni_evidence WHERE id = $1")
+            .bind(evidence_id)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or_else(|| DbError::not_found(format!("bukti {evidence_id}")))?;
+        let e = from_row(&r);
+        let mut conn = db.pool().acquire().await?;
+        super::assessments::path_of(
+            &mut conn,
+            Actor::User(who),
+            Permission::ReadData,
+            e.assessment_id,
+        )
+        .await?;
+        let path = self.path(&r.get::<String, _>("stored_name"))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|_| DbError::not_found("berkas bukti"))?;
+        Ok((e, bytes))
+    }
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Evidence {
+    Evidence {
+        id: r.get("id"),
+        assessment_id: r.get("assessment_id"),
+        requirement_id: r.get("requirement_id"),
+        file_name: r.get("file_name"),
+        content_type: r.get("content_type"),
+        size_bytes: r.get("size_bytes"),
+        uploaded_by: r.get("uploaded_by"),
+        uploaded_at: r.get("uploaded_at"),
+    }
+}
+
+pub async fn list(db: &Db, who: &Principal, assessment_id: i64) -> DbResult<Vec<Evidence>> {
+    let mut conn = db.pool().acquire().await?;
+    super::assessments::path_of(
+        &mut conn,
+        Actor::User(who),
+        Permission::ReadData,
+        assessment_id,
+    )
+    .await?;
+    Ok(
+        sqlx::query("SELECT * FROM sni_evidence WHERE assessment_id = $1 ORDER BY id")
+            .bind(assessment_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_their_path_and_odd_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\\\x\\\\izin <b>.pdf"), "izin b.pdf");
+        assert_eq!(clean_file_name("..."), "bukti");
+        assert_eq!(clean_file_name(".htaccess"), "htaccess");
+    }
+
+    #[test]
+    fn only_known_file_types_are_accepted() {
+        assert_eq!(sniff(b"%PDF-1.7 ...").map(|s| s.0), Some("application/pdf"));
+        assert_eq!(sniff(b"<html><script>").map(|s| s.0), None);
+        assert_eq!(sniff(b"MZ\x90\x00").map(|s| s.0), None);
+    }
+
+    #[test]
+    fn stored_names_cannot_escape_the_folder() {
+        let store = EvidenceStore::new("/tmp/x");
+        assert!(store.path("../../etc/passwd").is_err());
+        assert!(store.path(&"a".repeat(64)).is_ok());
+    }
+}

@@ -1,0 +1,494 @@
+//! The SNI instrument as versioned, configurable data: aspects, requirements (code, text, weight,
+//! mandatory flag, evidence asked), the scoring scale and the pass threshold.
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::ibm::check_text;
+use crate::{Db, now_rfc3339};
+use pantau_core::access::Permission;
+use pantau_core::sni::Requirement as ScoringRequirement;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::io::Read;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Aspect {
+    pub id: i64,
+    pub code: String,
+    pub name_id: String,
+    pub name_en: String,
+    pub ordinal: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Requirement {
+    pub id: i64,
+    pub aspect_id: i64,
+    pub code: String,
+    pub text_id: String,
+    pub text_en: String,
+    pub weight: f64,
+    pub mandatory: bool,
+    pub evidence_kind: String,
+    pub ordinal: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleLevel {
+    pub code: String,
+    pub label_id: String,
+    pub label_en: String,
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Instrument {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub pass_threshold: f64,
+    pub active: bool,
+    pub aspects: Vec<Aspect>,
+    pub requirements: Vec<Requirement>,
+    pub scale: Vec<ScaleLevel>,
+}
+
+impl Instrument {
+    pub fn scoring(&self) -> Vec<ScoringRequirement> {
+        self.requirements
+            .iter()
+            .map(|r| ScoringRequirement {
+                id: r.id,
+                aspect_id: r.aspect_id,
+                weight: r.weight,
+                mandatory: r.mandatory,
+                ordinal: r.ordinal,
+            })
+            .collect()
+    }
+
+    /// Scale code → value (`None` = not applicable).
+    pub fn scale_values(&self) -> HashMap<String, Option<f64>> {
+        self.scale
+            .iter()
+            .map(|s| (s.code.clone(), s.value))
+            .collect()
+    }
+
+    pub fn aspect_name(&self, id: i64, lang: &str) -> String {
+        self.aspects
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| {
+                if lang == "en" {
+                    a.name_en.clone()
+                } else {
+                    a.name_id.clone()
+                }
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub async fn load(db: &Db, id: i64) -> DbResult<Instrument> {
+    let r = sqlx::query("SELECT * FROM sni_instruments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| DbError::not_found(format!("instrumen {id}")))?;
+    let aspects =
+        sqlx::query("SELECT * FROM sni_aspects WHERE instrument_id = $1 ORDER BY ordinal")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|a| Aspect {
+                id: a.get("id"),
+                code: a.get("code"),
+                name_id: a.get("name_id"),
+                name_en: a.get("name_en"),
+                ordinal: a.get("ordinal"),
+            })
+            .collect();
+    let requirements = sqlx::query(
+        "SELECT r.* FROM sni_requirements r JOIN sni_aspects a ON a.id = r.aspect_id WHERE r.instrument_id = $1 ORDER BY a.ordinal, r.ordinal",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|q| Requirement {
+        id: q.get("id"),
+        aspect_id: q.get("aspect_id"),
+        code: q.get("code"),
+        text_id: q.get("text_id"),
+        text_en: q.get("text_en"),
+        weight: q.get("weight"),
+        mandatory: crate::db::flag(q, "mandatory"),
+        evidence_kind: q.get("evidence_kind"),
+        ordinal: q.get("ordinal"),
+    })
+    .collect();
+    let scale = sqlx::query("SELECT * FROM sni_scale WHERE instrument_id = $1 ORDER BY ordinal")
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|s| ScaleLevel {
+            code: s.get("code"),
+            label_id: s.get("label_id"),
+            label_en: s.get("label_en"),
+            value: s.get("value"),
+        })
+        .collect();
+    Ok(Instrument {
+        id,
+        code: r.get("code"),
+        title: r.get("title"),
+        pass_threshold: r.get("pass_threshold"),
+        active: crate::db::flag(&r, "active"),
+        aspects,
+        requirements,
+        scale,
+    })
+}
+
+/// The active instrument used for new cohorts (the newest active one).
+pub async fn active(db: &Db) -> DbResult<Instrument> {
+    let id: i64 =
+        sqlx::query("SELECT id FROM sni_instruments WHERE active = $1 ORDER BY id DESC LIMIT 1")
+            .bind(true)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or_else(|| DbError::not_found("instrumen SNI aktif"))?
+            .get("id");
+    load(db, id).await
+}
+
+pub async fn list(db: &Db) -> DbResult<Vec<(i64, String, String, bool)>> {
+    Ok(
+        sqlx::query("SELECT id, code, title, active FROM sni_instruments ORDER BY id")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get("id"),
+                    r.get("code"),
+                    r.get("title"),
+                    crate::db::flag(r, "active"),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RequirementInput {
+    pub aspect_code: String,
+    pub code: String,
+    pub text_id: String,
+    pub text_en: String,
+    pub weight: f64,
+    pub mandatory: bool,
+    #[serde(default)]
+    pub evidence_kind: String,
+}
+
+fn check_requirement(r: &RequirementInput) -> DbResult<()> {
+    let code_ok = !r.code.is_empty()
+        && r.code.len() <= 20
+        && r.code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !code_ok {
+        return Err(DbError::invalid(format!(
+            "kode butir {:?}: huruf, angka, . _ - (maks. 20)",
+            r.code
+        )));
+    }
+    check_text("uraian", &r.text_id, 1000, true)?;
+    check_text("uraian (en)", &r.text_en, 1000, true)?;
+    check_text("bukti", &r.evidence_kind, 200, false)?;
+    if !(r.weight > 0.0 && r.weight <= 100.0) {
+        return Err(DbError::invalid(format!(
+            "bobot {} harus di antara 0 dan 100",
+            r.weight
+        )));
+    }
+    Ok(())
+}
+
+/// Adds or changes one requirement of an instrument (national admin).
+pub async fn upsert_requirement(
+    db: &Db,
+    actor: Actor<'_>,
+    instrument_id: i64,
+    r: &RequirementInput,
+) -> DbResult<()> {
+    actor.authorize_national(Permission::ManageReference)?;
+    check_requirement(r)?;
+    let mut tx = db.begin().await?;
+    let aspect_id: i64 =
+        sqlx::query("SELECT id FROM sni_aspects WHERE instrument_id = $1 AND code = $2")
+            .bind(instrument_id)
+            .bind(&r.aspect_code)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| DbError::invalid(format!("aspek {:?} tidak ada", r.aspect_code)))?
+            .get("id");
+    let ordinal: i64 = sqlx::query(
+        "SELECT COALESCE(MAX(ordinal), 0) + 1 AS n FROM sni_requirements WHERE aspect_id = $1",
+    )
+    .bind(aspect_id)
+    .fetch_one(&mut *tx)
+    .await?
+    .get("n");
+    sqlx::query(
+        "INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, ordinal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (instrument_id, code) DO UPDATE SET aspect_id = excluded.aspect_id, \
+         text_id = excluded.text_id, text_en = excluded.text_en, weight = excluded.weight, mandatory = excluded.mandatory, \
+         evidence_kind = excluded.evidence_kind",
+    )
+    .bind(instrument_id)
+    .bind(aspect_id)
+    .bind(&r.code)
+    .bind(r.text_id.trim())
+    .bind(r.text_en.trim())
+    .bind(r.weight)
+    .bind(r.mandatory)
+    .bind(r.evidence_kind.trim())
+    .bind(ordinal)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "upsert",
+            entity: "butir_sni",
+            entity_id: format!("{instrument_id}/{}", r.code),
+            office_path: None,
+            before: None,
+            after: Some(json!(r)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A row-level problem in an imported file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+pub const IMPORT_COLUMNS: &[&str] = &[
+    "aspek",
+    "nama_aspek",
+    "nama_aspek_en",
+    "kode",
+    "uraian",
+    "uraian_en",
+    "bobot",
+    "wajib",
+    "bukti",
+];
+
+/// Imports a new instrument version from CSV (columns [`IMPORT_COLUMNS`]), all or nothing. The
+/// scale is the default four levels; the new version becomes active and older ones inactive.
+pub async fn import_csv<R: Read>(
+    db: &Db,
+    actor: Actor<'_>,
+    code: &str,
+    title: &str,
+    threshold: f64,
+    reader: R,
+) -> DbResult<Result<i64, Vec<RowError>>> {
+    actor.authorize_national(Permission::ManageReference)?;
+    check_text("kode instrumen", code, 60, true)?;
+    check_text("judul instrumen", title, 200, true)?;
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        return Err(DbError::invalid("ambang lulus harus di antara 0 dan 1"));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(reader);
+    let headers: Vec<String> = rdr
+        .headers()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    let mut errors = Vec::new();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    for c in IMPORT_COLUMNS {
+        if col(c).is_none() {
+            errors.push(RowError {
+                row: 1,
+                column: c.to_string(),
+                value: String::new(),
+                reason: "kolom wajib tidak ada".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut aspects: Vec<(String, String, String)> = Vec::new();
+    let mut rows: Vec<RequirementInput> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    row,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
+        let weight_s = get("bobot");
+        let Ok(weight) = weight_s.replace(',', ".").parse::<f64>() else {
+            errors.push(RowError {
+                row,
+                column: "bobot".into(),
+                value: weight_s,
+                reason: "bukan angka".into(),
+            });
+            continue;
+        };
+        let mandatory = match get("wajib").to_lowercase().as_str() {
+            "ya" | "y" | "1" | "true" | "yes" => true,
+            "tidak" | "t" | "0" | "false" | "no" | "" => false,
+            other => {
+                errors.push(RowError {
+                    row,
+                    column: "wajib".into(),
+                    value: other.into(),
+                    reason: "isi ya atau tidak".into(),
+                });
+                continue;
+            }
+        };
+        let r = RequirementInput {
+            aspect_code: get("aspek"),
+            code: get("kode"),
+            text_id: get("uraian"),
+            text_en: get("uraian_en"),
+            weight,
+            mandatory,
+            evidence_kind: get("bukti"),
+        };
+        if let Err(e) = check_requirement(&r) {
+            errors.push(RowError {
+                row,
+                column: "kode".into(),
+                value: r.code.clone(),
+                reason: e.to_string(),
+            });
+            continue;
+        }
+        if r.aspect_code.is_empty() {
+            errors.push(RowError {
+                row,
+                column: "aspek".into(),
+                value: String::new(),
+                reason: "wajib diisi".into(),
+            });
+            continue;
+        }
+        if !seen.insert(r.code.clone()) {
+            errors.push(RowError {
+                row,
+                column: "kode".into(),
+                value: r.code.clone(),
+                reason: "kode ganda".into(),
+            });
+            continue;
+        }
+        if !aspects.iter().any(|a| a.0 == r.aspect_code) {
+            let name = get("nama_aspek");
+            aspects.push((
+                r.aspect_code.clone(),
+                if name.is_empty() {
+                    r.aspect_code.clone()
+                } else {
+                    name
+                },
+                get("nama_aspek_en"),
+            ));
+        }
+        rows.push(r);
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(RowError {
+            row: 1,
+            column: String::new(),
+            value: String::new(),
+            reason: "berkas tidak berisi butir".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE sni_instruments SET active = $1")
+        .bind(false)
+        .execute(&mut *tx)
+        .await?;
+    let id: i64 = sqlx::query("INSERT INTO sni_instruments (code, title, pass_threshold, active, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(code.trim())
+        .bind(title.trim())
+        .bind(threshold)
+        .bind(true)
+        .bind(now_rfc3339())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| DbError::conflict_on_unique(e, format!("instrumen {code}")))?
+        .get("id");
+    for (code, label_id, label_en, value, ord) in [
+        ("penuh", "Terpenuhi", "Met", Some(1.0), 1),
+        ("sebagian", "Terpenuhi sebagian", "Partly met", Some(0.5), 2),
+        ("belum", "Belum terpenuhi", "Not met", Some(0.0), 3),
+        ("tb", "Tidak berlaku", "Not applicable", None, 4),
+    ] {
+        sqlx::query("INSERT INTO sni_scale (instrument_id, code, label_id, label_en, value, ordinal) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(code).bind(label_id).bind(label_en).bind(value).bind(ord as i64)
+            .execute(&mut *tx).await?;
+    }
+    let mut aspect_ids = HashMap::new();
+    for (i, (code, name_id, name_en)) in aspects.iter().enumerate() {
+        let aid: i64 = sqlx::query("INSERT INTO sni_aspects (instrument_id, code, name_id, name_en, ordinal) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(id).bind(code).bind(name_id).bind(if name_en.is_empty() { name_id } else { name_en }).bind(i as i64 + 1)
+            .fetch_one(&mut *tx).await?.get("id");
+        aspect_ids.insert(code.clone(), aid);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        sqlx::query("INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, ordinal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(id).bind(aspect_ids[&r.aspect_code]).bind(&r.code).bind(r.text_id.trim()).bind(r.text_en.trim()).bind(r.weight).bind(r.mandatory).bind(r.evidence_kind.trim()).bind(i as i64 + 1)
+            .execute(&mut *tx).await?;
+    }
+    audit::record(&mut tx, actor, Change {
+        action: "import",
+        entity: "instrumen_sni",
+        entity_id: id.to_string(),
+        office_path: None,
+        before: None,
+        after: Some(json!({"code": code, "title": title, "threshold": threshold, "aspects": aspects.len(), "requirements": rows.len()})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}

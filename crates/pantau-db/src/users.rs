@@ -1,0 +1,404 @@
+//! Users, their role grants, and authentication.
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{DbError, DbResult};
+use crate::offices;
+use crate::password;
+use crate::{Db, now_rfc3339};
+use pantau_core::access::{Grant, Permission, Principal, Role};
+use pantau_core::org::OfficePath;
+use pantau_core::user::{Username, check_password};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub active: bool,
+    pub language: String,
+    pub created_at: String,
+    pub password_changed_at: String,
+}
+
+impl User {
+    fn from_row(r: &AnyRow) -> Self {
+        User {
+            id: r.get("id"),
+            username: r.get("username"),
+            full_name: r.get("full_name"),
+            email: r.get("email"),
+            active: crate::db::flag(&r, "active"),
+            language: r.get("language"),
+            created_at: r.get("created_at"),
+            password_changed_at: r.get("password_changed_at"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub role: String,
+    pub office_id: i64,
+    pub office_name: String,
+    pub office_path: String,
+    pub institution_id: Option<i64>,
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub password: String,
+    pub grants: Vec<(Role, i64)>,
+    /// For an institution operator: the one institution its grant reaches.
+    pub institution_id: Option<i64>,
+}
+
+async fn grants_of(conn: &mut AnyConnection, user_id: i64) -> DbResult<Vec<GrantView>> {
+    let rows = sqlx::query(
+        "SELECT g.role, g.office_id, g.institution_id, o.name AS office_name, o.path FROM grants g \
+         JOIN offices o ON o.id = g.office_id WHERE g.user_id = $1 ORDER BY o.path, g.role",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| GrantView {
+            role: r.get("role"),
+            office_id: r.get("office_id"),
+            office_name: r.get("office_name"),
+            office_path: r.get("path"),
+            institution_id: r.get("institution_id"),
+        })
+        .collect())
+}
+
+/// The principal for a user id: its grants with the office paths they reach.
+pub async fn principal(db: &Db, user_id: i64) -> DbResult<Principal> {
+    let mut conn = db.pool().acquire().await?;
+    let user = load(&mut conn, user_id).await?;
+    let grants = grants_of(&mut conn, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            Some(Grant {
+                role: Role::parse(&g.role)?,
+                office_id: g.office_id,
+                office_path: OfficePath::parse(&g.office_path)?,
+                institution_id: g.institution_id,
+            })
+        })
+        .collect();
+    Ok(Principal {
+        user_id,
+        username: user.username,
+        grants,
+    })
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<User> {
+    sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| User::from_row(&r))
+        .ok_or_else(|| DbError::not_found(format!("pengguna {id}")))
+}
+
+pub async fn by_username(db: &Db, username: &str) -> DbResult<User> {
+    sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| User::from_row(&r))
+        .ok_or_else(|| DbError::not_found(format!("pengguna {username}")))
+}
+
+/// The office path an audit entry about this user is filed under: its first grant's office.
+async fn audit_path(conn: &mut AnyConnection, user_id: i64) -> DbResult<Option<OfficePath>> {
+    Ok(grants_of(conn, user_id)
+        .await?
+        .first()
+        .and_then(|g| OfficePath::parse(&g.office_path)))
+}
+
+/// A user visible to `who`: national user managers see all; others see users holding a grant
+/// inside their read scope.
+pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<(User, Vec<GrantView>)> {
+    let mut conn = db.pool().acquire().await?;
+    let user = load(&mut conn, id).await?;
+    let grants = grants_of(&mut conn, id).await?;
+    let visible = who.user_id == id
+        || who.is_national(Permission::ManageUsers)
+        || grants.iter().any(|g| {
+            OfficePath::parse(&g.office_path).is_some_and(|p| who.can(Permission::ReadData, &p))
+        });
+    if !visible {
+        return Err(pantau_core::access::Denied {
+            permission: Permission::ReadData,
+            target: format!("pengguna {id}"),
+        }
+        .into());
+    }
+    Ok((user, grants))
+}
+
+/// Users with a grant inside the principal's read scope.
+pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<(User, Vec<GrantView>)>> {
+    let roots = who.scope_roots(Permission::ReadData);
+    let rows = sqlx::query("SELECT * FROM users ORDER BY username")
+        .fetch_all(db.pool())
+        .await?;
+    let mut conn = db.pool().acquire().await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let user = User::from_row(&r);
+        let grants = grants_of(&mut conn, user.id).await?;
+        let in_scope = grants.iter().any(|g| {
+            OfficePath::parse(&g.office_path)
+                .is_some_and(|p| roots.iter().any(|root| p.is_within(root)))
+        });
+        if in_scope || who.is_national(Permission::ManageUsers) {
+            out.push((user, grants));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that `actor` may hand out each grant: user management over the grant's office, and
+/// national roles only on the national office.
+async fn check_grants(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    grants: &[(Role, i64)],
+    institution_id: Option<i64>,
+) -> DbResult<()> {
+    if grants.is_empty() {
+        return Err(DbError::invalid("pengguna butuh sedikitnya satu peran"));
+    }
+    for (role, office_id) in grants {
+        let office = offices::load(conn, *office_id).await?;
+        actor.authorize(Permission::ManageUsers, &office.office_path())?;
+        if role.is_national() && office.parent_id.is_some() {
+            return Err(DbError::invalid(format!(
+                "peran {} hanya dapat diberikan pada BNN RI (pusat)",
+                role.as_str()
+            )));
+        }
+        // An institution operator works for one institution, coached by the granting office.
+        match (*role == Role::InstitutionOperator, institution_id) {
+            (true, None) => {
+                return Err(DbError::invalid(
+                    "operator lembaga harus terikat pada satu lembaga",
+                ));
+            }
+            (true, Some(inst)) => {
+                let coach: i64 = sqlx::query("SELECT office_id FROM institutions WHERE id = $1")
+                    .bind(inst)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| DbError::invalid(format!("lembaga {inst} tidak ditemukan")))?
+                    .get("office_id");
+                if coach != *office_id {
+                    return Err(DbError::invalid(
+                        "peran operator diberikan pada satker pembina lembaga",
+                    ));
+                }
+            }
+            (false, _) => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, actor: Actor<'_>, new: NewUser) -> DbResult<User> {
+    let username = Username::parse(&new.username).map_err(|e| DbError::invalid(e.to_string()))?;
+    check_password(&username, &new.password).map_err(|e| DbError::invalid(e.to_string()))?;
+    let full_name = new.full_name.trim();
+    if full_name.is_empty() || full_name.chars().count() > 200 {
+        return Err(DbError::invalid(
+            "nama lengkap wajib diisi (maks. 200 karakter)",
+        ));
+    }
+    let hash = password::hash(new.password).await;
+    let mut tx = db.begin().await?;
+    check_grants(&mut tx, actor, &new.grants, new.institution_id).await?;
+    let now = now_rfc3339();
+    let id: i64 = sqlx::query(
+        "INSERT INTO users (username, full_name, email, password_hash, active, language, created_at, \
+         password_changed_at) VALUES ($1, $2, $3, $4, $5, 'id', $6, $6) RETURNING id",
+    )
+    .bind(username.as_str())
+    .bind(full_name)
+    .bind(new.email.trim())
+    .bind(hash)
+    .bind(true)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| DbError::conflict_on_unique(e, format!("nama pengguna {}", username.as_str())))?
+    .get("id");
+    for (role, office_id) in &new.grants {
+        let institution = (*role == Role::InstitutionOperator)
+            .then_some(new.institution_id)
+            .flatten();
+        insert_grant(&mut tx, id, *role, *office_id, institution).await?;
+    }
+    let user = load(&mut tx, id).await?;
+    let grants = grants_of(&mut tx, id).await?;
+    let path = audit_path(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "create",
+            entity: "pengguna",
+            entity_id: id.to_string(),
+            office_path: path.as_ref(),
+            before: None,
+            after: Some(json!({ "user": user, "grants": grants })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+async fn insert_grant(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    role: Role,
+    office_id: i64,
+    institution_id: Option<i64>,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO grants (user_id, role, office_id, institution_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(office_id)
+    .bind(institution_id)
+    .bind(now_rfc3339())
+    .execute(conn)
+    .await
+    .map_err(|e| DbError::conflict_on_unique(e, format!("peran {}", role.as_str())))?;
+    Ok(())
+}
+
+/// Sets a new password (by a user manager, or by the user for itself) and ends its sessions.
+pub async fn set_password(
+    db: &Db,
+    actor: Actor<'_>,
+    user_id: i64,
+    new_password: &str,
+) -> DbResult<()> {
+    let mut conn = db.pool().acquire().await?;
+    let user = load(&mut conn, user_id).await?;
+    let is_self = matches!(actor, Actor::User(p) if p.user_id == user_id);
+    if !is_self {
+        let grants: Vec<(Role, i64)> = grants_of(&mut conn, user_id)
+            .await?
+            .iter()
+            .filter_map(|g| Some((Role::parse(&g.role)?, g.office_id)))
+            .collect();
+        // Managing a user needs ManageUsers over every office it holds a role on.
+        for (_, office_id) in &grants {
+            let office = offices::load(&mut conn, *office_id).await?;
+            actor.authorize(Permission::ManageUsers, &office.office_path())?;
+        }
+        if grants.is_empty() {
+            actor.authorize_national(Permission::ManageUsers)?;
+        }
+    }
+    drop(conn);
+    let username = Username::parse(&user.username).map_err(|e| DbError::invalid(e.to_string()))?;
+    check_password(&username, new_password).map_err(|e| DbError::invalid(e.to_string()))?;
+    let hash = password::hash(new_password.to_string()).await;
+    let mut tx = db.begin().await?;
+    let now = now_rfc3339();
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let path = audit_path(&mut tx, user_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "set_password",
+            entity: "pengguna",
+            entity_id: user_id.to_string(),
+            office_path: path.as_ref(),
+            // Never the hash itself: only the fact and the time.
+            before: Some(json!({ "password_changed_at": user.password_changed_at })),
+            after: Some(json!({ "password_changed_at": now })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a username and password; `None` on any mismatch or for an inactive user.
+pub async fn authenticate(db: &Db, username: &str, password: &str) -> DbResult<Option<User>> {
+    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(db.pool())
+        .await?;
+    let (user, stored) = match row {
+        Some(r) => (
+            Some(User::from_row(&r)),
+            r.get::<String, _>("password_hash"),
+        ),
+        None => (None, password::DUMMY_HASH.to_string()),
+    };
+    let ok = password::verify(password.to_string(), stored).await;
+    Ok(user.filter(|u| ok && u.active))
+}
+
+pub async fn set_language(db: &Db, user_id: i64, language: &str) -> DbResult<()> {
+    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+        .bind(language)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn count(db: &Db) -> DbResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(db.pool())
+        .await?
+        .get("n"))
+}
+
+/// Records a sign-in or sign-out in the audit trail (filed under the user's first office).
+pub async fn record_sign_in(db: &Db, who: &Principal, action: &str) -> DbResult<()> {
+    let mut conn = db.pool().acquire().await?;
+    let path = who.grants.first().map(|g| g.office_path.clone());
+    audit::record(
+        &mut conn,
+        Actor::User(who),
+        Change {
+            action,
+            entity: "sesi",
+            entity_id: who.user_id.to_string(),
+            office_path: path.as_ref(),
+            before: None,
+            after: None,
+        },
+    )
+    .await
+}

@@ -1,0 +1,784 @@
+//! SNI 8807 coaching through storage, on every configured backend.
+
+use pantau_core::access::{Principal, Role};
+use pantau_core::ibm::{ActionStatus, AssessmentAction};
+use pantau_core::org::AreaLevel;
+use pantau_core::sni::{AssessmentKind, Expiry};
+use pantau_db::sni::assessments::{self, ScoreInput};
+use pantau_db::sni::cohorts::{self, CohortInput};
+use pantau_db::sni::evidence::EvidenceStore;
+use pantau_db::sni::institutions::{self, InstitutionInput};
+use pantau_db::sni::sessions::{self, ActionInput, SessionInput};
+use pantau_db::sni::{instrument, outcomes};
+use pantau_db::testing::{self, TestDb};
+use pantau_db::users::{self, NewUser};
+use pantau_db::{Actor, DbError, offices, seed};
+
+fn no_progress(_: AreaLevel, _: u64, _: u64) {}
+
+struct World {
+    inst_bdg: i64,
+    inst_bogor: i64,
+    participant_bdg: i64,
+    participant_bogor: i64,
+}
+
+async fn who(t: &TestDb, username: &str) -> Principal {
+    let u = users::by_username(&t.db, username).await.unwrap();
+    users::principal(&t.db, u.id).await.unwrap()
+}
+
+/// Two institutions (Bandung, Bogor) in a regular cohort of BNNP Jawa Barat, and an operator
+/// for the Bandung one.
+async fn world(t: &TestDb) -> World {
+    seed::bundled_wilayah(&t.db, AreaLevel::Regency, &no_progress)
+        .await
+        .unwrap();
+    seed::offices_from_csv(&t.db, Actor::System("test"), seed::bundled::OFFICES)
+        .await
+        .unwrap();
+    seed::demo_users(&t.db).await.unwrap();
+    let sys = Actor::System("test");
+    let bdg = offices::by_code(&t.db, "BNNK-32.73").await.unwrap().id;
+    let bogor = offices::by_code(&t.db, "BNNK-32.71").await.unwrap().id;
+    let jabar = offices::by_code(&t.db, "BNNP-32").await.unwrap().id;
+    let input = |code: &str, area: &str, office: i64| InstitutionInput {
+        code: code.into(),
+        name: format!("Lembaga {code}"),
+        ownership: "komponen_masyarakat".into(),
+        service_kind: "sosial".into(),
+        modality: "rawat_inap".into(),
+        ipwl: true,
+        bnn_partner: true,
+        address: "Jl. Uji".into(),
+        area_code: area.into(),
+        office_id: office,
+    };
+    let inst_bdg = institutions::create(&t.db, sys, &input("LR-BDG", "32.73", bdg))
+        .await
+        .unwrap()
+        .id;
+    let inst_bogor = institutions::create(&t.db, sys, &input("LR-BGR", "32.71", bogor))
+        .await
+        .unwrap()
+        .id;
+    users::create(
+        &t.db,
+        sys,
+        NewUser {
+            username: "operator.lembaga".into(),
+            full_name: "Operator".into(),
+            email: String::new(),
+            password: seed::DEMO_PASSWORD.into(),
+            grants: vec![(Role::InstitutionOperator, bdg)],
+            institution_id: Some(inst_bdg),
+        },
+    )
+    .await
+    .unwrap();
+    let cohort = cohorts::create(
+        &t.db,
+        sys,
+        &CohortInput {
+            year: 2026,
+            kind: "reguler".into(),
+            name: "Reguler Jabar 2026".into(),
+            office_id: jabar,
+            start_date: "2026-06-01".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(cohort.end_date, "2026-11-30");
+    let participant_bdg = cohorts::add_participant(&t.db, sys, cohort.id, inst_bdg)
+        .await
+        .unwrap();
+    let participant_bogor = cohorts::add_participant(&t.db, sys, cohort.id, inst_bogor)
+        .await
+        .unwrap();
+    World {
+        inst_bdg,
+        inst_bogor,
+        participant_bdg,
+        participant_bogor,
+    }
+}
+
+/// Scores every requirement with `code`, except those listed in `overrides`.
+async fn score_all(
+    t: &TestDb,
+    actor: Actor<'_>,
+    assessment: i64,
+    code: &str,
+    overrides: &[(&str, &str)],
+) {
+    let inst = instrument::active(&t.db).await.unwrap();
+    let scores: Vec<ScoreInput> = inst
+        .requirements
+        .iter()
+        .map(|r| ScoreInput {
+            requirement_id: r.id,
+            scale_code: overrides
+                .iter()
+                .find(|o| o.0 == r.code)
+                .map(|o| o.1)
+                .unwrap_or(code)
+                .into(),
+            comment: String::new(),
+        })
+        .collect();
+    assessments::save_scores(&t.db, actor, assessment, &scores, "")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn scores_are_weighted_per_aspect_and_overall_and_not_applicable_is_excluded() {
+    for t in testing::all().await {
+        let w = world(&t).await;
+        let sys = Actor::System("test");
+        let inst = instrument::active(&t.db).await.unwrap();
+        assert_eq!(
+            (inst.aspects.len(), inst.requirements.len()),
+            (4, 18),
+            "{}",
+            t.label
+        );
+        let a = assessments::open(
+            &t.db,
+            sys,
+            w.participant_bdg,
+            AssessmentKind::Baseline,
+            "2026-06-05",
+        )
+        .await
+        .unwrap();
+        // Everything met, except: K2 (weight 1) partly, P3 not applicable, S3 (weight 1) not met.
+        score_all(
+            &t,
+            sys,
+            a,
+            "penuh",
+            &[("K2", "sebagian"), ("P3", "tb"), ("S3", "belum")],
+        )
+        .await;
+        let admin = who(&t, "admin.pusat").await;
+        let s = assessments::get(&t.db, &admin, a).await.unwrap();
+        let aspect = |code: &str| inst.aspects.iter().find(|x| x.code == code).unwrap().id;
+        // Kelembagaan weights 2,1,2,1,1 = 7; K2 half → 6.5 / 7.
+        assert_eq!(
+            s.summary.aspects[&aspect("kelembagaan")].pct(),
+            Some(92.9),
+            "{}",
+            t.label
+        );
+        // SDM weights 2,1,1,1 = 5; S3 missing → 4 / 5.
+        assert_eq!(s.summary.aspects[&aspect("sdm")].pct(), Some(80.0));
+        // Sarpras 2,1,(1 n/a),1 = 4 applicable → 100 %.
+        assert_eq!(s.summary.aspects[&aspect("sarpras")].pct(), Some(100.0));
+        assert_eq!(s.summary.aspects[&aspect("sarpras")].applicable, 3);
+        // Overall: total applicable weight 25 - 1 (P3) = 24; earned 24 - 0.5 - 1 = 22.5 → 93.8 %.
+        assert_eq!(s.summary.overall.pct(), Some(93.8), "{}", t.label);
+        assert!(s.passes && s.summary.mandatory_unmet.is_empty());
+        let gap_codes: Vec<String> = s
+            .gaps
+            .iter()
+            .map(|g| {
+                inst.requirements
+                    .iter()
+                    .find(|r| r.id == *g)
+                    .unwrap()
+                    .code
+                    .clone()
+            })
+            .collect();
+        assert_eq!(
+            gap_codes,
+            vec!["S3", "K2"],
+            "lowest first among non-mandatory"
+        );
+        // A mandatory requirement partly met fails the assessment whatever the share.
+        score_all(&t, sys, a, "penuh", &[("L1", "sebagian")]).await;
+        let s = assessments::get(&t.db, &admin, a).await.unwrap();
+        assert!(!s.passes, "{}", t.label);
+        assert_eq!(s.gaps.len(), 1);
+        let bad = assessments::save_scores(
+            &t.db,
+            sys,
+            a,
+            &[ScoreInput {
+                requirement_id: inst.requirements[0].id,
+                scale_code: "luar_biasa".into(),
+                comment: String::new(),
+            }],
+            "",
+        )
+        .await;
+        assert!(matches!(bad, Err(DbError::Invalid(_))));
+        let _ = w.participant_bogor;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
+    for t in testing::all().await {
+        let w = world(&t).await;
+        let (op, bnnk, bnnp, admin) = (
+            who(&t, "operator.lembaga").await,
+            who(&t, "bnnk.bandung").await,
+            who(&t, "bnnp.jabar").await,
+            who(&t, "admin.pusat").await,
+        );
+        // The operator fills and submits its own self-assessment…
+        let base = assessments::open(
+            &t.db,
+            Actor::User(&op),
+            w.participant_bdg,
+            AssessmentKind::Baseline,
+            "2026-06-05",
+        )
+        .await
+        .unwrap();
+        score_all(&t, Actor::User(&op), base, "sebagian", &[]).await;
+        assert!(
+            matches!(
+                assessments::apply(&t.db, Actor::User(&op), base, AssessmentAction::Verify).await,
+                Err(DbError::Invalid(_))
+            ),
+            "a draft is not verified"
+        );
+        assessments::apply(&t.db, Actor::User(&op), base, AssessmentAction::Submit)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                assessments::apply(&t.db, Actor::User(&op), base, AssessmentAction::Verify).await,
+                Err(DbError::Forbidden(_))
+            ),
+            "nor by the institution itself"
+        );
+        assert!(
+            matches!(
+                assessments::save_scores(&t.db, Actor::User(&op), base, &[], "").await,
+                Err(DbError::Invalid(_))
+            ),
+            "no edits once submitted"
+        );
+        // …but cannot open the final one, nor touch another institution, nor read IBM data.
+        assert!(matches!(
+            assessments::open(
+                &t.db,
+                Actor::User(&op),
+                w.participant_bdg,
+                AssessmentKind::Final,
+                "2026-11-20"
+            )
+            .await,
+            Err(DbError::Forbidden(_))
+        ));
+        assert!(matches!(
+            assessments::open(
+                &t.db,
+                Actor::User(&op),
+                w.participant_bogor,
+                AssessmentKind::Baseline,
+                "2026-06-05"
+            )
+            .await,
+            Err(DbError::Forbidden(_))
+        ));
+        assert!(matches!(
+            institutions::get(&t.db, &op, w.inst_bogor).await,
+            Err(DbError::Forbidden(_))
+        ));
+        assert_eq!(institutions::list(&t.db, &op).await.unwrap().len(), 1);
+        assert_eq!(
+            pantau_db::ibm::units::list(&t.db, &op, &Default::default())
+                .await
+                .unwrap()
+                .1,
+            0
+        );
+        assert!(
+            matches!(
+                assessments::open(
+                    &t.db,
+                    Actor::User(&op),
+                    w.participant_bdg,
+                    AssessmentKind::Baseline,
+                    "2026-06-06"
+                )
+                .await,
+                Err(_)
+            ),
+            "one baseline only"
+        );
+
+        assessments::apply(&t.db, Actor::User(&bnnp), base, AssessmentAction::Verify)
+            .await
+            .unwrap();
+        assessments::apply(&t.db, Actor::User(&admin), base, AssessmentAction::Finalize)
+            .await
+            .unwrap();
+
+        let last = assessments::open(
+            &t.db,
+            Actor::User(&bnnk),
+            w.participant_bdg,
+            AssessmentKind::Final,
+            "2026-11-20",
+        )
+        .await
+        .unwrap();
+        score_all(&t, Actor::User(&bnnk), last, "penuh", &[("K2", "belum")]).await;
+        assessments::apply(&t.db, Actor::User(&bnnk), last, AssessmentAction::Submit)
+            .await
+            .unwrap();
+        assert!(matches!(
+            assessments::apply(&t.db, Actor::User(&bnnk), last, AssessmentAction::Verify).await,
+            Err(DbError::Forbidden(_))
+        ));
+        assessments::apply(&t.db, Actor::User(&bnnp), last, AssessmentAction::Verify)
+            .await
+            .unwrap();
+        // Recommendation needs a final assessment that is final and passing.
+        assert!(matches!(
+            outcomes::recommend(
+                &t.db,
+                Actor::User(&admin),
+                w.participant_bdg,
+                "R-1",
+                "2026-12-01",
+                ""
+            )
+            .await,
+            Err(DbError::Invalid(_))
+        ));
+        assert!(matches!(
+            assessments::apply(&t.db, Actor::User(&bnnp), last, AssessmentAction::Finalize).await,
+            Err(DbError::Forbidden(_))
+        ));
+        assessments::apply(&t.db, Actor::User(&admin), last, AssessmentAction::Finalize)
+            .await
+            .unwrap();
+        assert!(matches!(
+            outcomes::recommend(
+                &t.db,
+                Actor::User(&bnnp),
+                w.participant_bdg,
+                "R-1",
+                "2026-12-01",
+                ""
+            )
+            .await,
+            Err(DbError::Forbidden(_))
+        ));
+        outcomes::recommend(
+            &t.db,
+            Actor::User(&admin),
+            w.participant_bdg,
+            "R-1/2026",
+            "2026-12-01",
+            "penilaian akhir",
+        )
+        .await
+        .unwrap();
+
+        let cohort = cohorts::list(&t.db, &admin).await.unwrap()[0].id;
+        let d = cohorts::dashboard(&t.db, &admin, cohort, "2026-12-02")
+            .await
+            .unwrap();
+        let row = d
+            .rows
+            .iter()
+            .find(|r| r.participant.institution_id == w.inst_bdg)
+            .unwrap();
+        assert_eq!(row.baseline_pct, Some(50.0), "{}", t.label);
+        assert_eq!(row.latest_pct, Some(96.0), "24 of 25 weighted points");
+        assert_eq!(row.improvement, Some(46.0), "{}", t.label);
+        assert!(row.recommended && row.passes && !row.certified);
+        assert_eq!((d.total.institutions, d.total.recommended), (2, 1));
+        assert_eq!(d.by_ownership["komponen_masyarakat"].recommended, 1);
+        assert_eq!(d.by_province["32"].institutions, 2);
+        // The operator's dashboard holds its own institution only.
+        let mine = cohorts::dashboard(&t.db, &op, cohort, "2026-12-02")
+            .await
+            .unwrap();
+        assert_eq!(mine.rows.len(), 1, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_track_follow_up_actions_and_certificates_warn_before_expiry() {
+    for t in testing::all().await {
+        let w = world(&t).await;
+        let (op, bnnk, bogor) = (
+            who(&t, "operator.lembaga").await,
+            who(&t, "bnnk.bandung").await,
+            who(&t, "bnnk.bogor").await,
+        );
+        let inst = instrument::active(&t.db).await.unwrap();
+        let k3 = inst
+            .requirements
+            .iter()
+            .find(|r| r.code == "K3")
+            .unwrap()
+            .id;
+        let input = SessionInput {
+            session_type: "asistensi".into(),
+            mode: "luring".into(),
+            tier: "kabupaten".into(),
+            held_on: "2026-07-01".into(),
+            attendees: "Kepala lembaga, 2 konselor".into(),
+            findings: "SOP belum disahkan".into(),
+            topics: vec![k3],
+            actions: vec![
+                ActionInput {
+                    description: "Sahkan SOP layanan".into(),
+                    owner: "Kepala lembaga".into(),
+                    due_date: "2026-08-01".into(),
+                    requirement_id: Some(k3),
+                },
+                ActionInput {
+                    description: "Latih konselor".into(),
+                    owner: "BNNK".into(),
+                    due_date: "2026-12-31".into(),
+                    requirement_id: None,
+                },
+            ],
+        };
+        assert!(
+            matches!(
+                sessions::record(&t.db, Actor::User(&op), w.participant_bdg, &input).await,
+                Err(DbError::Forbidden(_))
+            ),
+            "sessions are recorded by officers"
+        );
+        assert!(matches!(
+            sessions::record(&t.db, Actor::User(&bogor), w.participant_bdg, &input).await,
+            Err(DbError::Forbidden(_))
+        ));
+        sessions::record(&t.db, Actor::User(&bnnk), w.participant_bdg, &input)
+            .await
+            .unwrap();
+        let (list, actions) = sessions::list(&t.db, &op, w.participant_bdg).await.unwrap();
+        assert_eq!(
+            (list.len(), list[0].topics.clone(), actions.len()),
+            (1, vec![k3], 2),
+            "{}",
+            t.label
+        );
+        assert_eq!(sessions::overdue(&actions, "2026-09-01"), 1);
+        // The institution reports progress on its action.
+        sessions::set_action_status(&t.db, Actor::User(&op), actions[0].id, ActionStatus::Done)
+            .await
+            .unwrap();
+        let (_, actions) = sessions::list(&t.db, &bnnk, w.participant_bdg)
+            .await
+            .unwrap();
+        assert_eq!(sessions::overdue(&actions, "2026-09-01"), 0, "{}", t.label);
+        let mut bad = input.clone();
+        bad.topics = vec![999_999];
+        assert!(matches!(
+            sessions::record(&t.db, Actor::User(&bnnk), w.participant_bdg, &bad).await,
+            Err(DbError::Invalid(_))
+        ));
+
+        // Certification: applied → audit → certified, then the expiry warning.
+        let c = outcomes::apply_certification(
+            &t.db,
+            Actor::User(&op),
+            w.inst_bdg,
+            "sucofindo",
+            "2026-01-10",
+        )
+        .await
+        .unwrap();
+        let certified = outcomes::CertUpdate {
+            status: "tersertifikasi".into(),
+            certificate_number: "SNI-8807-001".into(),
+            issued_on: Some("2024-01-15".into()),
+            valid_until: Some("2027-01-14".into()),
+        };
+        assert!(
+            matches!(
+                outcomes::update_certification(&t.db, Actor::User(&op), c, &certified).await,
+                Err(DbError::Invalid(_))
+            ),
+            "applied cannot jump to certified"
+        );
+        outcomes::update_certification(
+            &t.db,
+            Actor::User(&op),
+            c,
+            &outcomes::CertUpdate {
+                status: "audit".into(),
+                certificate_number: String::new(),
+                issued_on: None,
+                valid_until: None,
+            },
+        )
+        .await
+        .unwrap();
+        let no_number = outcomes::CertUpdate {
+            certificate_number: String::new(),
+            ..certified.clone()
+        };
+        assert!(
+            outcomes::update_certification(&t.db, Actor::User(&op), c, &no_number)
+                .await
+                .is_err()
+        );
+        outcomes::update_certification(&t.db, Actor::User(&op), c, &certified)
+            .await
+            .unwrap();
+        let today = pantau_db::chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let warn = outcomes::expiring(&t.db, &bnnk, today, 90).await.unwrap();
+        assert_eq!(warn.len(), 1, "{}", t.label);
+        assert_eq!(warn[0].2, Expiry::ExpiringSoon { days_left: 53 });
+        assert!(
+            outcomes::expiring(&t.db, &bogor, today, 90)
+                .await
+                .unwrap()
+                .is_empty(),
+            "not in Bogor's scope"
+        );
+        let later = pantau_db::chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+        assert_eq!(
+            outcomes::expiring(&t.db, &bnnk, later, 90).await.unwrap()[0].2,
+            Expiry::Expired
+        );
+        assert!(
+            outcomes::expiring(
+                &t.db,
+                &bnnk,
+                pantau_db::chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                90
+            )
+            .await
+            .unwrap()
+            .is_empty()
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn evidence_files_are_checked_stored_outside_and_served_only_within_scope() {
+    for t in testing::all().await {
+        let w = world(&t).await;
+        let dir = std::env::temp_dir().join(format!(
+            "pantau_evidence_{}",
+            &pantau_db::sessions::random_token()[..12]
+        ));
+        let store = EvidenceStore::new(&dir);
+        let (op, bnnk, bnnp, bogor) = (
+            who(&t, "operator.lembaga").await,
+            who(&t, "bnnk.bandung").await,
+            who(&t, "bnnp.jabar").await,
+            who(&t, "bnnk.bogor").await,
+        );
+        let base = assessments::open(
+            &t.db,
+            Actor::User(&op),
+            w.participant_bdg,
+            AssessmentKind::Baseline,
+            "2026-06-05",
+        )
+        .await
+        .unwrap();
+        let req = instrument::active(&t.db).await.unwrap().requirements[0].id;
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF".to_vec();
+        let e = store
+            .upload(
+                &t.db,
+                Actor::User(&op),
+                base,
+                req,
+                "../../izin operasional.pdf",
+                &pdf,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (e.file_name.as_str(), e.content_type.as_str()),
+            ("izin operasional.pdf", "application/pdf")
+        );
+        assert!(matches!(
+            store
+                .upload(
+                    &t.db,
+                    Actor::User(&op),
+                    base,
+                    req,
+                    "x.html",
+                    b"<script>alert(1)</script>"
+                )
+                .await,
+            Err(DbError::Invalid(_))
+        ));
+        assert!(matches!(
+            store
+                .upload(&t.db, Actor::User(&op), base, req, "x.pdf", b"")
+                .await,
+            Err(DbError::Invalid(_))
+        ));
+        let huge = [
+            b"%PDF-".to_vec(),
+            vec![0u8; pantau_db::sni::evidence::MAX_BYTES],
+        ]
+        .concat();
+        assert!(matches!(
+            store
+                .upload(&t.db, Actor::User(&op), base, req, "big.pdf", &huge)
+                .await,
+            Err(DbError::Invalid(_))
+        ));
+        assert!(matches!(
+            store
+                .upload(&t.db, Actor::User(&bogor), base, req, "x.pdf", &pdf)
+                .await,
+            Err(DbError::Forbidden(_))
+        ));
+
+        for reader in [&op, &bnnk, &bnnp] {
+            let (meta, bytes) = store.read(&t.db, reader, e.id).await.unwrap();
+            assert_eq!((meta.id, bytes.clone()), (e.id, pdf.clone()), "{}", t.label);
+        }
+        assert!(
+            matches!(
+                store.read(&t.db, &bogor, e.id).await,
+                Err(DbError::Forbidden(_))
+            ),
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            assessments::get(&t.db, &bnnk, base)
+                .await
+                .unwrap()
+                .assessment
+                .kind,
+            "awal"
+        );
+        // Stored under a random name inside the store, not under the uploaded name.
+        let stored: Vec<_> = walk(&dir);
+        assert_eq!(stored.len(), 1);
+        assert!(!stored[0].contains("izin"));
+        // No more uploads once submitted.
+        assessments::apply(&t.db, Actor::User(&op), base, AssessmentAction::Submit)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .upload(&t.db, Actor::User(&op), base, req, "x.pdf", &pdf)
+                .await,
+            Err(DbError::Invalid(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        t.finish().await;
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
+    for t in testing::all().await {
+        let _ = world(&t).await;
+        let admin = who(&t, "admin.pusat").await;
+        let bad = "aspek,nama_aspek,nama_aspek_en,kode,uraian,uraian_en,bobot,wajib,bukti\n\
+                   layanan,Layanan,Services,L1,Skrining,Screening,2,ya,Form\n\
+                   layanan,Layanan,Services,L2,Rencana,Plan,dua,ya,Form\n\
+                   layanan,Layanan,Services,L1,Ganda,Duplicate,1,tidak,\n\
+                   sdm,SDM,Staff,S1,Konselor,Counsellors,1,mungkin,\n";
+        let before = instrument::list(&t.db).await.unwrap().len();
+        let errors = instrument::import_csv(
+            &t.db,
+            Actor::User(&admin),
+            "uji-1",
+            "Uji",
+            0.8,
+            bad.as_bytes(),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![(3, "bobot"), (4, "kode"), (5, "wajib")],
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            instrument::list(&t.db).await.unwrap().len(),
+            before,
+            "nothing kept"
+        );
+        let missing = instrument::import_csv(
+            &t.db,
+            Actor::User(&admin),
+            "uji-2",
+            "Uji",
+            0.8,
+            "kode,uraian\nA,B\n".as_bytes(),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+        assert!(missing.iter().any(|e| e.column == "bobot"));
+        let good = "aspek,nama_aspek,nama_aspek_en,kode,uraian,uraian_en,bobot,wajib,bukti\n\
+                    layanan,Layanan,Services,L1,Skrining,Screening,2,ya,Form\n\
+                    sdm,SDM,Staff,S1,Konselor,Counsellors,1,tidak,\n";
+        let bnnp = who(&t, "bnnp.jabar").await;
+        assert!(matches!(
+            instrument::import_csv(
+                &t.db,
+                Actor::User(&bnnp),
+                "uji-3",
+                "Uji",
+                0.8,
+                good.as_bytes()
+            )
+            .await,
+            Err(DbError::Forbidden(_))
+        ));
+        let id = instrument::import_csv(
+            &t.db,
+            Actor::User(&admin),
+            "uji-3",
+            "Uji",
+            0.75,
+            good.as_bytes(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let active = instrument::active(&t.db).await.unwrap();
+        assert_eq!(
+            (
+                active.id,
+                active.aspects.len(),
+                active.requirements.len(),
+                active.scale.len()
+            ),
+            (id, 2, 2, 4),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}

@@ -1,0 +1,548 @@
+//! JSON endpoints for IBM monitoring and its configurable reference data.
+
+use super::ApiResult;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use pantau_core::access::Permission;
+use pantau_core::ibm::{AssessmentAction, Category, ReportingRule, UnitStatus};
+use pantau_db::Actor;
+use pantau_db::ibm::assessments::{self, CriterionAnswer};
+use pantau_db::ibm::reports::{self, ReportLine};
+use pantau_db::ibm::units::{self, UnitFilter, UnitInput};
+use pantau_db::ibm::visits::{self, VisitInput};
+use pantau_db::ibm::{agents, evaluations, stages, targets};
+use pantau_db::reference::{self, RefItem};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ibm/units", get(list_units).post(create_unit))
+        .route("/ibm/units/{id}", get(unit).put(update_unit))
+        .route("/ibm/units/{id}/status", post(change_status))
+        .route("/ibm/units/{id}/years/{year}", put(set_year))
+        .route("/ibm/units/{id}/agents", get(list_agents).post(add_agent))
+        .route("/ibm/units/{id}/reports", post(submit_report))
+        .route("/ibm/units/{id}/reports/{period}", get(report))
+        .route("/ibm/units/{id}/compliance", get(unit_compliance))
+        .route(
+            "/ibm/units/{id}/visits",
+            get(list_visits).post(record_visit),
+        )
+        .route(
+            "/ibm/units/{id}/assessments/{year}",
+            get(assessment).put(save_assessment),
+        )
+        .route(
+            "/ibm/units/{id}/assessments/{year}/actions",
+            post(assessment_action),
+        )
+        .route(
+            "/ibm/units/{id}/evaluations/{year}",
+            get(evaluation).put(save_evaluation),
+        )
+        .route("/ibm/targets", get(target_table))
+        .route("/ibm/compliance", get(compliance))
+        .route("/ibm/factors", get(factor_summary))
+        .route("/ibm/roll-over", post(roll_over))
+        .route("/ibm/stages", get(list_stages))
+        .route("/ibm/stages/{code}", put(upsert_stage))
+        .route(
+            "/ibm/stages/{code}/criteria/{criterion}",
+            put(upsert_criterion),
+        )
+        .route("/reference/{list}", get(reference_items))
+        .route("/reference/{list}/{code}", put(upsert_reference_item))
+        .route(
+            "/settings/reporting",
+            get(reporting_rule).put(set_reporting_rule),
+        )
+}
+
+fn today() -> pantau_db::chrono::NaiveDate {
+    pantau_db::chrono::Utc::now().date_naive()
+}
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    office_id: Option<i64>,
+    status: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_units(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<UnitQuery>,
+) -> ApiResult {
+    let filter = UnitFilter {
+        office_id: q.office_id,
+        status: q.status,
+        query: q.q,
+        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let (items, total) = units::list(&s.db, user.principal(), &filter).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewUnit {
+    #[serde(flatten)]
+    unit: UnitInput,
+    first_year: i64,
+}
+
+async fn create_unit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<NewUnit>,
+) -> ApiResult {
+    let unit = units::create(&s.db, Actor::User(user.principal()), &b.unit, b.first_year).await?;
+    Ok(Json(json!({ "unit": unit })))
+}
+
+async fn unit(State(s): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> ApiResult {
+    let p = user.principal();
+    Ok(Json(json!({
+        "unit": units::get(&s.db, p, id).await?,
+        "years": units::years(&s.db, p, id).await?,
+        "status_history": units::status_history(&s.db, p, id).await?,
+    })))
+}
+
+async fn update_unit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<UnitInput>,
+) -> ApiResult {
+    Ok(Json(
+        json!({ "unit": units::update(&s.db, Actor::User(user.principal()), id, &b).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+    #[serde(default)]
+    reason: String,
+    effective: String,
+}
+
+async fn change_status(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<StatusBody>,
+) -> ApiResult {
+    let to = UnitStatus::parse(&b.status)
+        .ok_or_else(|| AppError::BadRequest(format!("status {:?} tidak dikenal", b.status)))?;
+    let unit = units::change_status(
+        &s.db,
+        Actor::User(user.principal()),
+        id,
+        to,
+        &b.reason,
+        &b.effective,
+    )
+    .await?;
+    Ok(Json(json!({ "unit": unit })))
+}
+
+#[derive(Deserialize)]
+struct YearBody {
+    category: String,
+    target_stage_id: Option<i64>,
+}
+
+async fn set_year(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(b): Json<YearBody>,
+) -> ApiResult {
+    let category = Category::parse(&b.category)
+        .ok_or_else(|| AppError::BadRequest(format!("kategori {:?} tidak dikenal", b.category)))?;
+    units::set_year(
+        &s.db,
+        Actor::User(user.principal()),
+        id,
+        year,
+        category,
+        b.target_stage_id,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "years": units::years(&s.db, user.principal(), id).await? }),
+    ))
+}
+
+async fn list_agents(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    Ok(Json(
+        json!({ "items": agents::list(&s.db, user.principal(), id).await? }),
+    ))
+}
+
+async fn add_agent(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<agents::AgentInput>,
+) -> ApiResult {
+    let agent_id = agents::add(&s.db, Actor::User(user.principal()), id, &b).await?;
+    Ok(Json(json!({ "id": agent_id })))
+}
+
+#[derive(Deserialize)]
+struct ReportBody {
+    period: String,
+    lines: Vec<ReportLine>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn submit_report(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<ReportBody>,
+) -> ApiResult {
+    let report = reports::submit(
+        &s.db,
+        Actor::User(user.principal()),
+        id,
+        &b.period,
+        &b.lines,
+        &b.note,
+        None,
+    )
+    .await?;
+    Ok(Json(json!({ "report": report })))
+}
+
+async fn report(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, period)): Path<(i64, String)>,
+) -> ApiResult {
+    let r = reports::get(&s.db, Actor::User(user.principal()), id, &period)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "report": r })))
+}
+
+async fn unit_compliance(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let c = reports::compliance(&s.db, user.principal(), Some(id), today()).await?;
+    Ok(Json(json!({ "compliance": c.into_iter().next() })))
+}
+
+async fn compliance(State(s): State<AppState>, user: CurrentUser) -> ApiResult {
+    let all = reports::compliance(&s.db, user.principal(), None, today()).await?;
+    let silent = all.iter().filter(|c| c.silent).count();
+    Ok(Json(json!({ "items": all, "silent": silent })))
+}
+
+async fn list_visits(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let p = user.principal();
+    Ok(Json(
+        json!({ "items": visits::list(&s.db, p, id).await?, "open_actions": visits::open_actions(&s.db, p, id).await? }),
+    ))
+}
+
+async fn record_visit(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<VisitInput>,
+) -> ApiResult {
+    let visit_id = visits::record(&s.db, Actor::User(user.principal()), id, &b).await?;
+    Ok(Json(json!({ "id": visit_id })))
+}
+
+async fn assessment(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+) -> ApiResult {
+    let a = assessments::get(&s.db, user.principal(), id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "assessment": a })))
+}
+
+#[derive(Deserialize)]
+struct AssessmentBody {
+    criteria: Vec<CriterionAnswer>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn save_assessment(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(b): Json<AssessmentBody>,
+) -> ApiResult {
+    let a = assessments::save(
+        &s.db,
+        Actor::User(user.principal()),
+        id,
+        year,
+        &b.criteria,
+        &b.note,
+    )
+    .await?;
+    Ok(Json(json!({ "assessment": a })))
+}
+
+#[derive(Deserialize)]
+struct ActionBody {
+    action: String,
+}
+
+async fn assessment_action(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(b): Json<ActionBody>,
+) -> ApiResult {
+    let action = AssessmentAction::parse(&b.action)
+        .ok_or_else(|| AppError::BadRequest(format!("aksi {:?} tidak dikenal", b.action)))?;
+    let a = assessments::apply(&s.db, Actor::User(user.principal()), id, year, action).await?;
+    Ok(Json(json!({ "assessment": a })))
+}
+
+async fn evaluation(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+) -> ApiResult {
+    let e = evaluations::get(&s.db, user.principal(), id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "evaluation": e })))
+}
+
+async fn save_evaluation(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(b): Json<evaluations::EvaluationInput>,
+) -> ApiResult {
+    evaluations::save(&s.db, Actor::User(user.principal()), id, year, &b).await?;
+    let e = evaluations::get(&s.db, user.principal(), id, year).await?;
+    Ok(Json(json!({ "evaluation": e })))
+}
+
+#[derive(Deserialize)]
+struct TargetQuery {
+    year: i64,
+    office_id: Option<i64>,
+}
+
+async fn target_table(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<TargetQuery>,
+) -> ApiResult {
+    let (rows, total) = targets::table(&s.db, user.principal(), q.office_id, q.year).await?;
+    let pct = |r: &pantau_core::ibm::TargetRow| r.on_target_pct();
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| json!({ "row": r, "on_target_pct": pct(r) }))
+        .collect();
+    Ok(Json(
+        json!({ "year": q.year, "office_id": q.office_id, "rows": rows, "total": total, "total_on_target_pct": pct(&total) }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: i64,
+}
+
+async fn factor_summary(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> ApiResult {
+    let items: Vec<_> = evaluations::factor_summary(&s.db, user.principal(), q.year, None)
+        .await?
+        .into_iter()
+        .map(|(list, name_id, name_en, n)| json!({ "list": list, "name_id": name_id, "name_en": name_en, "count": n }))
+        .collect();
+    Ok(Json(json!({ "year": q.year, "items": items })))
+}
+
+#[derive(Deserialize)]
+struct RollOverBody {
+    from_year: i64,
+}
+
+async fn roll_over(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<RollOverBody>,
+) -> ApiResult {
+    let p = user.principal();
+    if !(p.is_national(Permission::WriteData) || !p.scope_roots(Permission::VerifyData).is_empty())
+    {
+        return Err(AppError::Forbidden);
+    }
+    let proposed = units::roll_over(&s.db, Actor::User(p), b.from_year).await?;
+    Ok(Json(
+        json!({ "proposed": proposed, "year": b.from_year + 1 }),
+    ))
+}
+
+async fn list_stages(State(s): State<AppState>, _user: CurrentUser) -> ApiResult {
+    Ok(Json(json!({ "items": stages::list(&s.db).await? })))
+}
+
+#[derive(Deserialize)]
+struct StageBody {
+    ordinal: i64,
+    name_id: String,
+    name_en: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn upsert_stage(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Json(b): Json<StageBody>,
+) -> ApiResult {
+    let id = stages::upsert_stage(
+        &s.db,
+        Actor::User(user.principal()),
+        &code,
+        b.ordinal,
+        &b.name_id,
+        &b.name_en,
+        &b.description,
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct CriterionBody {
+    text_id: String,
+    text_en: String,
+    mandatory: bool,
+    #[serde(default)]
+    ordinal: i64,
+}
+
+async fn upsert_criterion(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((code, criterion)): Path<(String, String)>,
+    Json(b): Json<CriterionBody>,
+) -> ApiResult {
+    let stage = stages::list(&s.db)
+        .await?
+        .into_iter()
+        .find(|st| st.code == code)
+        .ok_or(AppError::NotFound)?;
+    let id = stages::upsert_criterion(
+        &s.db,
+        Actor::User(user.principal()),
+        stage.id,
+        &criterion,
+        &b.text_id,
+        &b.text_en,
+        b.mandatory,
+        b.ordinal,
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+async fn reference_items(
+    State(s): State<AppState>,
+    _user: CurrentUser,
+    Path(list): Path<String>,
+) -> ApiResult {
+    if !reference::LISTS.contains(&list.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(
+        json!({ "items": reference::items(&s.db, &list, true).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ItemBody {
+    name_id: String,
+    name_en: String,
+    #[serde(default)]
+    ordinal: i64,
+    #[serde(default = "active_default")]
+    active: bool,
+}
+
+fn active_default() -> bool {
+    true
+}
+
+async fn upsert_reference_item(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((list, code)): Path<(String, String)>,
+    Json(b): Json<ItemBody>,
+) -> ApiResult {
+    let item = RefItem {
+        id: 0,
+        list,
+        code,
+        name_id: b.name_id,
+        name_en: b.name_en,
+        ordinal: b.ordinal,
+        active: b.active,
+    };
+    reference::upsert_item(&s.db, Actor::User(user.principal()), &item).await?;
+    Ok(Json(
+        json!({ "items": reference::items(&s.db, &item.list, true).await? }),
+    ))
+}
+
+async fn reporting_rule(State(s): State<AppState>, _user: CurrentUser) -> ApiResult {
+    Ok(Json(
+        json!({ "rule": reference::reporting_rule(&s.db).await? }),
+    ))
+}
+
+async fn set_reporting_rule(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Json(rule): Json<ReportingRule>,
+) -> ApiResult {
+    reference::set_reporting_rule(&s.db, Actor::User(user.principal()), rule).await?;
+    Ok(Json(
+        json!({ "rule": reference::reporting_rule(&s.db).await? }),
+    ))
+}

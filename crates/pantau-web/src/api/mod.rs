@@ -1,0 +1,185 @@
+//! JSON API, version 1. Same access rules as the pages (they live in `pantau-db`); sessions
+//! authenticate for now, and every write needs the `X-CSRF-Token` header.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::ui::AuditQuery;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use pantau_core::org::AreaCode;
+use pantau_db::offices::{self, OfficeProfile};
+use pantau_db::{Actor, audit, users, wilayah};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+mod ibm;
+mod sni;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(ibm::routes())
+        .merge(sni::routes())
+        .route("/me", get(me))
+        .route("/wilayah", get(areas))
+        .route("/wilayah/{code}", get(area))
+        .route("/satker", get(office_directory))
+        .route("/satker/{id}", get(office))
+        .route("/satker/{id}/profil", put(update_office_profile))
+        .route("/audit", get(audit_entries))
+        .route("/dashboard/ibm", get(ibm_dashboard))
+        .route("/dashboard/sni", get(sni_dashboard))
+        .route("/packs", get(pack))
+}
+
+type ApiResult = Result<Json<Value>, AppError>;
+
+fn code(raw: &str) -> Result<AreaCode, AppError> {
+    AreaCode::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+async fn me(State(state): State<AppState>, user: CurrentUser) -> ApiResult {
+    let p = user.principal();
+    let (u, grants) = users::get(&state.db, p, p.user_id).await?;
+    Ok(Json(
+        json!({ "user": u, "grants": grants, "csrf_token": user.0.csrf_token }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AreaQuery {
+    parent: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn areas(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Query(q): Query<AreaQuery>,
+) -> ApiResult {
+    let parent = q
+        .parent
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(code)
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let (items, total) =
+        wilayah::children(&state.db, parent.as_ref(), q.q.as_deref(), limit, offset).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": limit, "offset": offset }),
+    ))
+}
+
+async fn area(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let c = code(&raw)?;
+    let current = wilayah::get(&state.db, &c).await?;
+    let (history, lineage) = wilayah::history(&state.db, &c).await?;
+    let covering = offices::covering(&state.db, &c).await?;
+    Ok(Json(
+        json!({ "area": current, "history": history, "lineage": lineage, "covering_office": covering }),
+    ))
+}
+
+async fn office_directory(State(state): State<AppState>, _user: CurrentUser) -> ApiResult {
+    let items = offices::directory(&state.db).await?;
+    Ok(Json(json!({ "items": items, "total": items.len() })))
+}
+
+async fn office(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let o = offices::get(&state.db, user.principal(), id).await?;
+    let areas: Vec<Value> = offices::areas(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|(code, name)| json!({ "code": code, "name": name }))
+        .collect();
+    let staff: Vec<Value> = offices::staff(&state.db, user.principal(), id)
+        .await?
+        .into_iter()
+        .map(|(username, full_name, role)| json!({ "username": username, "full_name": full_name, "role": role }))
+        .collect();
+    Ok(Json(json!({ "office": o, "areas": areas, "staff": staff })))
+}
+
+async fn update_office_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(profile): Json<OfficeProfile>,
+) -> ApiResult {
+    let o = offices::update_profile(&state.db, Actor::User(user.principal()), id, &profile).await?;
+    Ok(Json(json!({ "office": o })))
+}
+
+async fn audit_entries(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+    Query(page): Query<Paging>,
+) -> ApiResult {
+    let mut filter = q.filter();
+    filter.limit = page.limit.unwrap_or(100).clamp(1, 500);
+    filter.offset = page.offset.unwrap_or(0).max(0);
+    let (items, total) = audit::list(&state.db, user.principal(), &filter).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct DashboardQuery {
+    year: i64,
+    office_id: Option<i64>,
+}
+
+fn today() -> pantau_db::chrono::NaiveDate {
+    pantau_db::chrono::Utc::now().date_naive()
+}
+
+async fn ibm_dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    let d = pantau_db::dashboard::ibm(&state.db, user.principal(), q.office_id, q.year, today())
+        .await?;
+    Ok(Json(json!({ "dashboard": d })))
+}
+
+async fn sni_dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    let d = pantau_db::dashboard::sni(&state.db, user.principal(), q.year, &today().to_string())
+        .await?;
+    Ok(Json(json!({ "dashboard": d })))
+}
+
+async fn pack(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    let p =
+        pantau_db::packs::build(&state.db, user.principal(), q.office_id, q.year, today()).await?;
+    Ok(Json(json!({ "pack": p })))
+}

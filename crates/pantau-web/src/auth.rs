@@ -1,0 +1,372 @@
+//! Sessions, CSRF and the login throttle.
+//!
+//! - `load_session` resolves the session cookie into an [`Auth`] (the principal with its grants),
+//!   picks the language, and renders any [`AppError`] into a page or JSON problem.
+//! - `csrf_guard` refuses every state-changing request whose token does not match: the session's
+//!   token for signed-in users, a double-submit cookie for the login form.
+//! - [`CurrentUser`] is the extractor handlers use to require a signed-in user.
+
+use crate::error::{AppError, ErrorInfo};
+use crate::i18n::Lang;
+use crate::page::{ErrorPage, Page};
+use crate::{AppState, MAX_BODY_BYTES};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use pantau_core::access::Principal;
+use pantau_db::{sessions, users};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "pantau_session";
+pub const LOGIN_CSRF_COOKIE: &str = "pantau_login_csrf";
+pub const LANG_COOKIE: &str = "pantau_lang";
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The signed-in user for this request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub principal: Principal,
+    pub full_name: String,
+    pub csrf_token: String,
+    pub session_token: String,
+}
+
+/// The anonymous double-submit token for the login form.
+#[derive(Debug, Clone)]
+pub struct LoginCsrf(pub String);
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie values are ASCII tokens")
+}
+
+pub fn client_ip(req_parts: &axum::http::Extensions) -> String {
+    req_parts
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into())
+}
+
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Loads the session and language, runs the request, and renders error responses.
+pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let lang = cookie(&headers, LANG_COOKIE)
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or_default();
+    req.extensions_mut().insert(lang);
+
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        match resolve(&state, &token).await {
+            Ok(Some(auth)) => {
+                req.extensions_mut().insert(Arc::new(auth));
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    // The login form's double-submit token: reuse the cookie or mint one for this response.
+    let mut new_login_cookie = None;
+    if req.extensions().get::<Arc<Auth>>().is_none() {
+        let token = cookie(&headers, LOGIN_CSRF_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .unwrap_or_else(|| {
+                let t = sessions::random_token();
+                new_login_cookie = Some(t.clone());
+                t
+            });
+        req.extensions_mut().insert(LoginCsrf(token));
+    }
+
+    let (parts, body) = req.into_parts();
+    let page = crate::page::page_from_parts(&parts, &state);
+    let req = Request::from_parts(parts, body);
+    let mut res = next.run(req).await;
+
+    if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
+        res = render_error(&page, res.status(), &info);
+    }
+    if let Some(t) = new_login_cookie {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, LOGIN_CSRF_COOKIE, &t, 3600 * 12),
+        );
+    }
+    res
+}
+
+fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
+    let message = info.message.render(&page.i18n, page.lang);
+    if is_api(&page.path) {
+        return (
+            status,
+            Json(serde_json::json!({ "error": info.code, "message": message })),
+        )
+            .into_response();
+    }
+    // Unauthenticated UI visits go to the login page instead of an error page.
+    if status == StatusCode::UNAUTHORIZED {
+        let next =
+            percent_encoding::utf8_percent_encode(&page.path, percent_encoding::NON_ALPHANUMERIC);
+        return Redirect::to(&format!("/login?next={next}")).into_response();
+    }
+    let tpl = ErrorPage {
+        page,
+        status: status.as_u16(),
+        message,
+    };
+    let html = askama::Template::render(&tpl).unwrap_or_else(|_| status.to_string());
+    (status, Html(html)).into_response()
+}
+
+async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Auth>> {
+    let Some(session) = sessions::lookup(&state.db, token).await? else {
+        return Ok(None);
+    };
+    let principal = users::principal(&state.db, session.user_id).await?;
+    let user = users::by_username(&state.db, &principal.username).await?;
+    Ok(Some(Auth {
+        principal,
+        full_name: user.full_name,
+        csrf_token: session.csrf_token,
+        session_token: token.to_string(),
+    }))
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Refuses unsafe methods without the right CSRF token (header or form field).
+pub async fn csrf_guard(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let expected = match req.extensions().get::<Arc<Auth>>() {
+        Some(a) => Some(a.csrf_token.clone()),
+        None => cookie(req.headers(), LOGIN_CSRF_COOKIE),
+    };
+    let Some(expected) = expected else {
+        return AppError::Csrf.into_response();
+    };
+    if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(h, &expected) {
+            next.run(req).await
+        } else {
+            AppError::Csrf.into_response()
+        };
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    // File uploads cannot carry a header from a plain form, so their token rides in the query.
+    if content_type.starts_with("multipart/form-data") {
+        let given = req
+            .uri()
+            .query()
+            .and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
+        return if given.is_some_and(|g| constant_time_eq(&g, &expected)) {
+            next.run(req).await
+        } else {
+            AppError::Csrf.into_response()
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return AppError::Csrf.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return AppError::TooLarge.into_response(),
+    };
+    let given = form_field(&bytes, CSRF_FIELD);
+    if !given.is_some_and(|g| constant_time_eq(&g, &expected)) {
+        return AppError::Csrf.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    crate::form::pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// Handlers that need a signed-in user take this; others get 401 (API) or the login page (UI).
+pub struct CurrentUser(pub Arc<Auth>);
+
+impl CurrentUser {
+    pub fn principal(&self) -> &Principal {
+        &self.0.principal
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Arc<Auth>>() {
+            Some(a) => Ok(CurrentUser(a.clone())),
+            None => {
+                let mut res = StatusCode::UNAUTHORIZED.into_response();
+                res.extensions_mut().insert(ErrorInfo {
+                    code: "unauthorized",
+                    message: crate::error::Message::Text("login required".into()),
+                });
+                Err(res)
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Arc<Auth>>()
+            .cloned()
+            .map(CurrentUser))
+    }
+}
+
+/// Counts failed logins per key in a fixed window. Keys are the username and the client address,
+/// so one address cannot try many users fast, nor many addresses one user.
+pub struct LoginThrottle {
+    max_failures: u32,
+    window: Duration,
+    entries: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn new(max_failures: u32, window_secs: u64) -> Self {
+        LoginThrottle {
+            max_failures,
+            window: Duration::from_secs(window_secs),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(username: &str, ip: &str) -> [(String, u32); 2] {
+        [
+            (format!("u:{}", username.trim().to_lowercase()), 1),
+            (format!("ip:{ip}"), 4),
+        ]
+    }
+
+    /// `Err(remaining)` while either key is over its limit.
+    pub fn check(&self, username: &str, ip: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().expect("throttle lock");
+        entries.retain(|_, (_, start)| now.duration_since(*start) < self.window);
+        for (key, factor) in Self::keys(username, ip) {
+            if let Some((count, start)) = entries.get(&key) {
+                if *count >= self.max_failures * factor {
+                    return Err(self.window.saturating_sub(now.duration_since(*start)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, username: &str, ip: &str) {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().expect("throttle lock");
+        for (key, _) in Self::keys(username, ip) {
+            let e = entries.entry(key).or_insert((0, now));
+            e.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        let mut entries = self.entries.lock().expect("throttle lock");
+        entries.remove(&format!("u:{}", username.trim().to_lowercase()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_blocks_after_the_limit_and_forgets_after_success() {
+        let t = LoginThrottle::new(3, 900);
+        for _ in 0..3 {
+            assert!(t.check("a", "1.1.1.1").is_ok());
+            t.failed("a", "1.1.1.1");
+        }
+        assert!(t.check("a", "1.1.1.1").is_err());
+        assert!(
+            t.check("A", "2.2.2.2").is_err(),
+            "the username is blocked from any address"
+        );
+        assert!(
+            t.check("b", "1.1.1.1").is_ok(),
+            "the address may still try others for a while"
+        );
+        t.succeeded("a");
+        assert!(t.check("a", "3.3.3.3").is_ok());
+    }
+
+    #[test]
+    fn one_address_is_blocked_after_many_users() {
+        let t = LoginThrottle::new(2, 900);
+        for i in 0..8 {
+            t.failed(&format!("user{i}"), "9.9.9.9");
+        }
+        assert!(t.check("fresh", "9.9.9.9").is_err());
+    }
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_field(b"a=1&csrf_token=x%2By+z", "csrf_token").as_deref(),
+            Some("x+y z")
+        );
+        assert_eq!(form_field(b"a=1", "csrf_token"), None);
+        assert!(
+            constant_time_eq("abc", "abc")
+                && !constant_time_eq("abc", "abd")
+                && !constant_time_eq("a", "ab")
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! One mapping from failures to responses. Handlers return [`AppError`]; it becomes a bare
+//! response carrying an [`ErrorInfo`], and the `render_errors` middleware turns that into an HTML
+//! page (in the user's language, with the navigation) or a JSON problem for `/api` paths.
+
+use crate::i18n::{I18n, Lang};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pantau_db::DbError;
+
+#[derive(Debug)]
+pub enum AppError {
+    Db(DbError),
+    Forbidden,
+    NotFound,
+    BadRequest(String),
+    Csrf,
+    TooLarge,
+    TooManyAttempts { minutes: u64 },
+    Render(askama::Error),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        AppError::Db(e)
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Render(e)
+    }
+}
+
+/// What is shown for an error: a catalogue message, or text from validation.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Key(&'static str),
+    Text(String),
+    KeyThen(&'static str, String),
+    Throttled(u64),
+}
+
+impl Message {
+    pub fn render(&self, i18n: &I18n, lang: Lang) -> String {
+        match self {
+            Message::Key(k) => i18n.t(lang, k),
+            Message::Text(t) => t.clone(),
+            Message::KeyThen(k, t) => format!("{}: {t}", i18n.t(lang, k)),
+            Message::Throttled(m) => {
+                i18n.t_with(lang, "login-throttled", &[("minutes", (*m).into())])
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: Message,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Db(DbError::NotFound(_)) | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Db(DbError::Forbidden(_)) | AppError::Forbidden | AppError::Csrf => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::Db(DbError::Invalid(_)) | AppError::Db(DbError::Csv(_)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn info(&self) -> ErrorInfo {
+        let (code, message) = match self {
+            AppError::Db(DbError::Invalid(m)) | AppError::BadRequest(m) => {
+                ("invalid", Message::Text(m.clone()))
+            }
+            AppError::Db(DbError::Csv(e)) => ("invalid", Message::Text(e.to_string())),
+            AppError::Db(DbError::Conflict(m)) => {
+                ("conflict", Message::KeyThen("error-conflict", m.clone()))
+            }
+            AppError::Csrf => ("csrf", Message::Key("error-csrf")),
+            AppError::TooLarge => ("too_large", Message::Key("error-too-large")),
+            AppError::TooManyAttempts { minutes } => {
+                ("too_many_attempts", Message::Throttled(*minutes))
+            }
+            AppError::Db(DbError::NotFound(_)) | AppError::NotFound => {
+                ("not_found", Message::Key("error-not-found"))
+            }
+            AppError::Db(DbError::Forbidden(_)) | AppError::Forbidden => {
+                ("forbidden", Message::Key("error-forbidden"))
+            }
+            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) => {
+                ("internal", Message::Key("error-internal"))
+            }
+        };
+        ErrorInfo { code, message }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let AppError::Render(e) = &self {
+            tracing::error!(error = %e, "template rendering failed");
+        } else if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = ?self, "request failed");
+        } else {
+            tracing::debug!(error = ?self, "request refused");
+        }
+        let mut res = status.into_response();
+        res.extensions_mut().insert(self.info());
+        res
+    }
+}

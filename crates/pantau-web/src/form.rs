@@ -1,0 +1,75 @@
+//! Decoding `application/x-www-form-urlencoded` bodies where repeated keys matter (rows of a
+//! grid, checkbox lists), which `axum::Form` into a struct cannot express.
+
+/// All key–value pairs in order, repeated keys kept.
+pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |x: &str| {
+        percent_encoding::percent_decode_str(&x.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    body.split(|b| *b == b'&')
+        .filter(|kv| !kv.is_empty())
+        .filter_map(|kv| {
+            let s = std::str::from_utf8(kv).ok()?;
+            let (k, v) = s.split_once('=').unwrap_or((s, ""));
+            Some((decode(k), decode(v)))
+        })
+        .collect()
+}
+
+/// The first value for `name`, or "".
+pub fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Every value for `name`, in order.
+pub fn values(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Follow-up action rows of a visit or session form: parallel `action_description`,
+/// `action_owner` and `action_due` fields; rows without a description are blank and skipped.
+pub fn action_rows(pairs: &[(String, String)]) -> Vec<(String, String, String)> {
+    let (owners, dues) = (values(pairs, "action_owner"), values(pairs, "action_due"));
+    values(pairs, "action_description")
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| !d.trim().is_empty())
+        .map(|(i, d)| {
+            let at = |v: &Vec<String>| v.get(i).cloned().unwrap_or_default();
+            (d, at(&owners), at(&dues))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_keep_order_and_repeats_and_decode() {
+        let p = pairs(b"a=1&topic=3&topic=4&note=x+y%21&empty=");
+        assert_eq!(value(&p, "note"), "x y!");
+        assert_eq!(values(&p, "topic"), vec!["3", "4"]);
+        assert_eq!(value(&p, "missing"), "");
+        assert_eq!(value(&p, "empty"), "");
+    }
+
+    #[test]
+    fn blank_action_rows_are_skipped() {
+        let p = pairs(b"action_description=A&action_owner=X&action_due=2026-01-01&action_description=&action_owner=&action_due=");
+        assert_eq!(
+            action_rows(&p),
+            vec![("A".to_string(), "X".to_string(), "2026-01-01".to_string())]
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Pantau's web layer: server-rendered pages (askama + htmx) and the JSON API under `/api/v1`.
+//! Handlers stay thin: they parse input, call `pantau-db` (which checks access and audits), and
+//! render. Sessions, CSRF, the login throttle and security headers live in `auth` and `security`.
+
+mod api;
+pub mod auth;
+mod error;
+mod form;
+pub mod i18n;
+mod page;
+mod security;
+mod static_files;
+mod ui;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use pantau_db::Db;
+use std::sync::Arc;
+
+pub use auth::LoginThrottle;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (serve behind HTTPS in production).
+    pub secure_cookies: bool,
+    /// Failed logins allowed per username (and, ×4, per client address) in one window.
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+    /// Folder for uploaded evidence files (outside anything served).
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_window_secs: 15 * 60,
+            data_dir: std::path::PathBuf::from("pantau-data"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub i18n: Arc<i18n::I18n>,
+    pub config: Arc<WebConfig>,
+    pub throttle: Arc<LoginThrottle>,
+    pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        AppState {
+            db,
+            i18n: Arc::new(i18n::I18n::new()),
+            throttle: Arc::new(LoginThrottle::new(
+                config.login_max_failures,
+                config.login_window_secs,
+            )),
+            evidence: Arc::new(pantau_db::sni::evidence::EvidenceStore::new(
+                config.data_dir.join("bukti"),
+            )),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Largest request body accepted for forms and JSON; evidence uploads have their own limit.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(ui::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", axum::routing::get(ui::healthz))
+        .route("/static/{*path}", axum::routing::get(static_files::serve))
+        .fallback(ui::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::load_session,
+        ))
+        .layer(middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, with client addresses available to
+/// the login throttle.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,164 @@
+//! What every page template receives: language, the signed-in user, the CSRF token, and helpers
+//! to translate and to ask what the user may do.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::i18n::{I18n, Lang};
+use askama::Template;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use pantau_core::access::Permission;
+use pantau_core::org::OfficePath;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Page {
+    pub i18n: Arc<I18n>,
+    pub lang: Lang,
+    pub auth: Option<Arc<Auth>>,
+    pub csrf: String,
+    pub path: String,
+    /// A confirmation shown once after a redirect (`?ok=<message id>`).
+    pub flash: Option<String>,
+}
+
+impl Page {
+    pub fn t(&self, id: &str) -> String {
+        self.i18n.t(self.lang, id)
+    }
+
+    /// The message `prefix` + `value`, for coded values such as statuses and categories.
+    pub fn tv(&self, prefix: &str, value: &str) -> String {
+        self.t(&format!("{prefix}{value}"))
+    }
+
+    /// A share as `12.3%`, or a dash when there is nothing to divide.
+    pub fn pct(&self, v: Option<f64>) -> String {
+        v.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
+    }
+
+    pub fn role_name(&self, role: &str) -> String {
+        self.t(&format!("role-{role}"))
+    }
+
+    pub fn level_name(&self, level: &str) -> String {
+        self.t(&format!("level-{level}"))
+    }
+
+    pub fn user_name(&self) -> String {
+        self.auth
+            .as_ref()
+            .map(|a| a.full_name.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    pub fn can_manage_reference(&self) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|a| a.principal.is_national(Permission::ManageReference))
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|a| !a.principal.scope_roots(Permission::ManageUsers).is_empty())
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|a| !a.principal.scope_roots(Permission::ReadAudit).is_empty())
+    }
+
+    pub fn can_write(&self, office_path: &str) -> bool {
+        self.can(Permission::WriteData, office_path)
+    }
+
+    pub fn can(&self, permission: Permission, office_path: &str) -> bool {
+        match (&self.auth, OfficePath::parse(office_path)) {
+            (Some(a), Some(p)) => a.principal.can(permission, &p),
+            _ => false,
+        }
+    }
+
+    /// Link that switches language and comes back here.
+    pub fn lang_switch_href(&self) -> String {
+        format!(
+            "/bahasa/{}?next={}",
+            self.lang.other().code(),
+            percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC)
+        )
+    }
+
+    pub fn is_current(&self, prefix: &str) -> bool {
+        if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        }
+    }
+}
+
+/// Pull the flash message id from the query string; only known catalogue ids are shown.
+fn flash_from(parts: &Parts, i18n: &I18n, lang: Lang) -> Option<String> {
+    let query = parts.uri.query()?;
+    query.split('&').find_map(|kv| {
+        let v = kv.strip_prefix("ok=")?;
+        i18n.has(lang, v).then(|| i18n.t(lang, v))
+    })
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(page_from_parts(parts, state))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(Some(page_from_parts(parts, state)))
+    }
+}
+
+pub fn page_from_parts(parts: &Parts, state: &AppState) -> Page {
+    let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+    let auth = parts.extensions.get::<Arc<Auth>>().cloned();
+    let csrf = match &auth {
+        Some(a) => a.csrf_token.clone(),
+        None => parts
+            .extensions
+            .get::<crate::auth::LoginCsrf>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default(),
+    };
+    Page {
+        i18n: state.i18n.clone(),
+        lang,
+        flash: flash_from(parts, &state.i18n, lang),
+        auth,
+        csrf,
+        path: parts.uri.path().to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub page: &'a Page,
+    pub status: u16,
+    pub message: String,
+}

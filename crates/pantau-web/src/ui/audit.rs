@@ -1,0 +1,149 @@
+//! Browsing the audit trail, filtered, newest first, limited to the reader's scope.
+
+use super::{PAGE_SIZE, Pager, query_string, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use pantau_core::access::Permission;
+use pantau_db::audit::{self, AuditEntry, AuditFilter};
+use serde::Deserialize;
+
+pub(crate) struct EntryView {
+    entry: AuditEntry,
+    changed: String,
+    before: String,
+    after: String,
+}
+
+fn pretty(v: &Option<serde_json::Value>) -> String {
+    v.as_ref()
+        .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+        .unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    page: Page,
+    filter: AuditFilter,
+    entries: Vec<EntryView>,
+    entities: Vec<String>,
+    total_label: String,
+    pager: Pager,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub username: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            entity: self.entity.clone(),
+            entity_id: self.entity_id.clone(),
+            username: self.username.clone(),
+            action: self.action.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            limit: PAGE_SIZE,
+            offset: 0,
+        }
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    if user
+        .principal()
+        .scope_roots(Permission::ReadAudit)
+        .is_empty()
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut filter = q.filter();
+    let (_, total) = audit::list(
+        &state.db,
+        user.principal(),
+        &AuditFilter {
+            limit: 1,
+            ..filter.clone()
+        },
+    )
+    .await?;
+    let base = format!(
+        "/audit?{}",
+        query_string(&[
+            ("entity", q.entity.as_deref()),
+            ("entity_id", q.entity_id.as_deref()),
+            ("username", q.username.as_deref()),
+            ("action", q.action.as_deref()),
+            ("from", q.from.as_deref()),
+            ("to", q.to.as_deref()),
+        ])
+    );
+    let pager = Pager::new(q.page, total, base);
+    filter.offset = pager.offset();
+    let (entries, _) = audit::list(&state.db, user.principal(), &filter).await?;
+    let entries = entries
+        .into_iter()
+        .map(|e| EntryView {
+            changed: e.changed_fields().join(", "),
+            before: pretty(&e.before),
+            after: pretty(&e.after),
+            entry: e,
+        })
+        .collect();
+    render(AuditPage {
+        total_label: page
+            .i18n
+            .t_with(page.lang, "audit-total", &[("count", total.into())]),
+        entities: [
+            "satker",
+            "satker_wilayah",
+            "wilayah",
+            "pengguna",
+            "sesi",
+            "unit_ibm",
+            "agen_pemulihan",
+            "laporan_ibm",
+            "kunjungan_ibm",
+            "penilaian_tahap",
+            "evaluasi_ibm",
+            "tahap_ibm",
+            "kriteria_tahap_ibm",
+            "referensi",
+            "pengaturan",
+            "lembaga",
+            "instrumen_sni",
+            "butir_sni",
+            "kohort_sni",
+            "peserta_sni",
+            "penilaian_sni",
+            "bukti_sni",
+            "sesi_sni",
+            "tindak_lanjut_sni",
+            "sertifikasi_sni",
+        ]
+        .map(String::from)
+        .to_vec(),
+        filter,
+        entries,
+        pager,
+        page,
+    })
+}

@@ -1,0 +1,132 @@
+//! The live IBM dashboard: nation → province → district → unit, with charts and red flags.
+
+use super::render;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::Datelike;
+use pantau_db::dashboard::{self, IbmDashboard};
+use pantau_db::offices;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    d: IbmDashboard,
+    title: String,
+    parent_id: Option<i64>,
+    years: Vec<i64>,
+    category_chart: String,
+    trend_chart: String,
+    /// Only at the national level: on-target share per province.
+    map_chart: Option<String>,
+    sni: dashboard::SniSummary,
+}
+
+impl DashboardPage {
+    fn row_href(&self, key: &str) -> String {
+        if let Some(id) = key.strip_prefix("satker:") {
+            format!("/dasbor?year={}&office={id}", self.d.year)
+        } else if let Some(id) = key.strip_prefix("unit:") {
+            format!("/ibm/{id}")
+        } else {
+            "#".into()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    year: Option<i64>,
+    office: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let year = q.year.unwrap_or(today.year() as i64);
+    let d = dashboard::ibm(&state.db, user.principal(), q.office, year, today).await?;
+    let (title, parent_id) = match q.office {
+        Some(id) => {
+            let o = offices::get(&state.db, user.principal(), id).await?;
+            (o.name.clone(), o.parent_id.filter(|_| o.level != "bnnp"))
+        }
+        None => (page.t("ibm-nation"), None),
+    };
+    let labels: Vec<&str> = d.rows.iter().map(|r| r.targets.label.as_str()).collect();
+    let cat = |f: fn(&pantau_core::ibm::TargetRow) -> i64| {
+        d.rows.iter().map(|r| f(&r.targets)).collect::<Vec<_>>()
+    };
+    let category_chart = json!({
+        "kind": "bar",
+        "rotate": if labels.len() > 6 { 40 } else { 0 },
+        "categories": labels,
+        "series": [
+            {"name": page.t("ibm-category-berkelanjutan"), "stack": "c", "data": cat(|r| r.berkelanjutan)},
+            {"name": page.t("ibm-category-berkelanjutan_mandiri"), "stack": "c", "data": cat(|r| r.berkelanjutan_mandiri)},
+            {"name": page.t("ibm-category-baru"), "stack": "c", "data": cat(|r| r.baru)},
+            {"name": page.t("ibm-category-baru_mandiri"), "stack": "c", "data": cat(|r| r.baru_mandiri)},
+        ]
+    })
+    .to_string();
+    let trend_chart = json!({
+        "kind": "line",
+        "categories": d.trend.iter().map(|t| t.year.to_string()).collect::<Vec<_>>(),
+        "series": [
+            {"name": page.t("ibm-units"), "data": d.trend.iter().map(|t| t.units).collect::<Vec<_>>()},
+            {"name": page.t("ibm-on-target"), "data": d.trend.iter().map(|t| t.on_target).collect::<Vec<_>>()},
+        ]
+    })
+    .to_string();
+    let map_chart = match q.office {
+        Some(_) => None,
+        None => Some(province_map(&state, &d).await?),
+    };
+    let sni = dashboard::sni(&state.db, user.principal(), year, &today.to_string()).await?;
+    render(DashboardPage {
+        sni,
+        map_chart,
+        years: (2021..=today.year() as i64 + 1).rev().collect(),
+        title,
+        parent_id,
+        d,
+        category_chart,
+        trend_chart,
+        page,
+    })
+}
+
+/// The on-target share of each BNNP, painted on the provinces it covers. Provinces missing from
+/// the map's source are drawn with their parent; the parent shape keeps its own BNNP's value and
+/// its label names every code it stands for.
+async fn province_map(state: &AppState, d: &IbmDashboard) -> Result<String, AppError> {
+    let mut data = Vec::new();
+    for r in &d.rows {
+        let Some(id) = r
+            .targets
+            .key
+            .strip_prefix("satker:")
+            .and_then(|s| s.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        for (code, _) in offices::areas(&state.db, id).await? {
+            data.push(json!({
+                "name": code,
+                "value": r.targets.on_target_pct(),
+                "label": format!("{} ({code})", r.targets.label),
+            }));
+        }
+    }
+    Ok(json!({ "kind": "map", "data": data }).to_string())
+}

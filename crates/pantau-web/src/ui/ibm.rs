@@ -1,0 +1,877 @@
+//! IBM pages: the unit registry, a unit's page (status, yearly category and target, agents,
+//! reports, visits, evaluation), the report and assessment forms, target tables, compliance.
+
+use super::{PAGE_SIZE, Pager, query_string, render, saved};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Datelike;
+use pantau_core::access::Permission;
+use pantau_core::ibm::TargetRow;
+use pantau_core::ibm::{AssessmentAction, Category, FundingSource, UnitStatus, VisitMode};
+use pantau_db::ibm::assessments::{self, Assessment, CriterionAnswer};
+use pantau_db::ibm::reports::{self, Compliance, ReportLine};
+use pantau_db::ibm::units::{self, StatusChange, Unit, UnitFilter, UnitInput, UnitYear};
+use pantau_db::ibm::visits::{self, Action, ActionInput, ReviewInput, Visit, VisitInput};
+use pantau_db::ibm::{agents, evaluations, stages, targets};
+use pantau_db::offices::{self, Office};
+use pantau_db::reference::{self, RefItem};
+use pantau_db::{Actor, wilayah};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+fn this_year() -> i64 {
+    chrono::Utc::now().year() as i64
+}
+
+use crate::form::{pairs, value as field};
+
+// ---------- registry ----------
+
+#[derive(Template)]
+#[template(path = "ibm_list.html")]
+struct ListPage {
+    page: Page,
+    units: Vec<Unit>,
+    pager: Pager,
+    q: String,
+    status: String,
+    statuses: Vec<&'static str>,
+    can_register: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    office: Option<i64>,
+    page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let filter = UnitFilter {
+        office_id: q.office,
+        status: q.status.clone(),
+        query: q.q.clone(),
+        limit: 1,
+        offset: 0,
+    };
+    let (_, total) = units::list(&state.db, user.principal(), &filter).await?;
+    let office = q.office.map(|o| o.to_string());
+    let pager = Pager::new(
+        q.page,
+        total,
+        format!(
+            "/ibm?{}",
+            query_string(&[
+                ("q", q.q.as_deref()),
+                ("status", q.status.as_deref()),
+                ("office", office.as_deref())
+            ])
+        ),
+    );
+    let (units, _) = units::list(
+        &state.db,
+        user.principal(),
+        &UnitFilter {
+            limit: PAGE_SIZE,
+            offset: pager.offset(),
+            ..filter
+        },
+    )
+    .await?;
+    render(ListPage {
+        units,
+        pager,
+        q: q.q.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        statuses: UnitStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        can_register: !user
+            .principal()
+            .scope_roots(Permission::WriteData)
+            .is_empty(),
+        page,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ibm_new.html")]
+struct NewPage {
+    page: Page,
+    offices: Vec<Office>,
+    provinces: Vec<wilayah::Area>,
+    fundings: Vec<&'static str>,
+    year: i64,
+}
+
+async fn writable_offices(state: &AppState, user: &CurrentUser) -> Result<Vec<Office>, AppError> {
+    Ok(offices::in_scope(&state.db, user.principal())
+        .await?
+        .into_iter()
+        .filter(|o| {
+            o.level != "pusat"
+                && user
+                    .principal()
+                    .can(Permission::WriteData, &o.office_path())
+        })
+        .collect())
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> Result<Response, AppError> {
+    let offices = writable_offices(&state, &user).await?;
+    if offices.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    render(NewPage {
+        offices,
+        provinces: wilayah::children(&state.db, None, None, 100, 0).await?.0,
+        fundings: FundingSource::ALL.iter().map(|f| f.as_str()).collect(),
+        year: this_year(),
+        page,
+    })
+}
+
+/// `<option>`s of the areas under `parent`, for the cascading village picker.
+#[derive(Deserialize)]
+pub struct OptionsQuery {
+    parent: Option<String>,
+}
+
+pub async fn area_options(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    page: Page,
+    Query(q): Query<OptionsQuery>,
+) -> Result<Response, AppError> {
+    let parent = q
+        .parent
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(super::areas::parse_code)
+        .transpose()?;
+    let (items, _) = wilayah::children(&state.db, parent.as_ref(), None, 1000, 0).await?;
+    let mut html = format!("<option value=\"\">— {} —</option>", page.t("ibm-choose"));
+    for a in items {
+        html.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            escape(&a.code),
+            escape(&a.name)
+        ));
+    }
+    Ok(Html(html).into_response())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[derive(Deserialize)]
+pub struct UnitForm {
+    code: String,
+    name: String,
+    village_code: String,
+    office_id: i64,
+    year_formed: i64,
+    #[serde(default)]
+    decree_number: String,
+    funding_source: String,
+    desa_bersinar: Option<String>,
+    priority_area: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    let input = UnitInput {
+        code: f.code,
+        name: f.name,
+        village_code: f.village_code,
+        office_id: f.office_id,
+        year_formed: f.year_formed,
+        decree_number: f.decree_number,
+        funding_source: f.funding_source,
+        desa_bersinar: f.desa_bersinar.is_some(),
+        priority_area: f.priority_area.is_some(),
+    };
+    let unit = units::create(
+        &state.db,
+        Actor::User(user.principal()),
+        &input,
+        this_year(),
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{}", unit.id), "ibm-saved"))
+}
+
+// ---------- unit page ----------
+
+#[derive(Template)]
+#[template(path = "ibm_unit.html")]
+struct UnitPage {
+    page: Page,
+    unit: Unit,
+    can_write: bool,
+    next_statuses: Vec<&'static str>,
+    history: Vec<StatusChange>,
+    years: Vec<UnitYear>,
+    stage_names: HashMap<i64, String>,
+    stages: Vec<stages::Stage>,
+    categories: Vec<&'static str>,
+    year: i64,
+    agents: Vec<agents::Agent>,
+    trainings: Vec<RefItem>,
+    compliance: Option<Compliance>,
+    visits: Vec<Visit>,
+    open_actions: Vec<Action>,
+    default_mode: &'static str,
+    assessment: Option<Assessment>,
+    factors: Vec<RefItem>,
+    chosen_factors: Vec<i64>,
+    evaluation: evaluations::EvaluationInput,
+    today: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let p = user.principal();
+    let unit = units::get(&state.db, p, id).await?;
+    let years = units::years(&state.db, p, id).await?;
+    let all_stages = stages::list(&state.db).await?;
+    let lang = page.lang.code();
+    let stage_names = all_stages
+        .iter()
+        .map(|s| (s.id, format!("{}. {}", s.ordinal, s.name(lang))))
+        .collect();
+    let year = this_year();
+    let category = years
+        .iter()
+        .find(|y| y.year <= year)
+        .and_then(|y| Category::parse(&y.category));
+    let mut factors = reference::items(&state.db, "obstacle", false).await?;
+    factors.extend(reference::items(&state.db, "driver", false).await?);
+    let evaluation = evaluations::get(&state.db, p, id, year).await?;
+    let today = chrono::Utc::now().date_naive();
+    render(UnitPage {
+        can_write: p.can(
+            Permission::WriteData,
+            &pantau_core::org::OfficePath::parse(&unit.office_path).ok_or(AppError::NotFound)?,
+        ),
+        next_statuses: unit
+            .status()
+            .map(|s| s.allowed_next().iter().map(|n| n.as_str()).collect())
+            .unwrap_or_default(),
+        history: units::status_history(&state.db, p, id).await?,
+        stage_names,
+        stages: all_stages,
+        categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
+        year,
+        agents: agents::list(&state.db, p, id).await?,
+        trainings: reference::items(&state.db, "training", false).await?,
+        compliance: reports::compliance(&state.db, p, Some(id), today)
+            .await?
+            .into_iter()
+            .next(),
+        visits: visits::list(&state.db, p, id).await?,
+        open_actions: visits::open_actions(&state.db, p, id).await?,
+        default_mode: VisitMode::default_for(category).as_str(),
+        assessment: assessments::get(&state.db, p, id, year).await?,
+        chosen_factors: evaluation
+            .as_ref()
+            .map(|e| e.input.factor_ids.clone())
+            .unwrap_or_default(),
+        evaluation: evaluation
+            .map(|e| e.input)
+            .unwrap_or_else(|| evaluations::EvaluationInput {
+                operational_status: unit.status.clone(),
+                ..Default::default()
+            }),
+        factors,
+        years,
+        unit,
+        today: today.to_string(),
+        page,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+    #[serde(default)]
+    reason: String,
+    effective: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let to = UnitStatus::parse(&f.status)
+        .ok_or_else(|| AppError::BadRequest(format!("status {:?} tidak dikenal", f.status)))?;
+    units::change_status(
+        &state.db,
+        Actor::User(user.principal()),
+        id,
+        to,
+        &f.reason,
+        &f.effective,
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{id}"), "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct YearForm {
+    year: i64,
+    category: String,
+    target_stage_id: Option<String>,
+}
+
+pub async fn set_year(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<YearForm>,
+) -> Result<Response, AppError> {
+    let category = Category::parse(&f.category)
+        .ok_or_else(|| AppError::BadRequest(format!("kategori {:?} tidak dikenal", f.category)))?;
+    let target = f
+        .target_stage_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>())
+        .transpose()
+        .map_err(|_| AppError::BadRequest("tahap tidak sah".into()))?;
+    units::set_year(
+        &state.db,
+        Actor::User(user.principal()),
+        id,
+        f.year,
+        category,
+        target,
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{id}"), "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct AgentForm {
+    full_name: String,
+    sex: String,
+    role: String,
+    #[serde(default)]
+    phone: String,
+    joined_year: i64,
+}
+
+pub async fn add_agent(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AgentForm>,
+) -> Result<Response, AppError> {
+    let input = agents::AgentInput {
+        full_name: f.full_name,
+        sex: f.sex,
+        role: f.role,
+        phone: f.phone,
+        joined_year: f.joined_year,
+        active: true,
+    };
+    agents::add(&state.db, Actor::User(user.principal()), id, &input).await?;
+    Ok(saved(&format!("/ibm/{id}#agen"), "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct TrainingForm {
+    agent_id: i64,
+    training_code: String,
+    held_on: String,
+}
+
+pub async fn add_training(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TrainingForm>,
+) -> Result<Response, AppError> {
+    agents::add_training(
+        &state.db,
+        Actor::User(user.principal()),
+        f.agent_id,
+        &f.training_code,
+        &f.held_on,
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{id}#agen"), "ibm-saved"))
+}
+
+/// The visit form: new actions as `action_description[]` rows, reviews as `review_<id>` fields.
+pub async fn record_visit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let kv = pairs(&body);
+    let actions = crate::form::action_rows(&kv)
+        .into_iter()
+        .map(|(description, owner, due_date)| ActionInput {
+            description,
+            owner,
+            due_date,
+        })
+        .collect();
+    let reviews = kv
+        .iter()
+        .filter_map(|(k, v)| {
+            let action_id = k.strip_prefix("review_")?.parse().ok()?;
+            Some(ReviewInput {
+                action_id,
+                status: v.clone(),
+                note: field(&kv, &format!("review_note_{action_id}")).to_string(),
+            })
+        })
+        .collect();
+    let input = VisitInput {
+        visit_date: field(&kv, "visit_date").to_string(),
+        mode: field(&kv, "mode").to_string(),
+        findings: field(&kv, "findings").to_string(),
+        recommendations: field(&kv, "recommendations").to_string(),
+        actions,
+        reviews,
+    };
+    visits::record(&state.db, Actor::User(user.principal()), id, &input).await?;
+    Ok(saved(&format!("/ibm/{id}#kunjungan"), "ibm-saved"))
+}
+
+pub async fn save_evaluation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let kv = pairs(&body);
+    let input = evaluations::EvaluationInput {
+        operational_status: field(&kv, "operational_status").to_string(),
+        factor_ids: crate::form::values(&kv, "factor")
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect(),
+        obstacles_text: field(&kv, "obstacles_text").to_string(),
+        drivers_text: field(&kv, "drivers_text").to_string(),
+        solutions: field(&kv, "solutions").to_string(),
+    };
+    let year = field(&kv, "year").parse().unwrap_or_else(|_| this_year());
+    evaluations::save(&state.db, Actor::User(user.principal()), id, year, &input).await?;
+    Ok(saved(&format!("/ibm/{id}#evaluasi"), "ibm-saved"))
+}
+
+// ---------- periodic report ----------
+
+#[derive(Template)]
+#[template(path = "ibm_report.html")]
+struct ReportPage {
+    page: Page,
+    unit: Unit,
+    period: String,
+    activities: Vec<RefItem>,
+    services: Vec<RefItem>,
+    ages: Vec<RefItem>,
+    risks: Vec<RefItem>,
+    values: HashMap<String, i64>,
+    note: String,
+    existing: bool,
+}
+
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+fn line_key(l: &ReportLine) -> String {
+    match l.kind.as_str() {
+        "activity" => format!("a:{}", l.item_code),
+        _ if !l.risk_level.is_empty() => format!(
+            "r:{}:{}:{}:{}",
+            l.item_code, l.sex, l.age_band, l.risk_level
+        ),
+        _ => format!("s:{}:{}:{}", l.item_code, l.sex, l.age_band),
+    }
+}
+
+fn line_from_key(key: &str, count: i64) -> Option<ReportLine> {
+    let parts: Vec<&str> = key.split(':').collect();
+    let line = |kind: &str, item: &str, sex: &str, age: &str, risk: &str| ReportLine {
+        kind: kind.into(),
+        item_code: item.into(),
+        sex: sex.into(),
+        age_band: age.into(),
+        risk_level: risk.into(),
+        count,
+    };
+    match parts.as_slice() {
+        ["a", item] => Some(line("activity", item, "", "", "")),
+        ["s", item, sex, age] => Some(line("service", item, sex, age, "")),
+        ["r", item, sex, age, risk] => Some(line("service", item, sex, age, risk)),
+        _ => None,
+    }
+}
+
+pub async fn report_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let unit = units::get(&state.db, user.principal(), id).await?;
+    let rule = reference::reporting_rule(&state.db).await?;
+    let today = chrono::Utc::now().date_naive();
+    let default = rule
+        .period_of(today - chrono::Duration::days(28))
+        .to_string();
+    let period = q
+        .period
+        .filter(|p| pantau_core::ibm::Period::parse(p).is_ok())
+        .unwrap_or(default);
+    let existing = reports::get(&state.db, Actor::User(user.principal()), id, &period).await?;
+    render(ReportPage {
+        values: existing
+            .as_ref()
+            .map(|r| r.lines.iter().map(|l| (line_key(l), l.count)).collect())
+            .unwrap_or_default(),
+        note: existing
+            .as_ref()
+            .map(|r| r.note.clone())
+            .unwrap_or_default(),
+        existing: existing.is_some(),
+        activities: reference::items(&state.db, "activity", false).await?,
+        services: reference::items(&state.db, "service", false)
+            .await?
+            .into_iter()
+            .filter(|s| s.code != "rujukan")
+            .collect(),
+        ages: reference::items(&state.db, "age_band", false).await?,
+        risks: reference::items(&state.db, "risk_level", false).await?,
+        unit,
+        period,
+        page,
+    })
+}
+
+impl ReportPage {
+    fn value(&self, key: &str) -> String {
+        self.values
+            .get(key)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn submit_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let kv = pairs(&body);
+    let mut lines = Vec::new();
+    for (k, v) in &kv {
+        let Some(key) = k.strip_prefix("n_") else {
+            continue;
+        };
+        if v.trim().is_empty() {
+            continue;
+        }
+        let count: i64 = v
+            .trim()
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("jumlah {v:?} bukan bilangan bulat")))?;
+        lines.push(
+            line_from_key(key, count)
+                .ok_or_else(|| AppError::BadRequest(format!("kolom {k:?} tidak dikenal")))?,
+        );
+    }
+    let period = field(&kv, "period").to_string();
+    reports::submit(
+        &state.db,
+        Actor::User(user.principal()),
+        id,
+        &period,
+        &lines,
+        field(&kv, "note"),
+        None,
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{id}#laporan"), "ibm-report-saved"))
+}
+
+// ---------- stage assessment ----------
+
+#[derive(Template)]
+#[template(path = "ibm_assessment.html")]
+struct AssessmentPage {
+    page: Page,
+    unit: Unit,
+    year: i64,
+    stages: Vec<stages::Stage>,
+    assessment: Option<Assessment>,
+    editable: bool,
+    actions: Vec<&'static str>,
+    achieved: String,
+}
+
+pub async fn assessment_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path((id, year)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let p = user.principal();
+    let unit = units::get(&state.db, p, id).await?;
+    let all = stages::list(&state.db).await?;
+    let assessment = assessments::get(&state.db, p, id, year).await?;
+    let status = assessment
+        .as_ref()
+        .map(|a| a.status())
+        .unwrap_or(pantau_core::ibm::AssessmentStatus::Draft);
+    let path = pantau_core::org::OfficePath::parse(&unit.office_path).ok_or(AppError::NotFound)?;
+    let actions = AssessmentAction::ALL
+        .iter()
+        .filter(|a| {
+            assessment.is_some() && status.apply(**a).is_ok_and(|(_, perm)| p.can(perm, &path))
+        })
+        .map(|a| a.as_str())
+        .collect();
+    let lang = page.lang.code();
+    let achieved = assessment
+        .as_ref()
+        .and_then(|a| a.achieved_stage_id)
+        .and_then(|sid| all.iter().find(|s| s.id == sid))
+        .map(|s| format!("{}. {}", s.ordinal, s.name(lang)))
+        .unwrap_or_else(|| "—".into());
+    render(AssessmentPage {
+        editable: status.is_editable() && p.can(Permission::WriteData, &path),
+        stages: all,
+        assessment,
+        actions,
+        achieved,
+        unit,
+        year,
+        page,
+    })
+}
+
+impl AssessmentPage {
+    fn met(&self, criterion: &i64) -> bool {
+        self.assessment.as_ref().is_some_and(|a| a.met(criterion))
+    }
+    fn evidence(&self, criterion: &i64) -> String {
+        self.assessment
+            .as_ref()
+            .map(|a| a.evidence(criterion))
+            .unwrap_or_default()
+    }
+}
+
+pub async fn save_assessment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let kv = pairs(&body);
+    let all = stages::list(&state.db).await?;
+    let answers: Vec<CriterionAnswer> = all
+        .iter()
+        .flat_map(|s| s.criteria.iter())
+        .map(|c| CriterionAnswer {
+            criterion_id: c.id,
+            met: !field(&kv, &format!("met_{}", c.id)).is_empty(),
+            evidence: field(&kv, &format!("evidence_{}", c.id)).to_string(),
+        })
+        .collect();
+    assessments::save(
+        &state.db,
+        Actor::User(user.principal()),
+        id,
+        year,
+        &answers,
+        field(&kv, "note"),
+    )
+    .await?;
+    Ok(saved(&format!("/ibm/{id}/penilaian/{year}"), "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct WorkflowForm {
+    action: String,
+}
+
+pub async fn assessment_action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, year)): Path<(i64, i64)>,
+    Form(f): Form<WorkflowForm>,
+) -> Result<Response, AppError> {
+    let action = AssessmentAction::parse(&f.action)
+        .ok_or_else(|| AppError::BadRequest(format!("aksi {:?} tidak dikenal", f.action)))?;
+    assessments::apply(&state.db, Actor::User(user.principal()), id, year, action).await?;
+    Ok(saved(&format!("/ibm/{id}/penilaian/{year}"), "ibm-saved"))
+}
+
+// ---------- evaluation views ----------
+
+#[derive(Template)]
+#[template(path = "ibm_targets.html")]
+struct TargetsPage {
+    page: Page,
+    year: i64,
+    title: String,
+    office_id: Option<i64>,
+    parent_id: Option<i64>,
+    rows: Vec<TargetRow>,
+    total: TargetRow,
+    years: Vec<i64>,
+    can_roll_over: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TargetQuery {
+    year: Option<i64>,
+    office: Option<i64>,
+}
+
+impl TargetsPage {
+    /// Link for a row: drill into a child office, or open the unit.
+    fn row_href(&self, key: &str) -> String {
+        if let Some(id) = key.strip_prefix("satker:") {
+            format!("/ibm/target?year={}&office={id}", self.year)
+        } else if let Some(id) = key.strip_prefix("unit:") {
+            format!("/ibm/{id}")
+        } else {
+            "#".into()
+        }
+    }
+    fn pct(&self, row: &TargetRow) -> String {
+        row.on_target_pct()
+            .map(|p| format!("{p:.1}%"))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+pub async fn target_table(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<TargetQuery>,
+) -> Result<Response, AppError> {
+    let year = q.year.unwrap_or_else(this_year);
+    let (rows, total) = targets::table(&state.db, user.principal(), q.office, year).await?;
+    let (title, parent_id) = match q.office {
+        Some(id) => {
+            let o = offices::get(&state.db, user.principal(), id).await?;
+            (o.name.clone(), o.parent_id.filter(|_| o.level != "bnnp"))
+        }
+        None => (page.t("ibm-nation"), None),
+    };
+    let now = this_year();
+    render(TargetsPage {
+        can_roll_over: user.principal().is_national(Permission::WriteData)
+            || !user
+                .principal()
+                .scope_roots(Permission::VerifyData)
+                .is_empty(),
+        years: (2021..=now + 1).rev().collect(),
+        office_id: q.office,
+        parent_id,
+        title,
+        rows,
+        total,
+        year,
+        page,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RollOverForm {
+    from_year: i64,
+}
+
+pub async fn roll_over(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<RollOverForm>,
+) -> Result<Response, AppError> {
+    let p = user.principal();
+    if !(p.is_national(Permission::WriteData) || !p.scope_roots(Permission::VerifyData).is_empty())
+    {
+        return Err(AppError::Forbidden);
+    }
+    units::roll_over(&state.db, Actor::User(p), f.from_year).await?;
+    Ok(saved(
+        &format!("/ibm/target?year={}", f.from_year + 1),
+        "ibm-rolled-over",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "ibm_compliance.html")]
+struct CompliancePage {
+    page: Page,
+    rows: Vec<(Unit, Compliance)>,
+    silent: usize,
+}
+
+pub async fn compliance(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> Result<Response, AppError> {
+    let p = user.principal();
+    let today = chrono::Utc::now().date_naive();
+    let all = reports::compliance(&state.db, p, None, today).await?;
+    let (units, _) = units::list(
+        &state.db,
+        p,
+        &UnitFilter {
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let by_id: HashMap<i64, Unit> = units.into_iter().map(|u| (u.id, u)).collect();
+    let mut rows: Vec<(Unit, Compliance)> = all
+        .into_iter()
+        .filter_map(|c| Some((by_id.get(&c.unit_id)?.clone(), c)))
+        .collect();
+    rows.sort_by_key(|(u, c)| (!c.silent, std::cmp::Reverse(c.missing), u.code.clone()));
+    let silent = rows.iter().filter(|(_, c)| c.silent).count();
+    render(CompliancePage { page, rows, silent })
+}

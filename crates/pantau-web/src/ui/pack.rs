@@ -1,0 +1,306 @@
+//! Evaluation-meeting packs: a print-ready page (the browser prints it to PDF) and an XLSX
+//! workbook with the same tables.
+
+use super::render;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use pantau_db::offices;
+use pantau_db::packs::{self, Pack};
+use rust_xlsxwriter::{Format, Workbook};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct PackQuery {
+    year: Option<i64>,
+    office: Option<i64>,
+}
+
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    q: &PackQuery,
+) -> Result<(Pack, String, i64), AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let year = q.year.unwrap_or(today.year() as i64);
+    let pack = packs::build(&state.db, user.principal(), q.office, year, today).await?;
+    let title = match q.office {
+        Some(id) => offices::get(&state.db, user.principal(), id).await?.name,
+        None => page.t("ibm-nation"),
+    };
+    Ok((pack, title, year))
+}
+
+#[derive(Template)]
+#[template(path = "pack.html")]
+struct PackPage {
+    page: Page,
+    pack: Pack,
+    title: String,
+    year: i64,
+    xlsx_href: String,
+    generated: String,
+}
+
+impl PackPage {
+    fn signed(&self, v: &f64) -> String {
+        format!("{v:+.1}")
+    }
+    fn factor_name(&self, f: &(String, String, String, i64)) -> String {
+        if self.page.lang.code() == "en" {
+            f.2.clone()
+        } else {
+            f.1.clone()
+        }
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<PackQuery>,
+) -> Result<Response, AppError> {
+    let (pack, title, year) = load(&state, &user, &page, &q).await?;
+    let xlsx_href = match q.office {
+        Some(o) => format!("/paket.xlsx?year={year}&office={o}"),
+        None => format!("/paket.xlsx?year={year}"),
+    };
+    render(PackPage {
+        pack,
+        title,
+        year,
+        xlsx_href,
+        generated: pantau_db::now_rfc3339(),
+        page,
+    })
+}
+
+/// The same pack as an XLSX workbook: one sheet per table.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<PackQuery>,
+) -> Result<Response, AppError> {
+    let (pack, title, year) = load(&state, &user, &page, &q).await?;
+    let bytes = workbook(&page, &pack, &title, year)
+        .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    let file: String = format!(
+        "pantau-{}-{year}.xlsx",
+        title
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+fn workbook(
+    page: &Page,
+    pack: &Pack,
+    title: &str,
+    year: i64,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let t = |id: &str| page.t(id);
+
+    let sheet = wb
+        .add_worksheet()
+        .set_name(&sheet_name(&t("ibm-targets")))?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{} — {title} {year}", t("ibm-targets")),
+        &bold,
+    )?;
+    let headers = [
+        String::new(),
+        t("ibm-units"),
+        t("ibm-category-berkelanjutan"),
+        t("ibm-category-berkelanjutan_mandiri"),
+        t("ibm-category-baru"),
+        t("ibm-category-baru_mandiri"),
+        t("ibm-with-target"),
+        t("ibm-assessed"),
+        t("ibm-on-target"),
+        "%".into(),
+        t("dash-completeness"),
+        t("dash-timeliness"),
+        t("ibm-silent"),
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, h, &bold)?;
+    }
+    let mut row = 3;
+    for r in pack.dashboard.rows.iter() {
+        let x = &r.targets;
+        sheet.write_string(row, 0, &x.label)?;
+        for (c, v) in [
+            x.units,
+            x.berkelanjutan,
+            x.berkelanjutan_mandiri,
+            x.baru,
+            x.baru_mandiri,
+            x.with_target,
+            x.assessed,
+            x.on_target,
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_number(row, c as u16 + 1, *v as f64)?;
+        }
+        if let Some(p) = x.on_target_pct() {
+            sheet.write_number(row, 9, p)?;
+        }
+        if let Some(p) = r.reporting.completeness_pct() {
+            sheet.write_number(row, 10, p)?;
+        }
+        if let Some(p) = r.reporting.timeliness_pct() {
+            sheet.write_number(row, 11, p)?;
+        }
+        sheet.write_number(row, 12, r.reporting.silent_units as f64)?;
+        row += 1;
+    }
+    let x = &pack.dashboard.total;
+    sheet.write_string_with_format(row, 0, t("ibm-total"), &bold)?;
+    for (c, v) in [
+        x.units,
+        x.berkelanjutan,
+        x.berkelanjutan_mandiri,
+        x.baru,
+        x.baru_mandiri,
+        x.with_target,
+        x.assessed,
+        x.on_target,
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_number_with_format(row, c as u16 + 1, *v as f64, &bold)?;
+    }
+    sheet.set_column_width(0, 40)?;
+
+    let sheet = wb
+        .add_worksheet()
+        .set_name(&sheet_name(&t("pack-league")))?;
+    for (c, h) in [
+        t("pack-rank"),
+        String::new(),
+        t("ibm-on-target"),
+        t("ibm-with-target"),
+        "%".into(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, r) in pack.league.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_number(row, 0, (i + 1) as f64)?;
+        sheet.write_string(row, 1, &r.label)?;
+        sheet.write_number(row, 2, r.on_target as f64)?;
+        sheet.write_number(row, 3, r.with_target as f64)?;
+        if let Some(p) = r.on_target_pct() {
+            sheet.write_number(row, 4, p)?;
+        }
+    }
+    sheet.set_column_width(1, 40)?;
+
+    let sheet = wb
+        .add_worksheet()
+        .set_name(&sheet_name(&t("pack-movers")))?;
+    for (c, h) in [
+        String::new(),
+        format!("% {}", year - 1),
+        format!("% {year}"),
+        t("pack-change"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, m) in pack.movers.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &m.label)?;
+        if let Some(b) = m.before {
+            sheet.write_number(row, 1, b)?;
+        }
+        if let Some(a) = m.after {
+            sheet.write_number(row, 2, a)?;
+        }
+        sheet.write_number(row, 3, m.change)?;
+    }
+    sheet.set_column_width(0, 40)?;
+
+    let sheet = wb
+        .add_worksheet()
+        .set_name(&sheet_name(&t("pack-red-flags")))?;
+    let mut row = 0;
+    sheet.write_string_with_format(row, 0, t("dash-silent-units"), &bold)?;
+    for (_, code, name) in &pack.dashboard.silent {
+        row += 1;
+        sheet.write_string(row, 0, code)?;
+        sheet.write_string(row, 1, name)?;
+    }
+    row += 2;
+    sheet.write_string_with_format(row, 0, t("pack-overdue-actions"), &bold)?;
+    for a in &pack.overdue_actions {
+        row += 1;
+        sheet.write_string(row, 0, &a.institution)?;
+        sheet.write_string(row, 1, &a.description)?;
+        sheet.write_string(row, 2, &a.owner)?;
+        sheet.write_string(row, 3, &a.due_date)?;
+    }
+    row += 2;
+    sheet.write_string_with_format(row, 0, t("sni-expiring"), &bold)?;
+    for c in &pack.expiring {
+        row += 1;
+        sheet.write_string(row, 0, &c.institution)?;
+        sheet.write_string(row, 1, &c.certificate_number)?;
+        sheet.write_string(row, 2, &c.valid_until)?;
+    }
+    sheet.set_column_width(0, 40)?;
+    sheet.set_column_width(1, 40)?;
+
+    let sheet = wb
+        .add_worksheet()
+        .set_name(&sheet_name(&t("ibm-factors")))?;
+    for (i, f) in pack.factors.iter().enumerate() {
+        let row = i as u32;
+        sheet.write_string(row, 0, page.tv("ibm-factor-", &f.0))?;
+        sheet.write_string(row, 1, if page.lang.code() == "en" { &f.2 } else { &f.1 })?;
+        sheet.write_number(row, 2, f.3 as f64)?;
+    }
+    sheet.set_column_width(1, 50)?;
+    wb.save_to_buffer()
+}
+
+/// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}

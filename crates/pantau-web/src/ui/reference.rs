@@ -1,0 +1,263 @@
+//! Configurable reference data: development stages and criteria, the coded lists used by reports
+//! and evaluations, and the reporting rule. Everyone signed in reads; national admins edit.
+
+use super::{render, saved};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::Form;
+use axum::extract::Multipart;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::response::{Html, IntoResponse};
+use pantau_core::ibm::ReportingRule;
+use pantau_db::Actor;
+use pantau_db::ibm::stages::{self, Stage};
+use pantau_db::reference::{self, LISTS, RefItem};
+use pantau_db::sni::instrument::{self, Instrument, RequirementInput, RowError};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "reference.html")]
+struct ReferencePage {
+    page: Page,
+    stages: Vec<Stage>,
+    lists: Vec<(&'static str, Vec<RefItem>)>,
+    rule: ReportingRule,
+    instrument: Instrument,
+}
+
+impl ReferencePage {
+    fn import_action(&self) -> String {
+        format!("/referensi/sni/impor?csrf_token={}", self.page.csrf)
+    }
+    fn aspect_code(&self, id: &i64) -> String {
+        self.instrument
+            .aspects
+            .iter()
+            .find(|a| a.id == *id)
+            .map(|a| a.code.clone())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    page: Page,
+) -> Result<Response, AppError> {
+    let mut lists = Vec::new();
+    for l in LISTS {
+        lists.push((*l, reference::items(&state.db, l, true).await?));
+    }
+    render(ReferencePage {
+        stages: stages::list(&state.db).await?,
+        lists,
+        rule: reference::reporting_rule(&state.db).await?,
+        instrument: instrument::active(&state.db).await?,
+        page,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StageForm {
+    code: String,
+    ordinal: i64,
+    name_id: String,
+    name_en: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn save_stage(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<StageForm>,
+) -> Result<Response, AppError> {
+    stages::upsert_stage(
+        &state.db,
+        Actor::User(user.principal()),
+        &f.code,
+        f.ordinal,
+        &f.name_id,
+        &f.name_en,
+        &f.description,
+    )
+    .await?;
+    Ok(saved("/referensi", "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct CriterionForm {
+    stage_id: i64,
+    code: String,
+    text_id: String,
+    text_en: String,
+    mandatory: Option<String>,
+    #[serde(default)]
+    ordinal: i64,
+}
+
+pub async fn save_criterion(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CriterionForm>,
+) -> Result<Response, AppError> {
+    stages::upsert_criterion(
+        &state.db,
+        Actor::User(user.principal()),
+        f.stage_id,
+        &f.code,
+        &f.text_id,
+        &f.text_en,
+        f.mandatory.is_some(),
+        f.ordinal,
+    )
+    .await?;
+    Ok(saved("/referensi", "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    list: String,
+    code: String,
+    name_id: String,
+    name_en: String,
+    #[serde(default)]
+    ordinal: i64,
+    active: Option<String>,
+}
+
+pub async fn save_item(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ItemForm>,
+) -> Result<Response, AppError> {
+    let item = RefItem {
+        id: 0,
+        list: f.list,
+        code: f.code,
+        name_id: f.name_id,
+        name_en: f.name_en,
+        ordinal: f.ordinal,
+        active: f.active.is_some(),
+    };
+    reference::upsert_item(&state.db, Actor::User(user.principal()), &item).await?;
+    Ok(saved("/referensi", "ibm-saved"))
+}
+
+pub async fn save_rule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(rule): Form<ReportingRule>,
+) -> Result<Response, AppError> {
+    reference::set_reporting_rule(&state.db, Actor::User(user.principal()), rule).await?;
+    Ok(saved("/referensi", "ibm-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct RequirementForm {
+    instrument_id: i64,
+    aspect_code: String,
+    code: String,
+    text_id: String,
+    text_en: String,
+    weight: f64,
+    mandatory: Option<String>,
+    #[serde(default)]
+    evidence_kind: String,
+}
+
+pub async fn save_requirement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<RequirementForm>,
+) -> Result<Response, AppError> {
+    let r = RequirementInput {
+        aspect_code: f.aspect_code,
+        code: f.code,
+        text_id: f.text_id,
+        text_en: f.text_en,
+        weight: f.weight,
+        mandatory: f.mandatory.is_some(),
+        evidence_kind: f.evidence_kind,
+    };
+    instrument::upsert_requirement(
+        &state.db,
+        Actor::User(user.principal()),
+        f.instrument_id,
+        &r,
+    )
+    .await?;
+    Ok(saved("/referensi#sni", "ibm-saved"))
+}
+
+#[derive(Template)]
+#[template(path = "import_errors.html")]
+struct ImportErrorsPage {
+    page: Page,
+    errors: Vec<RowError>,
+    back: String,
+}
+
+/// Imports a new SNI instrument version from a CSV file (all or nothing); row errors are listed.
+pub async fn import_instrument(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (mut code, mut title, mut threshold, mut file) =
+        (String::new(), String::new(), String::new(), Vec::new());
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = part.name().unwrap_or("").to_string();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        match name.as_str() {
+            "code" => code = String::from_utf8_lossy(&bytes).into_owned(),
+            "title" => title = String::from_utf8_lossy(&bytes).into_owned(),
+            "threshold" => threshold = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => file = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    let threshold: f64 = threshold
+        .trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .map(|t| if t > 1.0 { t / 100.0 } else { t })
+        .map_err(|_| AppError::BadRequest("ambang lulus bukan angka".into()))?;
+    if std::str::from_utf8(&file).is_err() {
+        return Err(AppError::BadRequest("berkas harus CSV UTF-8".into()));
+    }
+    match instrument::import_csv(
+        &state.db,
+        Actor::User(user.principal()),
+        &code,
+        &title,
+        threshold,
+        &file[..],
+    )
+    .await?
+    {
+        Ok(_) => Ok(saved("/referensi#sni", "ibm-saved")),
+        Err(errors) => {
+            let body = ImportErrorsPage {
+                page,
+                errors,
+                back: "/referensi#sni".into(),
+            }
+            .render()?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Sign in, sign out, language switch.
+
+use super::render;
+use crate::AppState;
+use crate::auth::{self, CurrentUser, LANG_COOKIE, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::page::Page;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use pantau_db::{sessions, users};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Page,
+    error: Option<String>,
+    username: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths: `/x`, never `//host` or `/\host`.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    if page.signed_in() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    render(LoginPage {
+        page,
+        error: None,
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    page: Page,
+    req: Request,
+) -> Result<Response, AppError> {
+    let ip = auth::client_ip(req.extensions());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let Form(form) = Form::<LoginForm>::from_request(req, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if let Err(wait) = state.throttle.check(&form.username, &ip) {
+        return Err(AppError::TooManyAttempts {
+            minutes: wait.as_secs().div_ceil(60).max(1),
+        });
+    }
+    let Some(user) = users::authenticate(&state.db, &form.username, &form.password).await? else {
+        state.throttle.failed(&form.username, &ip);
+        tracing::info!(username = %form.username, %ip, "failed login");
+        let error = Some(page.t("login-failed"));
+        let body = LoginPage {
+            username: form.username.clone(),
+            next: safe_next(form.next.as_deref()),
+            page,
+            error,
+        }
+        .render()?;
+        return Ok((StatusCode::UNAUTHORIZED, Html(body)).into_response());
+    };
+    state.throttle.succeeded(&form.username);
+    let (token, _) = sessions::create(&state.db, user.id, &ip, &user_agent).await?;
+    let principal = users::principal(&state.db, user.id).await?;
+    users::record_sign_in(&state.db, &principal, "login").await?;
+    let mut res = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(
+            &state,
+            SESSION_COOKIE,
+            &token,
+            sessions::ABSOLUTE_LIFETIME_SECS,
+        ),
+    );
+    if let Some(lang) = Lang::parse(&user.language) {
+        if lang != page.lang && page.lang == Lang::default() {
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                auth::set_cookie(&state, LANG_COOKIE, lang.code(), 3600 * 24 * 365),
+            );
+        }
+    }
+    Ok(res)
+}
+
+use axum::extract::FromRequest;
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    sessions::delete(&state.db, &user.0.session_token).await?;
+    users::record_sign_in(&state.db, user.principal(), "logout").await?;
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(&state, SESSION_COOKIE, "", 0),
+    );
+    Ok(res)
+}
+
+pub async fn switch_language(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let lang = Lang::parse(&lang).ok_or(AppError::NotFound)?;
+    if let Some(u) = user {
+        users::set_language(&state.db, u.principal().user_id, lang.code()).await?;
+    }
+    let mut res = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(&state, LANG_COOKIE, lang.code(), 3600 * 24 * 365),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/satker/3")), "/satker/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

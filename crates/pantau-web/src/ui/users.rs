@@ -1,0 +1,133 @@
+//! User management: national admins create users and reset passwords; others see the users of
+//! their scope.
+
+use super::{render, saved};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use pantau_core::access::{Permission, Role};
+use pantau_db::Actor;
+use pantau_db::offices::{self, Office};
+use pantau_db::users::{self, GrantView, NewUser, User};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    page: Page,
+    users: Vec<(User, Vec<GrantView>)>,
+    roles: Vec<Role>,
+    offices: Vec<Office>,
+    institutions: Vec<pantau_db::sni::institutions::Institution>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> Result<Response, AppError> {
+    let p = user.principal();
+    if p.scope_roots(Permission::ManageUsers).is_empty()
+        && p.scope_roots(Permission::ReadAudit).is_empty()
+    {
+        return Err(AppError::Forbidden);
+    }
+    // Offices where this user may grant roles.
+    let offices = offices::in_scope(&state.db, p)
+        .await?
+        .into_iter()
+        .filter(|o| p.can(Permission::ManageUsers, &o.office_path()))
+        .collect();
+    render(UsersPage {
+        users: users::list(&state.db, p).await?,
+        roles: Role::ALL.to_vec(),
+        institutions: pantau_db::sni::institutions::list(&state.db, p).await?,
+        offices,
+        page,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    username: String,
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    role: String,
+    office_id: i64,
+    password: String,
+    /// Only for institution operators: the institution their role reaches.
+    #[serde(default)]
+    institution_id: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    let role = Role::parse(&f.role)
+        .ok_or_else(|| AppError::BadRequest(format!("peran {:?} tidak dikenal", f.role)))?;
+    let created = users::create(
+        &state.db,
+        Actor::User(user.principal()),
+        NewUser {
+            username: f.username,
+            full_name: f.full_name,
+            email: f.email,
+            password: f.password,
+            grants: vec![(role, f.office_id)],
+            institution_id: f.institution_id.parse().ok(),
+        },
+    )
+    .await?;
+    Ok(saved(&format!("/pengguna/{}", created.id), "users-created"))
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    page: Page,
+    user: User,
+    grants: Vec<GrantView>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (u, grants) = users::get(&state.db, user.principal(), id).await?;
+    render(UserPage {
+        page,
+        user: u,
+        grants,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    if id == user.principal().user_id {
+        // Changing one's own password goes through the account page, which asks for the old one.
+        return Err(AppError::BadRequest(
+            "gunakan halaman Akun untuk kata sandi sendiri".into(),
+        ));
+    }
+    users::set_password(&state.db, Actor::User(user.principal()), id, &f.password).await?;
+    Ok(saved(&format!("/pengguna/{id}"), "users-password-set"))
+}

@@ -1,0 +1,1786 @@
+//! The web layer end to end, through the real router (sessions, CSRF, access, audit, rendering),
+//! on every configured database backend.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use pantau_core::org::AreaLevel;
+use pantau_db::testing::{self, TestDb};
+use pantau_db::{Actor, audit, offices, seed};
+use pantau_web::{AppState, WebConfig};
+use serde_json::Value;
+use std::collections::HashMap;
+use tower::ServiceExt;
+
+fn no_progress(_: AreaLevel, _: u64, _: u64) {}
+
+async fn seeded(t: &TestDb, depth: AreaLevel) {
+    seed::bundled_wilayah(&t.db, depth, &no_progress)
+        .await
+        .unwrap();
+    seed::offices_from_csv(&t.db, Actor::System("test"), seed::bundled::OFFICES)
+        .await
+        .unwrap();
+    seed::demo_users(&t.db).await.unwrap();
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A browser-like client: keeps cookies, knows its CSRF token once signed in.
+struct Client {
+    app: Router,
+    cookies: HashMap<String, String>,
+    csrf: String,
+}
+
+impl Client {
+    fn new(t: &TestDb) -> Self {
+        Self::with_config(t, WebConfig::default())
+    }
+
+    fn with_config(t: &TestDb, mut config: WebConfig) -> Self {
+        // A server error in a test prints its cause beside the failing assertion.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_max_level(tracing::Level::WARN)
+            .try_init();
+        // Evidence files of tests go to a temporary folder, never into the source tree.
+        config.data_dir = std::env::temp_dir().join(format!("pantau_web_test_{}", t.label));
+        Client {
+            app: pantau_web::router(AppState::new(t.db.clone(), config)),
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    async fn upload(&mut self, uri: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let boundary = "pantau-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(uri)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn send(&mut self, mut req: Request<Body>) -> Resp {
+        let jar: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !jar.is_empty() {
+            req.headers_mut()
+                .insert(header::COOKIE, jar.join("; ").parse().unwrap());
+        }
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        for c in res.headers().get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.into(), v.into());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+            .await
+            .unwrap();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, uri: &str) -> Resp {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Resp {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect();
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    async fn submit(&mut self, uri: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf.clone();
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_form(uri, &all).await
+    }
+
+    async fn put_json(&mut self, uri: &str, body: Value, csrf: Option<&str>) -> Resp {
+        self.json("PUT", uri, body, csrf).await
+    }
+
+    /// A JSON request carrying this session's CSRF token.
+    async fn api(&mut self, method: &str, uri: &str, body: Value) -> Resp {
+        let token = self.csrf.clone();
+        self.json(method, uri, body, Some(&token)).await
+    }
+
+    async fn json(&mut self, method: &str, uri: &str, body: Value, csrf: Option<&str>) -> Resp {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        self.send(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    async fn try_login(&mut self, username: &str, password: &str) -> Resp {
+        self.get("/login").await;
+        let token = self
+            .cookies
+            .get("pantau_login_csrf")
+            .cloned()
+            .expect("login page sets its CSRF cookie");
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+    }
+
+    async fn login(&mut self, username: &str) {
+        let r = self.try_login(username, seed::DEMO_PASSWORD).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            r.body
+        );
+        let me = self.get("/api/v1/me").await;
+        self.csrf = me.json()["csrf_token"].as_str().unwrap().to_string();
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn office_id(t: &TestDb, code: &str) -> i64 {
+    offices::by_code(&t.db, code).await.unwrap().id
+}
+
+#[tokio::test]
+async fn a_bnnk_officer_cannot_read_or_change_another_district_but_its_bnnp_can() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let bogor = office_id(&t, "BNNK-32.71").await;
+        let surabaya = office_id(&t, "BNNK-35.78").await;
+        let profile = [
+            ("head_name", "Kepala"),
+            ("address", "Jl. Uji 1"),
+            ("phone", ""),
+            ("email", ""),
+        ];
+
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        assert_eq!(
+            bnnk.get(&format!("/satker/{bandung}")).await.status,
+            StatusCode::OK,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            bnnk.get(&format!("/satker/{bogor}")).await.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            bnnk.get(&format!("/api/v1/satker/{bogor}")).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            bnnk.submit(&format!("/satker/{bogor}/profil"), &profile)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let csrf = bnnk.csrf.clone();
+        let r = bnnk
+            .put_json(
+                &format!("/api/v1/satker/{bogor}/profil"),
+                serde_json::json!({"address": "x", "phone": "", "email": "", "head_name": ""}),
+                Some(&csrf),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.json()["error"], "forbidden");
+        assert_eq!(
+            offices::get_unchecked(&t.db, bogor).await.unwrap().address,
+            "",
+            "{}: nothing changed",
+            t.label
+        );
+        // Its own district is writable.
+        let r = bnnk
+            .submit(&format!("/satker/{bandung}/profil"), &profile)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+        let mut bnnp = Client::new(&t);
+        bnnp.login("bnnp.jabar").await;
+        assert_eq!(
+            bnnp.get(&format!("/satker/{bogor}")).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            bnnp.get(&format!("/api/v1/satker/{bogor}")).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            bnnp.submit(&format!("/satker/{bogor}/profil"), &profile)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let csrf = bnnp.csrf.clone();
+        let r = bnnp.put_json(&format!("/api/v1/satker/{bogor}/profil"), serde_json::json!({"address": "Jl. API", "phone": "", "email": "", "head_name": ""}), Some(&csrf)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            offices::get_unchecked(&t.db, bogor).await.unwrap().address,
+            "Jl. API"
+        );
+        // …but not another province's districts.
+        assert_eq!(
+            bnnp.get(&format!("/satker/{surabaya}")).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            bnnp.submit(&format!("/satker/{surabaya}/profil"), &profile)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_write_through_the_web_leaves_an_audit_entry() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let jabar = office_id(&t, "BNNP-32").await;
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let mut expected = audit::count(&t.db).await.unwrap();
+
+        let writes: Vec<(String, Vec<(&str, String)>)> = vec![
+            (
+                format!("/satker/{bandung}/profil"),
+                vec![
+                    ("head_name", "Kepala A".into()),
+                    ("address", "".into()),
+                    ("phone", "".into()),
+                    ("email", "".into()),
+                ],
+            ),
+            (
+                "/satker".into(),
+                vec![
+                    ("code", "BNNK-32.04".into()),
+                    ("name", "BNN Kabupaten Bandung".into()),
+                    ("level", "bnnk".into()),
+                    ("parent_id", jabar.to_string()),
+                ],
+            ),
+            (
+                format!("/satker/{bandung}/struktur"),
+                vec![
+                    ("code", "BNNK-32.73".into()),
+                    ("name", "BNN Kota Bandung".into()),
+                    ("level", "bnnk".into()),
+                    ("parent_id", jabar.to_string()),
+                    ("active", "1".into()),
+                ],
+            ),
+            (
+                format!("/satker/{bandung}/wilayah"),
+                vec![("codes", "32.73".into())],
+            ),
+            (
+                "/wilayah/32.73/ganti-nama".into(),
+                vec![
+                    ("name", "Kota Bandung (baru)".into()),
+                    ("effective", "2026-06-01".into()),
+                ],
+            ),
+            (
+                "/wilayah/32.79/pemekaran".into(),
+                vec![
+                    ("parts", "32.79,Kota Banjar\n32.80,Kota Banjar Baru".into()),
+                    ("effective", "2026-06-01".into()),
+                ],
+            ),
+            (
+                "/pengguna".into(),
+                vec![
+                    ("username", "petugas.uji".into()),
+                    ("full_name", "Petugas Uji".into()),
+                    ("role", "bnnk_officer".into()),
+                    ("office_id", bandung.to_string()),
+                    ("password", "Sandi-Uji-2026".into()),
+                ],
+            ),
+        ];
+        for (uri, fields) in &writes {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = admin.submit(uri, &f).await;
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "{} {uri}: {}",
+                t.label,
+                r.body
+            );
+            expected += 1;
+            assert_eq!(
+                audit::count(&t.db).await.unwrap(),
+                expected,
+                "{} {uri} left no audit entry",
+                t.label
+            );
+        }
+        let new_user = pantau_db::users::by_username(&t.db, "petugas.uji")
+            .await
+            .unwrap();
+        let r = admin
+            .submit(
+                &format!("/pengguna/{}/sandi", new_user.id),
+                &[("password", "Sandi-Baru-2027")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        expected += 1;
+        let csrf = admin.csrf.clone();
+        let r = admin
+            .put_json(
+                &format!("/api/v1/satker/{bandung}/profil"),
+                serde_json::json!({"address": "A", "phone": "", "email": "", "head_name": ""}),
+                Some(&csrf),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        expected += 1;
+        assert_eq!(audit::count(&t.db).await.unwrap(), expected, "{}", t.label);
+
+        // The audit page and API show the entries, with before and after values.
+        let page = admin
+            .get(&format!("/audit?entity=satker&entity_id={bandung}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Kepala A"), "{}", t.label);
+        let api = admin
+            .get(&format!(
+                "/api/v1/audit?entity=satker&entity_id={bandung}&limit=10"
+            ))
+            .await
+            .json();
+        let items = api["items"].as_array().unwrap();
+        let first_edit = items
+            .iter()
+            .rev()
+            .find(|e| e["action"] == "update")
+            .unwrap();
+        assert_eq!(first_edit["before"]["head_name"], "");
+        assert_eq!(first_edit["after"]["head_name"], "Kepala A");
+        assert_eq!(first_edit["username"], "admin.pusat");
+
+        // A refused write leaves none.
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bogor").await;
+        let before = audit::count(&t.db).await.unwrap();
+        assert_eq!(
+            bnnk.submit(
+                &format!("/satker/{bandung}/profil"),
+                &[
+                    ("head_name", "x"),
+                    ("address", ""),
+                    ("phone", ""),
+                    ("email", "")
+                ]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            bnnk.submit(
+                "/pengguna",
+                &[
+                    ("username", "x.y"),
+                    ("full_name", "X"),
+                    ("role", "bnnk_officer"),
+                    ("office_id", &bandung.to_string()),
+                    ("password", "Sandi-Uji-2026")
+                ]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(audit::count(&t.db).await.unwrap(), before, "{}", t.label);
+        // The Bogor officer's audit view holds nothing of Bandung's.
+        let mine = bnnk.get("/api/v1/audit?limit=500").await.json();
+        assert!(
+            mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["entity_id"] != bandung.to_string() || e["entity"] != "satker")
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_login_attempts_are_throttled() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let mut c = Client::with_config(
+            &t,
+            WebConfig {
+                login_max_failures: 3,
+                ..WebConfig::default()
+            },
+        );
+        for _ in 0..3 {
+            let r = c.try_login("bnnk.bandung", "salah-sandi-123").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.label);
+            assert!(r.body.contains("Nama pengguna atau kata sandi salah"));
+        }
+        // Now even the right password is refused until the window passes.
+        let r = c.try_login("bnnk.bandung", seed::DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", t.label);
+        assert!(r.body.contains("Terlalu banyak percobaan"), "{}", r.body);
+        assert!(!c.cookies.contains_key("pantau_session"));
+        // Another user is unaffected.
+        let r = c.try_login("bnnk.bogor", seed::DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_form_post_without_the_csrf_token_is_refused() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut c = Client::new(&t);
+        // The login form itself needs its token.
+        c.get("/login").await;
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("username", "bnnk.bandung"),
+                    ("password", seed::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.label);
+        assert!(!c.cookies.contains_key("pantau_session"));
+
+        c.login("bnnk.bandung").await;
+        let fields = [
+            ("head_name", "Diubah"),
+            ("address", ""),
+            ("phone", ""),
+            ("email", ""),
+        ];
+        let r = c
+            .post_form(&format!("/satker/{bandung}/profil"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: no token", t.label);
+        assert!(r.body.contains("Formulir kedaluwarsa"));
+        let mut wrong = fields.to_vec();
+        wrong.push((
+            "csrf_token",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+        ));
+        assert_eq!(
+            c.post_form(&format!("/satker/{bandung}/profil"), &wrong)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let r = c
+            .put_json(
+                &format!("/api/v1/satker/{bandung}/profil"),
+                serde_json::json!({"address": "", "phone": "", "email": "", "head_name": "API"}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.json()["error"], "csrf");
+        let r = c.post_form("/logout", &[]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "logout needs the token too"
+        );
+        assert_eq!(
+            offices::get_unchecked(&t.db, bandung)
+                .await
+                .unwrap()
+                .head_name,
+            "",
+            "{}",
+            t.label
+        );
+        // With the token it goes through.
+        assert_eq!(
+            c.submit(&format!("/satker/{bandung}/profil"), &fields)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            offices::get_unchecked(&t.db, bandung)
+                .await
+                .unwrap()
+                .head_name,
+            "Diubah"
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn signing_out_and_idle_expiry_end_the_session() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let mut c = Client::new(&t);
+        assert_eq!(c.get("/").await.location(), "/login?next=%2F");
+        assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+        c.login("analis.pusat").await;
+        assert_eq!(c.get("/").await.status, StatusCode::OK);
+        let r = c.submit("/logout", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            c.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+
+        c.login("analis.pusat").await;
+        let token = c.cookies["pantau_session"].clone();
+        pantau_db::sessions::age_for_test(
+            &t.db,
+            &token,
+            pantau_db::sessions::IDLE_LIFETIME_SECS + 1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            c.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_hierarchy_is_browsable_from_nation_to_village_in_both_languages() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut c = Client::new(&t);
+        c.login("bnnk.bandung").await;
+        let home = c.get("/").await;
+        assert!(
+            home.body.contains("Beranda") && home.body.contains("83762"),
+            "{}",
+            t.label
+        );
+        let nation = c.get("/wilayah").await;
+        assert!(nation.body.contains("Jawa Barat") && nation.body.contains("href=\"/wilayah/32\""));
+        let prov = c.get("/wilayah/32").await;
+        assert!(prov.body.contains("Kota Bandung") && prov.body.contains("BNNP Jawa Barat"));
+        let kab = c.get("/wilayah/32.73").await;
+        assert!(
+            kab.body.contains("BNN Kota Bandung"),
+            "covering office shown"
+        );
+        let kec = c.get("/wilayah/32.73.01").await;
+        assert_eq!(kec.status, StatusCode::OK);
+        let villages = c.get("/api/v1/wilayah?parent=32.73.01").await.json();
+        let first = villages["items"][0]["name"].as_str().unwrap().to_string();
+        assert!(kec.body.contains(&first), "{}: villages listed", t.label);
+        let search = c.get("/wilayah?q=papua").await;
+        assert!(search.body.contains("Papua Barat Daya") && !search.body.contains("Jawa Barat"));
+        assert_eq!(c.get("/wilayah/99.99").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            c.get("/wilayah/bukan-kode").await.status,
+            StatusCode::BAD_REQUEST
+        );
+        let tree = c.get("/satker").await;
+        assert!(tree.body.contains("BNNP Papua") && tree.body.contains("BNN Kota Bandung"));
+
+        let r = c.get("/bahasa/en?next=/wilayah/32").await;
+        assert_eq!(r.location(), "/wilayah/32");
+        let en = c.get("/wilayah/32").await;
+        assert!(
+            en.body.contains("Areas below") && en.body.contains("lang=\"en\""),
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            c.get("/bahasa/en?next=//evil.example").await.location(),
+            "/"
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn pages_escape_markup_and_carry_security_headers() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut c = Client::new(&t);
+        c.login("bnnk.bandung").await;
+        let evil = "<script>alert(1)</script>";
+        c.submit(
+            &format!("/satker/{bandung}/profil"),
+            &[
+                ("head_name", evil),
+                ("address", ""),
+                ("phone", ""),
+                ("email", ""),
+            ],
+        )
+        .await;
+        let page = c.get(&format!("/satker/{bandung}")).await;
+        assert!(
+            !page.body.contains(evil),
+            "{}: markup must be escaped",
+            t.label
+        );
+        assert!(
+            page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"),
+            "{}",
+            t.label
+        );
+        let csp = page
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        assert_eq!(
+            page.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+            "nosniff"
+        );
+        let health = c.get("/healthz").await;
+        assert_eq!(
+            (health.status, health.body.as_str()),
+            (StatusCode::OK, "ok")
+        );
+        assert_eq!(
+            c.get("/static/vendor/htmx-2.0.11.min.js").await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            c.get("/static/../Cargo.toml").await.status,
+            StatusCode::NOT_FOUND
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_newcomer_runs_the_ibm_flow_in_the_browser_and_the_target_tables_change() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let jabar = office_id(&t, "BNNP-32").await;
+        let year = pantau_db::chrono::Datelike::year(&pantau_db::chrono::Utc::now()).to_string();
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        assert_eq!(bnnk.get("/ibm/baru").await.status, StatusCode::OK);
+        let options = bnnk.get("/ibm/opsi-wilayah?parent=32.73.01").await;
+        assert!(options.body.contains("32.73.01.1002"), "{}", t.label);
+
+        let r = bnnk
+            .submit(
+                "/ibm",
+                &[
+                    ("code", "IBM-UJI-1"),
+                    ("name", "IBM <Uji>"),
+                    ("village_code", "32.73.01.1002"),
+                    ("office_id", &bandung.to_string()),
+                    ("year_formed", &year),
+                    ("decree_number", "01/SK/2026"),
+                    ("funding_source", "apbn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", t.label, r.body);
+        let unit_url = r.location().split('?').next().unwrap().to_string();
+        let unit = pantau_db::ibm::units::by_code(&t.db, "IBM-UJI-1")
+            .await
+            .unwrap();
+        assert_eq!(unit.village_name, "Gegerkalong");
+
+        for (status, reason) in [("dibentuk", ""), ("ap_dilatih", ""), ("operasional", "")] {
+            let r = bnnk
+                .submit(
+                    &format!("{unit_url}/status"),
+                    &[
+                        ("status", status),
+                        ("reason", reason),
+                        ("effective", "2026-01-02"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{status}: {}", r.body);
+        }
+        let stages = pantau_db::ibm::stages::list(&t.db).await.unwrap();
+        let target = stages
+            .iter()
+            .find(|s| s.ordinal == 2)
+            .unwrap()
+            .id
+            .to_string();
+        assert_eq!(
+            bnnk.submit(
+                &format!("{unit_url}/tahun"),
+                &[
+                    ("year", &year),
+                    ("category", "baru"),
+                    ("target_stage_id", &target)
+                ]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            bnnk.submit(
+                &format!("{unit_url}/agen"),
+                &[
+                    ("full_name", "Siti Aminah"),
+                    ("sex", "p"),
+                    ("role", "ketua"),
+                    ("phone", ""),
+                    ("joined_year", &year)
+                ]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let r = bnnk
+            .submit(
+                &format!("{unit_url}/laporan"),
+                &[
+                    ("period", "2026-01"),
+                    ("n_a:sosialisasi", "2"),
+                    ("n_s:skrining:l:18_25", "4"),
+                    ("n_r:rujukan:p:26_40:sedang", "1"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let bad = bnnk
+            .submit(
+                &format!("{unit_url}/laporan"),
+                &[("period", "2026-02"), ("n_s:skrining:x:18_25", "4")],
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad sex code is refused"
+        );
+        let r = bnnk
+            .submit(
+                &format!("{unit_url}/kunjungan"),
+                &[
+                    ("visit_date", "2026-02-03"),
+                    ("mode", "luring"),
+                    ("findings", "Posko belum ada"),
+                    ("recommendations", ""),
+                    ("action_description", "Siapkan posko"),
+                    ("action_owner", "Ketua AP"),
+                    ("action_due", "2026-03-31"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let action = pantau_db::ibm::visits::open_actions(
+            &t.db,
+            &pantau_db::users::principal(
+                &t.db,
+                pantau_db::users::by_username(&t.db, "bnnk.bandung")
+                    .await
+                    .unwrap()
+                    .id,
+            )
+            .await
+            .unwrap(),
+            unit.id,
+        )
+        .await
+        .unwrap()[0]
+            .id;
+        let r = bnnk
+            .submit(
+                &format!("{unit_url}/kunjungan"),
+                &[
+                    ("visit_date", "2026-04-01"),
+                    ("mode", "daring"),
+                    (&format!("review_{action}"), "selesai"),
+                    ("findings", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = bnnk.get(&unit_url).await;
+        assert!(
+            page.body.contains("Siti Aminah") && page.body.contains("Siapkan posko"),
+            "{}",
+            t.label
+        );
+        assert!(!page.body.contains("IBM <Uji>"), "names are escaped");
+
+        // Assess: stages 1 and 2 met, with evidence; submit; BNNP verifies; national admin finalizes.
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for s in stages.iter().filter(|s| s.ordinal <= 2) {
+            for c in &s.criteria {
+                fields.push((format!("met_{}", c.id), "1".into()));
+                fields.push((format!("evidence_{}", c.id), "foto kegiatan".into()));
+            }
+        }
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let assess = format!("{unit_url}/penilaian/{year}");
+        assert_eq!(bnnk.submit(&assess, &f).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            bnnk.submit(&format!("{assess}/aksi"), &[("action", "ajukan")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            bnnk.submit(&format!("{assess}/aksi"), &[("action", "verifikasi")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let mut bnnp = Client::new(&t);
+        bnnp.login("bnnp.jabar").await;
+        assert_eq!(
+            bnnp.submit(&format!("{assess}/aksi"), &[("action", "verifikasi")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let before = admin
+            .get(&format!("/ibm/target?year={year}&office={jabar}"))
+            .await;
+        assert!(before.body.contains("BNN Kota Bandung"));
+        assert_eq!(
+            admin
+                .submit(&format!("{assess}/aksi"), &[("action", "finalkan")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let district = admin
+            .get(&format!("/ibm/target?year={year}&office={bandung}"))
+            .await;
+        assert!(
+            district.body.contains("100.0%"),
+            "{}: the district table shows the unit on target",
+            t.label
+        );
+        let nation = admin.get(&format!("/ibm/target?year={year}")).await;
+        assert!(
+            nation.body.contains("BNNP Jawa Barat") && nation.body.contains("100.0%"),
+            "{}",
+            t.label
+        );
+
+        // Outside the scope: Bogor's officer cannot open the unit or post to it.
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        assert_eq!(bogor.get(&unit_url).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            bogor
+                .submit(
+                    &format!("{unit_url}/agen"),
+                    &[
+                        ("full_name", "X"),
+                        ("sex", "l"),
+                        ("role", "anggota"),
+                        ("joined_year", &year)
+                    ]
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert!(!bogor.get("/ibm").await.body.contains("IBM-UJI-1"));
+        assert_eq!(
+            bogor
+                .get(&format!("/dasbor?year={year}&office={bandung}"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert!(
+            !bogor
+                .get(&format!("/dasbor?year={year}"))
+                .await
+                .body
+                .contains("IBM-UJI-1")
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_reference_data() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let body = serde_json::json!({"code": "IBM-API-1", "name": "IBM API", "village_code": "32.73.01.1001", "office_id": bandung,
+            "year_formed": 2026, "decree_number": "SK-1", "funding_source": "apbdes", "first_year": 2026});
+        let r = bnnk.api("POST", "/api/v1/ibm/units", body.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let id = r.json()["unit"]["id"].as_i64().unwrap();
+        assert_eq!(
+            bnnk.api("POST", "/api/v1/ibm/units", body).await.status,
+            StatusCode::CONFLICT,
+            "duplicate code"
+        );
+        let unit = bnnk.get(&format!("/api/v1/ibm/units/{id}")).await.json();
+        assert_eq!(
+            unit["years"][0]["category"], "baru_mandiri",
+            "{}: local funding makes a new unit Mandiri",
+            t.label
+        );
+        for status in ["dibentuk", "ap_dilatih", "operasional"] {
+            let r = bnnk
+                .api(
+                    "POST",
+                    &format!("/api/v1/ibm/units/{id}/status"),
+                    serde_json::json!({"status": status, "effective": "2026-01-05"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+        let r = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{id}/status"),
+                serde_json::json!({"status": "tidak_aktif", "effective": "2026-02-01"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is required"
+        );
+        let r = bnnk.api("POST", &format!("/api/v1/ibm/units/{id}/reports"), serde_json::json!({"period": "2026-01", "lines": [
+            {"kind": "activity", "item_code": "pemetaan", "count": 1},
+            {"kind": "service", "item_code": "konseling", "sex": "p", "age_band": "gt40", "count": 2}]})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["report"]["lines"].as_array().unwrap().len(), 2);
+        let c = bnnk
+            .get(&format!("/api/v1/ibm/units/{id}/compliance"))
+            .await
+            .json();
+        assert!(c["compliance"]["periods"].as_array().unwrap().len() >= 1);
+        let targets = bnnk.get("/api/v1/ibm/targets?year=2026").await.json();
+        assert_eq!(targets["total"]["baru_mandiri"], 1, "{}", t.label);
+
+        // Out of scope through the API too.
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        assert_eq!(
+            bogor.get(&format!("/api/v1/ibm/units/{id}")).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            bogor
+                .get(&format!("/api/v1/ibm/units/{id}/agents"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let r = bogor
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{id}/reports"),
+                serde_json::json!({"period": "2026-02", "lines": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // Reference data: national admins edit stages, lists and the reporting rule; others may not.
+        let stage = serde_json::json!({"ordinal": 3, "name_id": "Berkembang Mandiri", "name_en": "Developing"});
+        assert_eq!(
+            bnnk.api("PUT", "/api/v1/ibm/stages/berkembang", stage.clone())
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        assert_eq!(
+            admin
+                .api("PUT", "/api/v1/ibm/stages/berkembang", stage)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let stages = admin.get("/api/v1/ibm/stages").await.json();
+        assert!(
+            stages["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["name_id"] == "Berkembang Mandiri"),
+            "{}",
+            t.label
+        );
+        let r = admin.api("PUT", "/api/v1/reference/obstacle/jarak_jauh", serde_json::json!({"name_id": "Jarak layanan jauh", "name_en": "Services far away", "ordinal": 9})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["code"] == "jarak_jauh")
+        );
+        assert_eq!(
+            admin
+                .api(
+                    "PUT",
+                    "/api/v1/reference/bogus/x",
+                    serde_json::json!({"name_id": "x", "name_en": "x"})
+                )
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let r = admin
+            .api(
+                "PUT",
+                "/api/v1/settings/reporting",
+                serde_json::json!({"period_months": 5, "due_days": 10, "silent_after": 3}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "5 does not divide the year"
+        );
+        let r = admin
+            .api(
+                "PUT",
+                "/api/v1/settings/reporting",
+                serde_json::json!({"period_months": 3, "due_days": 15, "silent_after": 2}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        // Now reports are quarterly: a February period is refused, April accepted.
+        let r = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{id}/reports"),
+                serde_json::json!({"period": "2026-02", "lines": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{id}/reports"),
+                serde_json::json!({"period": "2026-04", "lines": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn reference_data_is_readable_by_all_and_editable_only_by_national_admins() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let page = bnnk.get("/referensi").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Operasional awal")
+                && !page.body.contains("action=\"/referensi/tahap\""),
+            "{}: read-only for officers",
+            t.label
+        );
+        let form = [
+            ("code", "prima"),
+            ("ordinal", "4"),
+            ("name_id", "Mandiri"),
+            ("name_en", "Self-reliant"),
+            ("description", ""),
+        ];
+        assert_eq!(
+            bnnk.submit("/referensi/tahap", &form).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        assert_eq!(
+            admin.submit("/referensi/tahap", &form).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            admin
+                .submit(
+                    "/referensi/daftar",
+                    &[
+                        ("list", "driver"),
+                        ("code", "bumdes"),
+                        ("name_id", "Dukungan BUMDes"),
+                        ("name_en", "Village enterprise support"),
+                        ("ordinal", "7"),
+                        ("active", "1")
+                    ]
+                )
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            admin
+                .submit(
+                    "/referensi/pelaporan",
+                    &[
+                        ("period_months", "7"),
+                        ("due_days", "10"),
+                        ("silent_after", "3")
+                    ]
+                )
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let page = bnnk.get("/referensi").await;
+        assert!(
+            page.body.contains("Mandiri") && page.body.contains("Dukungan BUMDes"),
+            "{}",
+            t.label
+        );
+        let audit = admin.get("/api/v1/audit?entity=tahap_ibm").await.json();
+        assert_eq!(audit["total"], 1, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_newcomer_runs_the_sni_flow_and_the_cohort_dashboard_changes() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        let inst = pantau_db::sni::institutions::by_code(&t.db, "LR-001")
+            .await
+            .unwrap();
+        let mut op = Client::new(&t);
+        op.login("operator.lembaga").await;
+        let home = op.get("/sni").await;
+        assert!(
+            home.body.contains("Reguler BNNP Jawa Barat 2026"),
+            "{}",
+            t.label
+        );
+        assert!(
+            !home.body.contains("LR-002"),
+            "{}: the operator sees its own institution only",
+            t.label
+        );
+        let op_principal = pantau_db::users::principal(
+            &t.db,
+            pantau_db::users::by_username(&t.db, "operator.lembaga")
+                .await
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+        let cohort = pantau_db::sni::cohorts::list(&t.db, &op_principal)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.kind == "reguler")
+            .unwrap();
+        let participant = pantau_db::sni::cohorts::participants(&t.db, &op_principal, cohort.id)
+            .await
+            .unwrap()[0]
+            .id;
+        let baseline =
+            pantau_db::sni::assessments::for_participant(&t.db, &op_principal, participant)
+                .await
+                .unwrap()[0]
+                .id;
+        let instrument = pantau_db::sni::instrument::active(&t.db).await.unwrap();
+
+        // Fill the self-assessment: everything partly met; upload evidence; submit.
+        let mut fields: Vec<(String, String)> = instrument
+            .requirements
+            .iter()
+            .map(|r| (format!("score_{}", r.id), "sebagian".to_string()))
+            .collect();
+        fields.push(("note".into(), "isi mandiri".into()));
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            op.submit(&format!("/sni/penilaian/{baseline}"), &f)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let req = instrument.requirements[0].id;
+        let csrf = op.csrf.clone();
+        let r = op
+            .upload(
+                &format!("/sni/penilaian/{baseline}/bukti/{req}?csrf_token={csrf}"),
+                "izin.pdf",
+                b"%PDF-1.4 bukti",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", t.label, r.body);
+        let r = op
+            .upload(
+                &format!("/sni/penilaian/{baseline}/bukti/{req}"),
+                "izin.pdf",
+                b"%PDF-1.4 bukti",
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "an upload without the token is refused"
+        );
+        let r = op
+            .upload(
+                &format!("/sni/penilaian/{baseline}/bukti/{req}?csrf_token={csrf}"),
+                "x.exe",
+                b"MZ\x90\x00",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let page = op.get(&format!("/sni/penilaian/{baseline}")).await;
+        assert!(
+            page.body.contains("izin.pdf") && page.body.contains("50.0"),
+            "{}",
+            t.label
+        );
+        let evidence_id = pantau_db::sni::evidence::list(&t.db, &op_principal, baseline)
+            .await
+            .unwrap()[0]
+            .id;
+        let file = op.get(&format!("/sni/bukti/{evidence_id}")).await;
+        assert_eq!(
+            (file.status, file.body.as_str()),
+            (StatusCode::OK, "%PDF-1.4 bukti")
+        );
+        assert!(
+            file.headers
+                .get(header::CONTENT_DISPOSITION)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(
+            op.submit(
+                &format!("/sni/penilaian/{baseline}/aksi"),
+                &[("action", "ajukan")]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        // The operator cannot record sessions nor open the final assessment.
+        assert_eq!(
+            op.submit(
+                &format!("/sni/peserta/{participant}/penilaian"),
+                &[("kind", "akhir"), ("assessed_on", "2026-12-20")]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+
+        // A Bogor officer may not see the evidence; the Bandung officer may.
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        assert_eq!(
+            bogor.get(&format!("/sni/bukti/{evidence_id}")).await.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            bogor
+                .get(&format!("/sni/penilaian/{baseline}"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        assert_eq!(
+            bnnk.get(&format!("/sni/bukti/{evidence_id}")).await.status,
+            StatusCode::OK
+        );
+
+        // The officer records a session with actions, then the final assessment.
+        let topic = instrument.requirements[2].id.to_string();
+        let r = bnnk
+            .submit(
+                &format!("/sni/peserta/{participant}/sesi"),
+                &[
+                    ("session_type", "asistensi"),
+                    ("mode", "luring"),
+                    ("tier", "kabupaten"),
+                    ("held_on", "2026-11-01"),
+                    ("attendees", "Kepala lembaga"),
+                    ("findings", "SOP belum ada"),
+                    ("topic", &topic),
+                    ("action_description", "Susun SOP"),
+                    ("action_owner", "Kepala"),
+                    ("action_due", "2026-11-30"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let participant_page = bnnk.get(&format!("/sni/peserta/{participant}")).await;
+        assert!(participant_page.body.contains("Susun SOP"));
+        let r = bnnk
+            .submit(
+                &format!("/sni/peserta/{participant}/penilaian"),
+                &[("kind", "akhir"), ("assessed_on", "2027-01-10")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let final_id: i64 = r
+            .location()
+            .trim_start_matches("/sni/penilaian/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let fields: Vec<(String, String)> = instrument
+            .requirements
+            .iter()
+            .map(|r| (format!("score_{}", r.id), "penuh".to_string()))
+            .collect();
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            bnnk.submit(&format!("/sni/penilaian/{final_id}"), &f)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            bnnk.submit(
+                &format!("/sni/penilaian/{final_id}/aksi"),
+                &[("action", "ajukan")]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let mut bnnp = Client::new(&t);
+        bnnp.login("bnnp.jabar").await;
+        assert_eq!(
+            bnnp.submit(
+                &format!("/sni/penilaian/{final_id}/aksi"),
+                &[("action", "verifikasi")]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let before = admin.get(&format!("/sni/kohort/{}", cohort.id)).await;
+        assert!(before.body.contains("Yayasan Rumah Pemulihan Bandung"));
+        assert_eq!(
+            admin
+                .submit(
+                    &format!("/sni/penilaian/{final_id}/aksi"),
+                    &[("action", "finalkan")]
+                )
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            admin
+                .submit(
+                    &format!("/sni/peserta/{participant}/rekomendasi"),
+                    &[
+                        ("number", "B/1/REK/2027"),
+                        ("issued_on", "2027-01-20"),
+                        ("note", "")
+                    ]
+                )
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let after = admin.get(&format!("/sni/kohort/{}", cohort.id)).await;
+        assert!(
+            after.body.contains("+50.0"),
+            "{}: the improvement shows on the dashboard",
+            t.label
+        );
+        let d = pantau_db::sni::cohorts::dashboard(&t.db, &op_principal, cohort.id, "2027-01-21")
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                d.total.recommended,
+                d.rows[0].baseline_pct,
+                d.rows[0].latest_pct
+            ),
+            (1, Some(50.0), Some(100.0)),
+            "{}",
+            t.label
+        );
+        let _ = inst;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_sni_api_applies_the_same_scope_and_takes_evidence_uploads() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        let mut op = Client::new(&t);
+        op.login("operator.lembaga").await;
+        let list = op.get("/api/v1/sni/institutions").await.json();
+        assert_eq!(list["total"], 1, "{}", t.label);
+        let inst_id = list["items"][0]["id"].as_i64().unwrap();
+        let other = pantau_db::sni::institutions::by_code(&t.db, "LR-002")
+            .await
+            .unwrap()
+            .id;
+        assert_eq!(
+            op.get(&format!("/api/v1/sni/institutions/{other}"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let cohorts = op.get("/api/v1/sni/cohorts").await.json();
+        let cohort = cohorts["items"][0]["id"].as_i64().unwrap();
+        let dash = op
+            .get(&format!("/api/v1/sni/cohorts/{cohort}"))
+            .await
+            .json();
+        let rows = dash["dashboard"]["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{}", t.label);
+        let participant = rows[0]["participant"]["id"].as_i64().unwrap();
+        let assessments = op
+            .get(&format!(
+                "/api/v1/sni/participants/{participant}/assessments"
+            ))
+            .await
+            .json();
+        let baseline = assessments["items"][0]["id"].as_i64().unwrap();
+        let instrument = op.get("/api/v1/sni/instrument").await.json();
+        let req = instrument["instrument"]["requirements"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = op
+            .api(
+                "PUT",
+                &format!("/api/v1/sni/assessments/{baseline}"),
+                serde_json::json!({"scores": [{"requirement_id": req, "scale_code": "penuh"}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let token = op.csrf.clone();
+        let boundary = "b";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"sk.pdf\"\r\n\r\n%PDF-1.7 x\r\n--{boundary}--\r\n"
+        );
+        let req_up =
+            axum::http::Request::post(format!("/api/v1/sni/assessments/{baseline}/evidence/{req}"))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("x-csrf-token", token)
+                .body(Body::from(body))
+                .unwrap();
+        let r = op.send(req_up).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        assert_eq!(r.json()["evidence"]["file_name"], "sk.pdf");
+        let ev = op
+            .get(&format!("/api/v1/sni/assessments/{baseline}/evidence"))
+            .await
+            .json();
+        assert_eq!(ev["items"].as_array().unwrap().len(), 1);
+        // Sessions are the officers' to record.
+        let session = serde_json::json!({"session_type": "bimtek", "mode": "daring", "tier": "provinsi", "held_on": "2026-11-02"});
+        assert_eq!(
+            op.api(
+                "POST",
+                &format!("/api/v1/sni/participants/{participant}/sessions"),
+                session.clone()
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let mut bnnp = Client::new(&t);
+        bnnp.login("bnnp.jabar").await;
+        assert_eq!(
+            bnnp.api(
+                "POST",
+                &format!("/api/v1/sni/participants/{participant}/sessions"),
+                session
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+        let exp = bnnp.get("/api/v1/sni/certifications/expiring").await.json();
+        assert!(exp["items"].as_array().is_some(), "{}", t.label);
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let exp = admin
+            .get("/api/v1/sni/certifications/expiring")
+            .await
+            .json();
+        // The demo certificate ending 2027-01-19 is inside the warning window from now on.
+        let numbers: Vec<&str> = exp["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["certification"]["certificate_number"].as_str().unwrap())
+            .collect();
+        assert!(
+            numbers.contains(&"SNI-8807-0012"),
+            "{}: {numbers:?}",
+            t.label
+        );
+        let _ = inst_id;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn national_admins_import_an_instrument_and_create_institution_operators() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let multipart = |fields: &[(&str, &str)], csv: &str| {
+            let b = "pantau-b";
+            let mut body = String::new();
+            for (k, v) in fields {
+                body.push_str(&format!(
+                    "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                ));
+            }
+            body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"));
+            (format!("multipart/form-data; boundary={b}"), body)
+        };
+        let head = "aspek,nama_aspek,nama_aspek_en,kode,uraian,uraian_en,bobot,wajib,bukti\n";
+        let (ct, body) = multipart(
+            &[("code", "v2"), ("title", "Versi 2"), ("threshold", "75")],
+            &format!("{head}layanan,Layanan,Services,L1,Skrining,Screening,x,ya,\n"),
+        );
+        let token = admin.csrf.clone();
+        let req = Request::post(format!("/referensi/sni/impor?csrf_token={token}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        let r = admin.send(req).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.label);
+        assert!(r.body.contains("bobot") && r.body.contains("Tidak ada yang disimpan"));
+        let (ct, body) = multipart(
+            &[("code", "v2"), ("title", "Versi 2"), ("threshold", "75")],
+            &format!("{head}layanan,Layanan,Services,L1,Skrining,Screening,2,ya,Form\n"),
+        );
+        let req = Request::post(format!("/referensi/sni/impor?csrf_token={token}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        assert_eq!(
+            admin.send(req).await.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            pantau_db::sni::instrument::active(&t.db)
+                .await
+                .unwrap()
+                .code,
+            "v2"
+        );
+
+        // Institution operators are bound to one institution of the granting office.
+        let bandung = office_id(&t, "BNNK-32.73").await.to_string();
+        let bogor = office_id(&t, "BNNK-32.71").await.to_string();
+        let inst = pantau_db::sni::institutions::by_code(&t.db, "LR-001")
+            .await
+            .unwrap()
+            .id
+            .to_string();
+        let form = |office: &str, institution: &str| {
+            vec![
+                ("username", "operator.dua".to_string()),
+                ("full_name", "Operator Dua".to_string()),
+                ("role", "institution_operator".to_string()),
+                ("office_id", office.to_string()),
+                ("institution_id", institution.to_string()),
+                ("password", "Sandi-Operator-26".to_string()),
+            ]
+        };
+        for (office, institution, expected) in [
+            (&bandung, "", StatusCode::UNPROCESSABLE_ENTITY),
+            (&bogor, inst.as_str(), StatusCode::UNPROCESSABLE_ENTITY),
+            (&bandung, inst.as_str(), StatusCode::SEE_OTHER),
+        ] {
+            let f = form(office, institution);
+            let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(
+                admin.submit("/pengguna", &fields).await.status,
+                expected,
+                "{}: office {office}, institution {institution:?}",
+                t.label
+            );
+        }
+        let mut op2 = Client::new(&t);
+        let r = op2.try_login("operator.dua", "Sandi-Operator-26").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            op2.get("/api/v1/sni/institutions").await.json()["total"],
+            1,
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_province_map_accounts_for_all_38_provinces() {
+    let t = testing::sqlite().await;
+    let mut c = Client::new(&t);
+    let r = c.get("/static/map/id-provinces.geojson").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let geo = r.json();
+    let mut covered: Vec<String> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["properties"]["covers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+        })
+        .collect();
+    covered.sort();
+    let provinces: Vec<String> = std::str::from_utf8(seed::bundled::PROVINCES)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        covered, provinces,
+        "every Kemendagri province is drawn, once"
+    );
+    t.finish().await;
+}

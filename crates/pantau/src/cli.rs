@@ -1,0 +1,529 @@
+//! Command-line interface: serve, migrate, demo, user, import.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use pantau_core::access::Role;
+use pantau_core::org::AreaLevel;
+use pantau_db::users::{self, NewUser};
+use pantau_db::wilayah::{self, WilayahFiles};
+use pantau_db::{Actor, Db, migrate, offices, seed, sessions};
+use pantau_web::{AppState, WebConfig};
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const DEFAULT_DATABASE: &str = "sqlite://pantau-data/pantau.db";
+
+#[derive(Parser)]
+#[command(
+    name = "pantau",
+    version,
+    about = "Pantau — pemantauan & evaluasi rehabilitasi berbasis masyarakat (BNN)"
+)]
+pub struct Cli {
+    /// Database: `postgres://…` for PostgreSQL, or `sqlite://path` / a file path for SQLite.
+    #[arg(long, global = true, env = "PANTAU_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and JSON API (migrates first).
+    Serve {
+        #[arg(long, env = "PANTAU_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo data set first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long, env = "PANTAU_COOKIE_SECURE")]
+        secure_cookies: bool,
+        /// Folder for uploaded evidence files.
+        #[arg(long, env = "PANTAU_DATA_DIR", default_value = "pantau-data")]
+        data_dir: std::path::PathBuf,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo data set: all areas, the office tree, one user per role, IBM and SNI data.
+    Demo {
+        /// Instead of the hand-made IBM set, generate this many synthetic units with five years
+        /// of monthly reports (for load tests).
+        #[arg(long)]
+        scale: Option<u64>,
+    },
+    /// Measure load rate, dashboard latency against a plain GROUP BY, and peak memory on a fresh
+    /// SQLite database of synthetic units.
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        units: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with one role on one office (by office code, e.g. BNNK-32.73).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        office: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// For institution_operator: the institution's code (e.g. LR-001).
+        #[arg(long)]
+        institution: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (generated unless --password-stdin) and end the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users with their roles.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Kemendagri areas from a folder holding provinces.csv, regencies.csv, districts.csv,
+    /// villages.csv (idn-area-data layout). Without a folder, the bundled copy is used.
+    Wilayah { dir: Option<PathBuf> },
+    /// Offices from a CSV with columns code,level,name,parent_code,area_codes.
+    Satker { file: PathBuf },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {s:?}; one of: {}", all.join(", "))
+    })
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let db = open(&cli.database_url).await?;
+    match cli.command {
+        Command::Migrate => {
+            println!("{} migration(s) applied", migrate::run(&db).await?);
+        }
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+            data_dir,
+        } => {
+            migrate::run(&db).await?;
+            if demo && seed::is_empty(&db).await? {
+                load_demo(&db).await?;
+            }
+            serve(
+                db,
+                addr,
+                WebConfig {
+                    secure_cookies,
+                    data_dir,
+                    ..WebConfig::default()
+                },
+            )
+            .await?;
+        }
+        Command::Demo { scale: None } => {
+            migrate::run(&db).await?;
+            load_demo(&db).await?;
+        }
+        Command::Demo { scale: Some(n) } => {
+            migrate::run(&db).await?;
+            import_areas(&db, seed::bundled::wilayah()).await?;
+            seed::offices_from_csv(&db, Actor::System("demo"), seed::bundled::OFFICES).await?;
+            seed::demo_users(&db).await?;
+            generate_scale(&db, n).await?;
+        }
+        Command::Bench { units, runs } => bench(units, runs).await?,
+        Command::User(cmd) => {
+            migrate::run(&db).await?;
+            user_command(&db, cmd).await?;
+        }
+        Command::Import(cmd) => {
+            migrate::run(&db).await?;
+            import_command(&db, cmd).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn open(url: &str) -> Result<Db> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let file = Path::new(path.split('?').next().unwrap_or(path));
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    Db::connect(url)
+        .await
+        .with_context(|| format!("opening database {url}"))
+}
+
+async fn serve(db: Db, addr: SocketAddr, config: WebConfig) -> Result<()> {
+    let state = AppState::new(db.clone(), config);
+    // Expired sessions are removed in the background; lookups refuse them anyway.
+    let purge_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            if let Err(e) = sessions::purge_expired(&purge_db).await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    println!(
+        "Pantau berjalan di http://{local}  (database: {})",
+        db.backend().name()
+    );
+    pantau_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix:>16} [{bar:40}] {pos:>6}/{len:6} {per_sec}")
+        .expect("valid progress template")
+        .progress_chars("=> ")
+}
+
+/// Imports areas with one progress bar per level.
+async fn import_areas<R: Read>(db: &Db, files: WilayahFiles<R>) -> Result<wilayah::LevelCounts> {
+    let multi = MultiProgress::new();
+    let bars: Mutex<HashMap<&'static str, ProgressBar>> = Mutex::new(HashMap::new());
+    let started = Instant::now();
+    let progress = |level: AreaLevel, done: u64, total: u64| {
+        let mut bars = bars.lock().expect("progress lock");
+        let bar = bars.entry(level.as_str()).or_insert_with(|| {
+            let b = multi.add(ProgressBar::new(total));
+            b.set_style(bar_style());
+            b.set_prefix(level.as_str());
+            b
+        });
+        bar.set_position(done);
+        if done >= total {
+            bar.finish();
+        }
+    };
+    let inserted = wilayah::import(db, files, AreaLevel::Village, &progress).await?;
+    println!(
+        "wilayah: {} baru ({} provinsi, {} kab/kota, {} kecamatan, {} desa/kelurahan) dalam {:.1} s",
+        inserted.total(),
+        inserted.provinces,
+        inserted.regencies,
+        inserted.districts,
+        inserted.villages,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(inserted)
+}
+
+async fn load_demo(db: &Db) -> Result<()> {
+    println!("Memuat data demo…");
+    import_areas(db, seed::bundled::wilayah()).await?;
+    let created = seed::offices_from_csv(db, Actor::System("demo"), seed::bundled::OFFICES).await?;
+    println!("satker: {created} baru");
+    let mut existed = Vec::new();
+    for (username, ..) in seed::DEMO_USERS {
+        if users::by_username(db, username).await.is_ok() {
+            existed.push(*username);
+        }
+    }
+    seed::demo_users(db).await?;
+    let started = Instant::now();
+    let ibm = pantau_db::demo::ibm::load(db, chrono_today()).await?;
+    if ibm.units > 0 {
+        println!(
+            "IBM: {} unit, {} laporan ({:.1} s)",
+            ibm.units,
+            ibm.reports,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let started = Instant::now();
+    let sni = pantau_db::demo::sni::load(db).await?;
+    if sni.institutions > 0 {
+        println!(
+            "SNI: {} lembaga, {} kohort ({:.1} s)",
+            sni.institutions,
+            sni.cohorts,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("\nAkun demo (kata sandi semua: {}):", seed::DEMO_PASSWORD);
+    for (username, _, role, office) in seed::DEMO_USERS {
+        let note = if existed.contains(username) {
+            " (sudah ada)"
+        } else {
+            ""
+        };
+        println!("  {username:<18} {:<22} {office}{note}", role.as_str());
+    }
+    Ok(())
+}
+
+async fn generate_scale(db: &Db, n: u64) -> Result<pantau_db::demo::scale::ScaleSummary> {
+    let bar = ProgressBar::new(n);
+    bar.set_style(bar_style());
+    bar.set_prefix("unit sintetis");
+    let started = Instant::now();
+    let summary = pantau_db::demo::scale::generate(db, n, &|done| bar.set_position(done)).await?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} unit, {} laporan, {} baris dalam {secs:.1} s ({:.0} baris/s)",
+        summary.units,
+        summary.reports,
+        summary.rows,
+        summary.rows as f64 / secs
+    );
+    Ok(summary)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    xs[xs.len() / 2]
+}
+
+/// Times `runs` calls of `f`, returning the median in milliseconds.
+async fn time_ms<F, Fut, T>(runs: usize, mut f: F) -> Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = pantau_db::DbResult<T>>,
+{
+    let mut samples = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        f().await?;
+        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(median(samples))
+}
+
+async fn bench(units: u64, runs: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("pantau-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = open(dir.join("bench.db").to_str().unwrap_or("bench.db")).await?;
+    migrate::run(&db).await?;
+    import_areas(&db, seed::bundled::wilayah()).await?;
+    seed::offices_from_csv(&db, Actor::System("bench"), seed::bundled::OFFICES).await?;
+    let summary = generate_scale(&db, units).await?;
+    let root = offices::national_root(&db).await?.id;
+    let national = pantau_core::access::Principal {
+        user_id: 0,
+        username: "bench".into(),
+        grants: vec![pantau_core::access::Grant {
+            role: Role::NationalAnalyst,
+            office_id: root,
+            office_path: pantau_core::org::OfficePath::root(root),
+            institution_id: None,
+        }],
+    };
+    let year = *pantau_db::demo::scale::YEARS.end();
+    let today = pantau_db::chrono::NaiveDate::from_ymd_opt(year as i32 + 1, 3, 1)
+        .unwrap_or_else(chrono_today);
+    let baseline = time_ms(runs, || pantau_db::demo::scale::plain_group_by(&db, year)).await?;
+    let table = time_ms(runs, || {
+        pantau_db::ibm::targets::table(&db, &national, None, year)
+    })
+    .await?;
+    let dashboard = time_ms(runs, || {
+        pantau_db::dashboard::ibm(&db, &national, None, year, today)
+    })
+    .await?;
+    println!(
+        "\n| measure ({} units, {} reports, SQLite) | median ms | ratio to plain GROUP BY |",
+        summary.units, summary.reports
+    );
+    println!("|---|---|---|");
+    println!("| plain GROUP BY over unit-years (baseline) | {baseline:.1} | 1.00 |");
+    println!(
+        "| national target table | {table:.1} | {:.2} |",
+        table / baseline
+    );
+    println!(
+        "| national dashboard (targets + reporting + trend) | {dashboard:.1} | {:.2} |",
+        dashboard / baseline
+    );
+    if let Some(mb) = peak_rss_mb() {
+        println!("| peak memory of this process | {mb:.0} MB | |");
+    }
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn chrono_today() -> pantau_db::chrono::NaiveDate {
+    pantau_db::chrono::Utc::now().date_naive()
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let p = s.trim_end_matches(['\n', '\r']).to_string();
+        if p.is_empty() {
+            bail!("no password on standard input");
+        }
+        Ok((p, false))
+    } else {
+        // Letters and digits both present, as the password rules require.
+        let t = sessions::random_token();
+        Ok((format!("Pt{}9", &t[..14]), true))
+    }
+}
+
+async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Create {
+            username,
+            name,
+            role,
+            office,
+            email,
+            institution,
+            password_stdin,
+        } => {
+            let office = offices::by_code(db, &office).await?;
+            let institution_id = match institution {
+                Some(code) => Some(pantau_db::sni::institutions::by_code(db, &code).await?.id),
+                None => None,
+            };
+            let (password, generated) = read_password(password_stdin)?;
+            let user = users::create(
+                db,
+                Actor::System("cli"),
+                NewUser {
+                    username,
+                    full_name: name,
+                    email,
+                    password: password.clone(),
+                    grants: vec![(role, office.id)],
+                    institution_id,
+                },
+            )
+            .await?;
+            println!(
+                "pengguna {} dibuat ({} di {})",
+                user.username,
+                role.as_str(),
+                office.name
+            );
+            if generated {
+                println!("kata sandi: {password}");
+            }
+        }
+        UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let user = users::by_username(db, &username).await?;
+            let (password, generated) = read_password(password_stdin)?;
+            users::set_password(db, Actor::System("cli"), user.id, &password).await?;
+            println!("kata sandi {} diganti; sesinya diakhiri", user.username);
+            if generated {
+                println!("kata sandi baru: {password}");
+            }
+        }
+        UserCommand::List => {
+            let admin = pantau_core::access::Principal {
+                user_id: 0,
+                username: "cli".into(),
+                grants: vec![pantau_core::access::Grant {
+                    role: Role::NationalAdmin,
+                    office_id: 0,
+                    office_path: pantau_core::org::OfficePath::root(0),
+                    institution_id: None,
+                }],
+            };
+            for (u, grants) in users::list(db, &admin).await? {
+                let roles: Vec<String> = grants
+                    .iter()
+                    .map(|g| format!("{}@{}", g.role, g.office_name))
+                    .collect();
+                println!(
+                    "{:<20} {:<40} {}",
+                    u.username,
+                    u.full_name,
+                    roles.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
+    match cmd {
+        ImportCommand::Wilayah { dir: None } => {
+            import_areas(db, seed::bundled::wilayah()).await?;
+        }
+        ImportCommand::Wilayah { dir: Some(dir) } => {
+            let open = |name: &str| -> Result<Box<dyn Read>> {
+                let p = dir.join(name);
+                Ok(Box::new(
+                    std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?,
+                ))
+            };
+            let files = WilayahFiles {
+                provinces: open("provinces.csv")?,
+                regencies: open("regencies.csv")?,
+                districts: open("districts.csv")?,
+                villages: open("villages.csv")?,
+            };
+            import_areas(db, files).await?;
+        }
+        ImportCommand::Satker { file } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let n = seed::offices_from_csv(db, Actor::System("cli"), f).await?;
+            println!("satker: {n} baru");
+        }
+    }
+    Ok(())
+}
