@@ -49,13 +49,13 @@ impl Completeness {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DashboardRow {
     pub targets: TargetRow,
     pub reporting: Completeness,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrendPoint {
     pub year: i64,
     pub units: i64,
@@ -63,7 +63,7 @@ pub struct TrendPoint {
     pub on_target: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IbmDashboard {
     pub year: i64,
     pub office_id: Option<i64>,
@@ -82,7 +82,31 @@ fn child_key(root: &OfficePath, path: &OfficePath, unit_id: i64) -> String {
     }
 }
 
+/// Silent units listed by name on a dashboard (the count is always complete).
+pub const SILENT_LIST_LIMIT: i64 = 500;
+
+/// The IBM dashboard: from the maintained roll-ups when they can answer (monthly reporting, no
+/// unit registered on the root office itself), otherwise computed from the unit rows.
 pub async fn ibm(
+    db: &Db,
+    who: &Principal,
+    office_id: Option<i64>,
+    year: i64,
+    today: NaiveDate,
+) -> DbResult<IbmDashboard> {
+    let root = offices::report_root(db, who, office_id).await?;
+    let rule = crate::reference::reporting_rule(db).await?;
+    if rule.period_months == 1 {
+        if let Some(d) = from_rollups(db, who, &root, office_id, year, today, &rule).await? {
+            return Ok(d);
+        }
+    }
+    ibm_computed(db, who, office_id, year, today).await
+}
+
+/// The same dashboard computed from unit and report rows on every request (no roll-ups): the
+/// fallback, and the comparison in `pantau bench`.
+pub async fn ibm_computed(
     db: &Db,
     who: &Principal,
     office_id: Option<i64>,
@@ -175,6 +199,281 @@ pub async fn ibm(
         silent,
         trend,
     })
+}
+
+/// Completeness of one unit that started operating in `start` and last reported in `last`.
+struct MonthlyWindow {
+    first: pantau_core::ibm::Period,
+    last: pantau_core::ibm::Period,
+    today: NaiveDate,
+}
+
+impl MonthlyWindow {
+    /// (due periods of the year in the unit's window, silent)
+    fn unit(
+        &self,
+        rule: &pantau_core::ibm::ReportingRule,
+        start: pantau_core::ibm::Period,
+        last_reported: Option<pantau_core::ibm::Period>,
+    ) -> (i64, bool) {
+        let due_all: Vec<pantau_core::ibm::Period> = rule
+            .periods(start.first_day(), self.today)
+            .into_iter()
+            .filter(|p| rule.due_date(*p) < self.today)
+            .collect();
+        let in_year_due = due_all
+            .iter()
+            .filter(|p| **p >= self.first && **p <= self.last)
+            .count() as i64;
+        let last_reported = last_reported.filter(|p| *p >= start);
+        let reported_not_due = last_reported.is_some_and(|p| rule.due_date(p) >= self.today);
+        let n = rule.silent_after as usize;
+        let silent = !reported_not_due
+            && n >= 1
+            && due_all.len() >= n
+            && last_reported.is_none_or(|p| p < due_all[due_all.len() - n]);
+        (in_year_due, silent)
+    }
+}
+
+/// The dashboard from the roll-up tables: a few rows per office, whatever the number of units.
+/// `None` when units hang on the root office itself (its rows would be per unit).
+async fn from_rollups(
+    db: &Db,
+    who: &Principal,
+    root: &OfficePath,
+    office_id: Option<i64>,
+    year: i64,
+    today: NaiveDate,
+    rule: &pantau_core::ibm::ReportingRule,
+) -> DbResult<Option<IbmDashboard>> {
+    use pantau_core::ibm::Period;
+    // Offices under the root that the principal may read, with their row key and label.
+    let offices_rows = sqlx::query("SELECT id, name, path FROM offices WHERE path LIKE $1")
+        .bind(format!("{}%", root.as_str()))
+        .fetch_all(db.pool())
+        .await?;
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut key_of: HashMap<i64, String> = HashMap::new();
+    for r in &offices_rows {
+        let id: i64 = r.get("id");
+        names.insert(id, r.get("name"));
+        let Some(path) = OfficePath::parse(&r.get::<String, _>("path")) else {
+            continue;
+        };
+        if !path.is_within(root) || !who.can(Permission::ReadData, &path) {
+            continue;
+        }
+        let key = match path.ids().get(root.depth()) {
+            Some(child) => format!("satker:{child}"),
+            None => String::new(),
+        };
+        key_of.insert(id, key);
+    }
+    let label_of = |key: &str| -> String {
+        key.strip_prefix("satker:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_default()
+    };
+    let target_rows = sqlx::query(
+        "SELECT office_id, year, units, berkelanjutan, berkelanjutan_mandiri, baru, baru_mandiri, \
+         with_target, assessed, on_target FROM ibm_rollup_targets WHERE year >= $1 AND year <= $2",
+    )
+    .bind(year - 4)
+    .bind(year)
+    .fetch_all(db.pool())
+    .await?;
+    let mut groups: BTreeMap<String, TargetRow> = BTreeMap::new();
+    let mut total = TargetRow {
+        key: root.to_string(),
+        ..Default::default()
+    };
+    let mut trend: BTreeMap<i64, TargetRow> = BTreeMap::new();
+    for r in &target_rows {
+        let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
+            continue;
+        };
+        let n: Vec<i64> = (2..10).map(|i| r.get::<i64, _>(i)).collect();
+        if n[0] == 0 {
+            continue;
+        }
+        let one = TargetRow {
+            key: key.clone(),
+            label: label_of(key),
+            units: n[0],
+            berkelanjutan: n[1],
+            berkelanjutan_mandiri: n[2],
+            baru: n[3],
+            baru_mandiri: n[4],
+            with_target: n[5],
+            assessed: n[6],
+            on_target: n[7],
+        };
+        let y: i64 = r.get("year");
+        trend.entry(y).or_default().add(&one);
+        if y != year {
+            continue;
+        }
+        if key.is_empty() {
+            // Units registered on the root office itself: rows per unit, computed instead.
+            return Ok(None);
+        }
+        total.add(&one);
+        groups
+            .entry(key.clone())
+            .or_insert_with(|| TargetRow {
+                key: key.clone(),
+                label: one.label.clone(),
+                ..Default::default()
+            })
+            .add(&one);
+    }
+    let today_period = rule.period_of(today);
+    let window = MonthlyWindow {
+        first: Period {
+            year: year as i32,
+            month: 1,
+        },
+        last: Period {
+            year: year as i32,
+            month: 12,
+        }
+        .min(today_period),
+        today,
+    };
+    let mut per_key: BTreeMap<String, Completeness> = BTreeMap::new();
+    let mut due_units: BTreeMap<String, i64> = BTreeMap::new();
+    let mut starts: HashMap<String, Option<Period>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT office_id, start_period, last_period, units FROM ibm_rollup_units WHERE year = $1 AND units <> 0",
+    )
+    .bind(year)
+    .fetch_all(db.pool())
+    .await?
+    {
+        let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
+            continue;
+        };
+        let start_text: String = r.get("start_period");
+        let Some(start) = *starts
+            .entry(start_text.clone())
+            .or_insert_with(|| Period::parse(&start_text).ok())
+        else {
+            continue;
+        };
+        let last = Period::parse(&r.get::<String, _>("last_period")).ok();
+        let units: i64 = r.get("units");
+        let (in_year_due, silent) = window.unit(rule, start, last);
+        *due_units.entry(key.clone()).or_default() += units * in_year_due;
+        per_key.entry(key.clone()).or_default().silent_units += (units * silent as i64) as usize;
+    }
+    let mut due_reports: BTreeMap<String, i64> = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT office_id, due_date, CAST(SUM(on_time) AS BIGINT) AS on_time, CAST(SUM(late) AS BIGINT) AS late \
+         FROM ibm_rollup_reports WHERE year = $1 AND period >= $2 AND period <= $3 GROUP BY office_id, due_date",
+    )
+    .bind(year)
+    .bind(window.first.to_string())
+    .bind(window.last.to_string())
+    .fetch_all(db.pool())
+    .await?
+    {
+        let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
+            continue;
+        };
+        let (on_time, late): (i64, i64) = (r.get("on_time"), r.get("late"));
+        let c = per_key.entry(key.clone()).or_default();
+        c.on_time += on_time as usize;
+        c.late += late as usize;
+        if r.get::<String, _>("due_date") < today.to_string() {
+            *due_reports.entry(key.clone()).or_default() += on_time + late;
+        }
+    }
+    let mut reporting = Completeness::default();
+    for (key, c) in per_key.iter_mut() {
+        let due = due_units.get(key).copied().unwrap_or(0);
+        let arrived = due_reports.get(key).copied().unwrap_or(0);
+        c.missing = (due - arrived).max(0) as usize;
+        c.expected = c.on_time + c.late + c.missing;
+        reporting.add(c);
+    }
+    let mut rows: Vec<DashboardRow> = groups
+        .into_values()
+        .map(|t| DashboardRow {
+            reporting: per_key.get(&t.key).cloned().unwrap_or_default(),
+            targets: t,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.targets.label.cmp(&b.targets.label));
+    let silent = silent_units(db, who, root, year, today, rule).await?;
+    let trend = ((year - 4)..=year)
+        .filter_map(|y| {
+            let t = trend.get(&y).cloned().unwrap_or_default();
+            (t.units > 0 || y == year).then_some(TrendPoint {
+                year: y,
+                units: t.units,
+                with_target: t.with_target,
+                on_target: t.on_target,
+            })
+        })
+        .collect();
+    Ok(Some(IbmDashboard {
+        year,
+        office_id,
+        total,
+        reporting,
+        rows,
+        silent,
+        trend,
+    }))
+}
+
+/// Silent units of the year under `root`, longest silent first, at most [`SILENT_LIST_LIMIT`]:
+/// an index range on the last reported month, not a scan of every unit.
+async fn silent_units(
+    db: &Db,
+    who: &Principal,
+    root: &OfficePath,
+    year: i64,
+    today: NaiveDate,
+    rule: &pantau_core::ibm::ReportingRule,
+) -> DbResult<Vec<(i64, String, String)>> {
+    let n = rule.silent_after as usize;
+    // Silent means: started no later than the n-th last due month, and no report since then.
+    let from = today - chrono::Duration::days(366 * 3 + 31 * n as i64);
+    let due: Vec<pantau_core::ibm::Period> = rule
+        .periods(from, today)
+        .into_iter()
+        .filter(|p| rule.due_date(*p) < today)
+        .collect();
+    if n == 0 || due.len() < n {
+        return Ok(vec![]);
+    }
+    let cutoff = due[due.len() - n].to_string();
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 5)
+    else {
+        return Ok(vec![]);
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.id, u.code, u.name FROM ibm_rollup_unit_state s JOIN ibm_units u ON u.id = s.unit_id \
+         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND y.year = $1 AND y.confirmed = $2 \
+         JOIN offices o ON o.id = u.office_id \
+         WHERE s.start_period <= $3 AND s.last_period < $3 AND o.path LIKE $4 AND {scope} \
+         ORDER BY s.last_period, u.code LIMIT {SILENT_LIST_LIMIT}"
+    )))
+    .bind(year)
+    .bind(true)
+    .bind(&cutoff)
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    Ok(q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("code"), r.get("name")))
+        .collect())
 }
 
 /// SNI coaching across the cohorts of a year that the principal may read.

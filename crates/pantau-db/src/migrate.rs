@@ -27,7 +27,10 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_ibm"),
     migration!(3, "0003_sni"),
+    migration!(4, "0004_rollup"),
 ];
+
+const ROLLUP_VERSION: i64 = 4;
 
 /// Applies pending migrations; returns how many ran.
 pub async fn run(db: &Db) -> DbResult<usize> {
@@ -51,6 +54,10 @@ pub async fn run(db: &Db) -> DbResult<usize> {
         };
         let mut tx = db.begin().await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        if m.version == ROLLUP_VERSION {
+            // Existing data gets its roll-ups in the same transaction as the new tables.
+            crate::ibm::rollup::rebuild(&mut tx).await?;
+        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )

@@ -1111,9 +1111,19 @@ async fn recount(
             }
         }
     }
-    // Reporting: every month of `year` from the first move to operating, due 10 days after its end.
+    // Reporting: every month of `year` from the first move to operating, due 10 days after its
+    // end; a dissolved unit no longer reports.
     let (mut on_time, mut late, mut missing) = (0, 0, 0);
     for unit in counted {
+        let status: String = sqlx::query("SELECT status FROM ibm_units WHERE id = $1")
+            .bind(unit)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap()
+            .get("status");
+        if status == UnitStatus::Dissolved.as_str() {
+            continue;
+        }
         let since: Option<String> = sqlx::query("SELECT MIN(effective_date) AS s FROM ibm_unit_status_log WHERE unit_id = $1 AND to_status = 'operasional'")
             .bind(unit).fetch_one(t.db.pool()).await.unwrap().get("s");
         let Some(since) = since.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()) else {
@@ -1193,8 +1203,9 @@ async fn dashboard_figures_equal_a_recount_after_random_inserts_edits_and_delete
             Category::BaruMandiri,
         ];
         let mut units_made = Vec::new();
+        let mut codes: std::collections::HashMap<i64, String> = Default::default();
         for round in 0..150 {
-            match rng.below(9) {
+            match rng.below(11) {
                 // Insert a unit operating from some month of 2025.
                 0 | 1 => {
                     let k = rng.below(4) as usize;
@@ -1213,6 +1224,7 @@ async fn dashboard_figures_equal_a_recount_after_random_inserts_edits_and_delete
                         .await
                         .unwrap();
                     units_made.push(id);
+                    codes.insert(id, format!("IBM-P{round}"));
                 }
                 // Edit a unit's year: category and target.
                 2 if !units_made.is_empty() => {
@@ -1300,8 +1312,45 @@ async fn dashboard_figures_equal_a_recount_after_random_inserts_edits_and_delete
                         }
                     }
                 }
+                // Dissolve a unit (its reporting leaves the figures; its targets stay).
+                9 if !units_made.is_empty() && rng.below(3) == 0 => {
+                    let id = units_made[rng.below(units_made.len() as u64) as usize];
+                    let _ = units::change_status(
+                        &t.db,
+                        sys,
+                        id,
+                        UnitStatus::Dissolved,
+                        "tidak aktif lagi",
+                        "2025-09-01",
+                    )
+                    .await;
+                }
+                // Move a unit to another office (and village there).
+                10 if !units_made.is_empty() => {
+                    let id = units_made[rng.below(units_made.len() as u64) as usize];
+                    let k = rng.below(4) as usize;
+                    let office = offices::by_code(&t.db, offices_codes[k]).await.unwrap();
+                    units::update(
+                        &t.db,
+                        sys,
+                        id,
+                        &unit_input(&codes[&id], villages[k], office.id, "apbn"),
+                    )
+                    .await
+                    .unwrap();
+                }
                 _ => {}
             }
+        }
+        // The maintained roll-ups equal a rebuild from the raw rows.
+        {
+            use pantau_db::ibm::rollup;
+            let mut conn = t.db.pool().acquire().await.unwrap();
+            let maintained = rollup::snapshot(&mut conn).await.unwrap();
+            rollup::rebuild(&mut conn).await.unwrap();
+            let rebuilt = rollup::snapshot(&mut conn).await.unwrap();
+            assert!(!maintained.is_empty());
+            assert_eq!(maintained, rebuilt, "{}: maintained vs rebuilt", t.label);
         }
         let d = pantau_db::dashboard::ibm(&t.db, &admin, None, 2025, today)
             .await
@@ -1348,6 +1397,17 @@ async fn dashboard_figures_equal_a_recount_after_random_inserts_edits_and_delete
             .collect();
         let fast: std::collections::BTreeSet<i64> = d.silent.iter().map(|s| s.0).collect();
         assert_eq!(fast, slow, "{}: silent units", t.label);
+        // The roll-up path and the computed path agree figure for figure.
+        let computed = pantau_db::dashboard::ibm_computed(&t.db, &admin, None, 2025, today)
+            .await
+            .unwrap();
+        assert_eq!(d.total, computed.total, "{}", t.label);
+        assert_eq!(d.rows, computed.rows, "{}", t.label);
+        assert_eq!(d.reporting, computed.reporting, "{}", t.label);
+        assert_eq!(d.trend, computed.trend, "{}", t.label);
+        let computed_silent: std::collections::BTreeSet<i64> =
+            computed.silent.iter().map(|s| s.0).collect();
+        assert_eq!(fast, computed_silent, "{}", t.label);
         // Rows add up to the total at every level.
         let sum: i64 = d.rows.iter().map(|r| r.targets.units).sum();
         assert_eq!(sum, d.total.units);

@@ -110,7 +110,11 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     let (parts, body) = req.into_parts();
     let page = crate::page::page_from_parts(&parts, &state);
     let req = Request::from_parts(parts, body);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut res = next.run(req).await;
+    if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
+        state.dashboards.invalidate();
+    }
 
     if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
         res = render_error(&page, res.status(), &info);

@@ -4,6 +4,7 @@
 
 mod api;
 pub mod auth;
+mod cache;
 mod error;
 mod form;
 pub mod i18n;
@@ -50,6 +51,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
+    pub dashboards: Arc<cache::FiguresCache<ui::dashboard::Figures>>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
                 config.data_dir.join("bukti"),
             )),
             config: Arc::new(config),
+            dashboards: Arc::default(),
         }
     }
 }

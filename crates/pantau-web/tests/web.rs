@@ -1017,8 +1017,31 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
         bnnk.login("bnnk.bandung").await;
         let body = serde_json::json!({"code": "IBM-API-1", "name": "IBM API", "village_code": "32.73.01.1001", "office_id": bandung,
             "year_formed": 2026, "decree_number": "SK-1", "funding_source": "apbdes", "first_year": 2026});
+        // The national dashboard page is cached, but a write empties the cache at once.
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let units_on_dashboard = |html: &str| -> i64 {
+            let kpis = &html[html.find("class=\"kpis\"").expect("KPI cards")..];
+            let start = kpis.find("<strong>").unwrap() + "<strong>".len();
+            kpis[start..start + kpis[start..].find('<').unwrap()]
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        admin.app = bnnk.app.clone();
+        let before = units_on_dashboard(&admin.get("/dasbor?year=2026").await.body);
+        assert_eq!(
+            before,
+            units_on_dashboard(&admin.get("/dasbor?year=2026").await.body)
+        );
         let r = bnnk.api("POST", "/api/v1/ibm/units", body.clone()).await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        assert_eq!(
+            units_on_dashboard(&admin.get("/dasbor?year=2026").await.body),
+            before + 1,
+            "{}: the new unit shows on the next page load",
+            t.label
+        );
         let id = r.json()["unit"]["id"].as_i64().unwrap();
         assert_eq!(
             bnnk.api("POST", "/api/v1/ibm/units", body).await.status,

@@ -143,6 +143,7 @@ pub async fn save(
 
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let rollup = super::rollup::track(&mut tx, unit_id).await?;
     let before = load(&mut tx, unit_id, year).await?;
     if let Some(b) = &before {
         if !b.status().is_editable() {
@@ -201,6 +202,7 @@ pub async fn save(
         after: Some(json!({"unit_id": unit_id, "year": year, "achieved_ordinal": after.achieved_ordinal, "met": met})),
     })
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -215,6 +217,7 @@ pub async fn apply(
 ) -> DbResult<Assessment> {
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::ReadData, unit_id).await?;
+    let rollup = super::rollup::track(&mut tx, unit_id).await?;
     let current = load(&mut tx, unit_id, year)
         .await?
         .ok_or_else(|| DbError::not_found("penilaian tahap"))?;
@@ -257,6 +260,7 @@ pub async fn apply(
     let after = load(&mut tx, unit_id, year)
         .await?
         .ok_or_else(|| DbError::not_found("penilaian tahap"))?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod assessments;
 pub mod evaluations;
 pub mod reports;
+pub mod rollup;
 pub mod stages;
 pub mod targets;
 pub mod units;

@@ -123,6 +123,7 @@ pub async fn submit(
     let late = rule.state(period, Some(submitted), today) == ReportState::Late;
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let rollup = super::rollup::track(&mut tx, unit_id).await?;
     let previous =
         sqlx::query("SELECT id, submitted_on FROM ibm_reports WHERE unit_id = $1 AND period = $2")
             .bind(unit_id)
@@ -197,6 +198,7 @@ pub async fn submit(
         after: Some(json!({"unit_id": unit_id, "period": period.to_string(), "late": late, "lines": lines.iter().filter(|l| l.count > 0).collect::<Vec<_>>()})),
     })
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     get(db, actor, unit_id, &period.to_string())
         .await?
@@ -431,6 +433,7 @@ pub async fn totals(
 pub async fn withdraw(db: &Db, actor: Actor<'_>, unit_id: i64, period: &str) -> DbResult<()> {
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let rollup = super::rollup::track(&mut tx, unit_id).await?;
     let row =
         sqlx::query("SELECT id, submitted_on FROM ibm_reports WHERE unit_id = $1 AND period = $2")
             .bind(unit_id)
@@ -453,6 +456,7 @@ pub async fn withdraw(db: &Db, actor: Actor<'_>, unit_id: i64, period: &str) -> 
         after: None,
     })
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -137,6 +137,8 @@ pub async fn upsert_stage(
         },
     )
     .await?;
+    // A stage's ordinal decides every unit's on-target result.
+    super::rollup::rebuild(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
 }

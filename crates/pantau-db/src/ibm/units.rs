@@ -247,6 +247,7 @@ pub async fn create(
     .await
     .map_err(|e| DbError::conflict_on_unique(e, format!("kode unit {}", input.code)))?
     .get("id");
+    let rollup = super::rollup::track(&mut tx, id).await?;
     let funding = FundingSource::parse(&input.funding_source).unwrap_or(FundingSource::Apbn);
     sqlx::query(
         "INSERT INTO ibm_unit_years (unit_id, year, category, confirmed) VALUES ($1, $2, $3, $4)",
@@ -271,6 +272,7 @@ pub async fn create(
         },
     )
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(unit)
 }
@@ -279,6 +281,7 @@ pub async fn create(
 pub async fn update(db: &Db, actor: Actor<'_>, id: i64, input: &UnitInput) -> DbResult<Unit> {
     let mut tx = db.begin().await?;
     authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    let rollup = super::rollup::track(&mut tx, id).await?;
     check_input(&mut tx, input).await?;
     let target = crate::offices::load(&mut tx, input.office_id).await?;
     actor.authorize(Permission::WriteData, &target.office_path())?;
@@ -316,6 +319,7 @@ pub async fn update(db: &Db, actor: Actor<'_>, id: i64, input: &UnitInput) -> Db
         },
     )
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -333,6 +337,7 @@ pub async fn change_status(
     check_text("alasan", reason, 1000, false)?;
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    let rollup = super::rollup::track(&mut tx, id).await?;
     let before = load(&mut tx, id).await?;
     let from = before
         .status()
@@ -375,6 +380,7 @@ pub async fn change_status(
         },
     )
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -445,6 +451,7 @@ pub async fn set_year(
     check_year(year)?;
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
+    let rollup = super::rollup::track(&mut tx, id).await?;
     if let Some(stage) = target_stage_id {
         sqlx::query("SELECT 1 FROM ibm_stages WHERE id = $1 AND active = $2")
             .bind(stage)
@@ -480,6 +487,7 @@ pub async fn set_year(
         after: Some(json!({"year": year, "category": category.as_str(), "target_stage_id": target_stage_id, "confirmed": true})),
     })
     .await?;
+    rollup.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -55,7 +55,8 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let today = chrono::Utc::now().date_naive();
     let year = q.year.unwrap_or(today.year() as i64);
-    let d = dashboard::ibm(&state.db, user.principal(), q.office, year, today).await?;
+    let figures = figures(&state, &user, q.office, year, today).await?;
+    let Figures { d, sni, map_chart } = (*figures).clone();
     let (title, parent_id) = match q.office {
         Some(id) => {
             let o = offices::get(&state.db, user.principal(), id).await?;
@@ -88,11 +89,6 @@ pub async fn show(
         ]
     })
     .to_string();
-    let map_chart = match q.office {
-        Some(_) => None,
-        None => Some(province_map(&state, &d).await?),
-    };
-    let sni = dashboard::sni(&state.db, user.principal(), year, &today.to_string()).await?;
     render(DashboardPage {
         sni,
         map_chart,
@@ -104,6 +100,42 @@ pub async fn show(
         trend_chart,
         page,
     })
+}
+
+/// What a dashboard page shows, computed once per reader, office, year and day and kept in
+/// [`crate::cache::FiguresCache`] until the next write.
+#[derive(Clone)]
+pub struct Figures {
+    d: IbmDashboard,
+    sni: dashboard::SniSummary,
+    /// Only at the national level: on-target share per province.
+    map_chart: Option<String>,
+}
+
+async fn figures(
+    state: &AppState,
+    user: &CurrentUser,
+    office: Option<i64>,
+    year: i64,
+    today: chrono::NaiveDate,
+) -> Result<std::sync::Arc<Figures>, AppError> {
+    let key = crate::cache::FiguresCache::<Figures>::key(
+        user.principal(),
+        &format!("{office:?}|{year}|{today}"),
+    );
+    if let Some(hit) = state.dashboards.get(&key) {
+        return Ok(hit);
+    }
+    let generation = state.dashboards.generation();
+    let d = dashboard::ibm(&state.db, user.principal(), office, year, today).await?;
+    let map_chart = match office {
+        Some(_) => None,
+        None => Some(province_map(state, &d).await?),
+    };
+    let sni = dashboard::sni(&state.db, user.principal(), year, &today.to_string()).await?;
+    let figures = std::sync::Arc::new(Figures { d, sni, map_chart });
+    state.dashboards.put(key, generation, figures.clone());
+    Ok(figures)
 }
 
 /// The on-target share of each BNNP, painted on the provinces it covers. Provinces missing from

@@ -4,7 +4,7 @@
 mod account;
 mod areas;
 mod audit;
-mod dashboard;
+pub(crate) mod dashboard;
 mod home;
 mod ibm;
 mod offices;
