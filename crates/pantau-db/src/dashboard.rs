@@ -201,39 +201,21 @@ pub async fn ibm_computed(
     })
 }
 
-/// Completeness of one unit that started operating in `start` and last reported in `last`.
-struct MonthlyWindow {
-    first: pantau_core::ibm::Period,
-    last: pantau_core::ibm::Period,
+/// The last `silent_after`-th due period before `today`: a unit that started no later and has not
+/// reported since is silent. `None` while fewer periods are due.
+fn silent_cutoff(
+    rule: &pantau_core::ibm::ReportingRule,
     today: NaiveDate,
-}
-
-impl MonthlyWindow {
-    /// (due periods of the year in the unit's window, silent)
-    fn unit(
-        &self,
-        rule: &pantau_core::ibm::ReportingRule,
-        start: pantau_core::ibm::Period,
-        last_reported: Option<pantau_core::ibm::Period>,
-    ) -> (i64, bool) {
-        let due_all: Vec<pantau_core::ibm::Period> = rule
-            .periods(start.first_day(), self.today)
-            .into_iter()
-            .filter(|p| rule.due_date(*p) < self.today)
-            .collect();
-        let in_year_due = due_all
-            .iter()
-            .filter(|p| **p >= self.first && **p <= self.last)
-            .count() as i64;
-        let last_reported = last_reported.filter(|p| *p >= start);
-        let reported_not_due = last_reported.is_some_and(|p| rule.due_date(p) >= self.today);
-        let n = rule.silent_after as usize;
-        let silent = !reported_not_due
-            && n >= 1
-            && due_all.len() >= n
-            && last_reported.is_none_or(|p| p < due_all[due_all.len() - n]);
-        (in_year_due, silent)
-    }
+) -> Option<pantau_core::ibm::Period> {
+    let n = rule.silent_after as usize;
+    let from =
+        today - chrono::Duration::days(366 * 2 + 31 * (n as i64 + 1) * rule.period_months as i64);
+    let due: Vec<pantau_core::ibm::Period> = rule
+        .periods(from, today)
+        .into_iter()
+        .filter(|p| rule.due_date(*p) < today)
+        .collect();
+    (n >= 1 && due.len() >= n).then(|| due[due.len() - n])
 }
 
 /// The dashboard from the roll-up tables: a few rows per office, whatever the number of units.
@@ -276,28 +258,27 @@ async fn from_rollups(
             .and_then(|id| names.get(&id).cloned())
             .unwrap_or_default()
     };
-    let target_rows = sqlx::query(
-        "SELECT office_id, year, units, berkelanjutan, berkelanjutan_mandiri, baru, baru_mandiri, \
-         with_target, assessed, on_target FROM ibm_rollup_targets WHERE year >= $1 AND year <= $2",
-    )
-    .bind(year - 4)
-    .bind(year)
-    .fetch_all(db.pool())
-    .await?;
     let mut groups: BTreeMap<String, TargetRow> = BTreeMap::new();
     let mut total = TargetRow {
         key: root.to_string(),
         ..Default::default()
     };
-    let mut trend: BTreeMap<i64, TargetRow> = BTreeMap::new();
-    for r in &target_rows {
+    for r in sqlx::query(
+        "SELECT office_id, units, berkelanjutan, berkelanjutan_mandiri, baru, baru_mandiri, \
+         with_target, assessed, on_target FROM ibm_rollup_targets WHERE year = $1 AND units <> 0",
+    )
+    .bind(year)
+    .fetch_all(db.pool())
+    .await?
+    {
         let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
             continue;
         };
-        let n: Vec<i64> = (2..10).map(|i| r.get::<i64, _>(i)).collect();
-        if n[0] == 0 {
-            continue;
+        if key.is_empty() {
+            // Units registered on the root office itself: rows per unit, computed instead.
+            return Ok(None);
         }
+        let n: Vec<i64> = (1..9).map(|i| r.get::<i64, _>(i)).collect();
         let one = TargetRow {
             key: key.clone(),
             label: label_of(key),
@@ -310,15 +291,6 @@ async fn from_rollups(
             assessed: n[6],
             on_target: n[7],
         };
-        let y: i64 = r.get("year");
-        trend.entry(y).or_default().add(&one);
-        if y != year {
-            continue;
-        }
-        if key.is_empty() {
-            // Units registered on the root office itself: rows per unit, computed instead.
-            return Ok(None);
-        }
         total.add(&one);
         groups
             .entry(key.clone())
@@ -330,23 +302,30 @@ async fn from_rollups(
             .add(&one);
     }
     let today_period = rule.period_of(today);
-    let window = MonthlyWindow {
-        first: Period {
+    let (first, last) = (
+        Period {
             year: year as i32,
             month: 1,
         },
-        last: Period {
+        Period {
             year: year as i32,
             month: 12,
         }
         .min(today_period),
-        today,
+    );
+    // Due periods of the year for a unit operating from `start`, per distinct start.
+    let in_year_due = |start: Period| -> i64 {
+        rule.periods(start.max(first).first_day(), today)
+            .into_iter()
+            .filter(|p| *p >= first && *p <= last && rule.due_date(*p) < today)
+            .count() as i64
     };
     let mut per_key: BTreeMap<String, Completeness> = BTreeMap::new();
     let mut due_units: BTreeMap<String, i64> = BTreeMap::new();
-    let mut starts: HashMap<String, Option<Period>> = HashMap::new();
+    let mut due_of_start: HashMap<String, i64> = HashMap::new();
     for r in sqlx::query(
-        "SELECT office_id, start_period, last_period, units FROM ibm_rollup_units WHERE year = $1 AND units <> 0",
+        "SELECT office_id, start_period, CAST(SUM(units) AS BIGINT) AS units FROM ibm_rollup_units \
+         WHERE year = $1 GROUP BY office_id, start_period",
     )
     .bind(year)
     .fetch_all(db.pool())
@@ -355,42 +334,55 @@ async fn from_rollups(
         let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
             continue;
         };
-        let start_text: String = r.get("start_period");
-        let Some(start) = *starts
-            .entry(start_text.clone())
-            .or_insert_with(|| Period::parse(&start_text).ok())
-        else {
-            continue;
-        };
-        let last = Period::parse(&r.get::<String, _>("last_period")).ok();
-        let units: i64 = r.get("units");
-        let (in_year_due, silent) = window.unit(rule, start, last);
-        *due_units.entry(key.clone()).or_default() += units * in_year_due;
-        per_key.entry(key.clone()).or_default().silent_units += (units * silent as i64) as usize;
+        let start: String = r.get("start_period");
+        let due = *due_of_start
+            .entry(start.clone())
+            .or_insert_with(|| Period::parse(&start).map(in_year_due).unwrap_or(0));
+        *due_units.entry(key.clone()).or_default() += r.get::<i64, _>("units") * due;
+    }
+    let cutoff = silent_cutoff(rule, today);
+    if let Some(cutoff) = cutoff {
+        for r in sqlx::query(
+            "SELECT office_id, CAST(SUM(units) AS BIGINT) AS units FROM ibm_rollup_units \
+             WHERE year = $1 AND start_period <= $2 AND last_period < $2 GROUP BY office_id",
+        )
+        .bind(year)
+        .bind(cutoff.to_string())
+        .fetch_all(db.pool())
+        .await?
+        {
+            let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
+                continue;
+            };
+            per_key.entry(key.clone()).or_default().silent_units +=
+                r.get::<i64, _>("units").max(0) as usize;
+        }
     }
     let mut due_reports: BTreeMap<String, i64> = BTreeMap::new();
     for r in sqlx::query(
-        "SELECT office_id, due_date, CAST(SUM(on_time) AS BIGINT) AS on_time, CAST(SUM(late) AS BIGINT) AS late \
-         FROM ibm_rollup_reports WHERE year = $1 AND period >= $2 AND period <= $3 GROUP BY office_id, due_date",
+        "SELECT office_id, CAST(SUM(on_time) AS BIGINT) AS on_time, CAST(SUM(late) AS BIGINT) AS late, \
+         CAST(SUM(CASE WHEN due_date < $4 THEN on_time + late ELSE 0 END) AS BIGINT) AS due \
+         FROM ibm_rollup_reports WHERE year = $1 AND period >= $2 AND period <= $3 GROUP BY office_id",
     )
     .bind(year)
-    .bind(window.first.to_string())
-    .bind(window.last.to_string())
+    .bind(first.to_string())
+    .bind(last.to_string())
+    .bind(today.to_string())
     .fetch_all(db.pool())
     .await?
     {
         let Some(key) = key_of.get(&r.get::<i64, _>("office_id")) else {
             continue;
         };
-        let (on_time, late): (i64, i64) = (r.get("on_time"), r.get("late"));
         let c = per_key.entry(key.clone()).or_default();
-        c.on_time += on_time as usize;
-        c.late += late as usize;
-        if r.get::<String, _>("due_date") < today.to_string() {
-            *due_reports.entry(key.clone()).or_default() += on_time + late;
-        }
+        c.on_time += r.get::<i64, _>("on_time") as usize;
+        c.late += r.get::<i64, _>("late") as usize;
+        *due_reports.entry(key.clone()).or_default() += r.get::<i64, _>("due");
     }
     let mut reporting = Completeness::default();
+    for key in due_units.keys() {
+        per_key.entry(key.clone()).or_default();
+    }
     for (key, c) in per_key.iter_mut() {
         let due = due_units.get(key).copied().unwrap_or(0);
         let arrived = due_reports.get(key).copied().unwrap_or(0);
@@ -406,18 +398,11 @@ async fn from_rollups(
         })
         .collect();
     rows.sort_by(|a, b| a.targets.label.cmp(&b.targets.label));
-    let silent = silent_units(db, who, root, year, today, rule).await?;
-    let trend = ((year - 4)..=year)
-        .filter_map(|y| {
-            let t = trend.get(&y).cloned().unwrap_or_default();
-            (t.units > 0 || y == year).then_some(TrendPoint {
-                year: y,
-                units: t.units,
-                with_target: t.with_target,
-                on_target: t.on_target,
-            })
-        })
-        .collect();
+    let silent = match cutoff {
+        Some(c) => silent_units(db, who, root, year, &c.to_string()).await?,
+        None => vec![],
+    };
+    let trend = trend_from_rollups(db, who, root, year).await?;
     Ok(Some(IbmDashboard {
         year,
         office_id,
@@ -429,6 +414,52 @@ async fn from_rollups(
     }))
 }
 
+/// Units, with target and on target for the five years up to `year`, summed in the database.
+async fn trend_from_rollups(
+    db: &Db,
+    who: &Principal,
+    root: &OfficePath,
+    year: i64,
+) -> DbResult<Vec<TrendPoint>> {
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
+    else {
+        return Ok(vec![]);
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT t.year, CAST(SUM(t.units) AS BIGINT) AS units, CAST(SUM(t.with_target) AS BIGINT) AS with_target, \
+         CAST(SUM(t.on_target) AS BIGINT) AS on_target FROM ibm_rollup_targets t JOIN offices o ON o.id = t.office_id \
+         WHERE t.year >= $1 AND t.year <= $2 AND o.path LIKE $3 AND {scope} GROUP BY t.year"
+    )))
+    .bind(year - 4)
+    .bind(year)
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let by_year: HashMap<i64, (i64, i64, i64)> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get("year"),
+                (r.get("units"), r.get("with_target"), r.get("on_target")),
+            )
+        })
+        .collect();
+    Ok(((year - 4)..=year)
+        .filter_map(|y| {
+            let (units, with_target, on_target) = by_year.get(&y).copied().unwrap_or_default();
+            (units > 0 || y == year).then_some(TrendPoint {
+                year: y,
+                units,
+                with_target,
+                on_target,
+            })
+        })
+        .collect())
+}
+
 /// Silent units of the year under `root`, longest silent first, at most [`SILENT_LIST_LIMIT`]:
 /// an index range on the last reported month, not a scan of every unit.
 async fn silent_units(
@@ -436,21 +467,8 @@ async fn silent_units(
     who: &Principal,
     root: &OfficePath,
     year: i64,
-    today: NaiveDate,
-    rule: &pantau_core::ibm::ReportingRule,
+    cutoff: &str,
 ) -> DbResult<Vec<(i64, String, String)>> {
-    let n = rule.silent_after as usize;
-    // Silent means: started no later than the n-th last due month, and no report since then.
-    let from = today - chrono::Duration::days(366 * 3 + 31 * n as i64);
-    let due: Vec<pantau_core::ibm::Period> = rule
-        .periods(from, today)
-        .into_iter()
-        .filter(|p| rule.due_date(*p) < today)
-        .collect();
-    if n == 0 || due.len() < n {
-        return Ok(vec![]);
-    }
-    let cutoff = due[due.len() - n].to_string();
     let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 5)
     else {
         return Ok(vec![]);
@@ -460,11 +478,11 @@ async fn silent_units(
          JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND y.year = $1 AND y.confirmed = $2 \
          JOIN offices o ON o.id = u.office_id \
          WHERE s.start_period <= $3 AND s.last_period < $3 AND o.path LIKE $4 AND {scope} \
-         ORDER BY s.last_period, u.code LIMIT {SILENT_LIST_LIMIT}"
+         ORDER BY s.last_period, s.unit_id LIMIT {SILENT_LIST_LIMIT}"
     )))
     .bind(year)
     .bind(true)
-    .bind(&cutoff)
+    .bind(cutoff)
     .bind(format!("{}%", root.as_str()));
     for b in &binds {
         q = q.bind(b.clone());

@@ -24,6 +24,38 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction (see [`Db::begin`]); derefs to its connection.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> DbResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> DbResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -73,6 +105,7 @@ impl Db {
             Ok(Db {
                 pool,
                 backend: Backend::Postgres,
+                write_gate: Default::default(),
             })
         } else {
             let url = sqlite_url(url);
@@ -98,6 +131,7 @@ impl Db {
             Ok(Db {
                 pool,
                 backend: Backend::Sqlite,
+                write_gate: Default::default(),
             })
         }
     }
@@ -113,10 +147,21 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads first and writes later fails with SQLITE_BUSY, without
     /// waiting, whenever another writer commits in between — busy_timeout only covers the former.
-    pub async fn begin(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+    /// Writers of this process also queue on an async gate first: SQLite has one writer anyway,
+    /// and a queue is fair and quick where its busy handler sleeps and retries.
+    pub async fn begin(&self) -> DbResult<WriteTx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let gate = self.write_gate.clone().lock_owned().await;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _gate: Some(gate),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _gate: None,
+            },
         })
     }
 

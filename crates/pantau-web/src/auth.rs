@@ -88,7 +88,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         match resolve(&state, &token).await {
             Ok(Some(auth)) => {
-                req.extensions_mut().insert(Arc::new(auth));
+                req.extensions_mut().insert(auth);
             }
             Ok(None) => {}
             Err(e) => return AppError::from(e).into_response(),
@@ -114,6 +114,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     let mut res = next.run(req).await;
     if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
         state.dashboards.invalidate();
+        state.pages.invalidate();
     }
 
     if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
@@ -152,18 +153,72 @@ fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
     (status, Html(html)).into_response()
 }
 
-async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Auth>> {
+async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Arc<Auth>>> {
+    if let Some(auth) = state.sessions.get(token) {
+        return Ok(Some(auth));
+    }
     let Some(session) = sessions::lookup(&state.db, token).await? else {
         return Ok(None);
     };
     let principal = users::principal(&state.db, session.user_id).await?;
     let user = users::by_username(&state.db, &principal.username).await?;
-    Ok(Some(Auth {
+    let auth = Arc::new(Auth {
         principal,
         full_name: user.full_name,
         csrf_token: session.csrf_token,
         session_token: token.to_string(),
-    }))
+    });
+    state.sessions.put(token, auth.clone());
+    Ok(Some(auth))
+}
+
+/// Resolved sessions kept for a few seconds, so a page view does not cost three queries.
+/// Signing out removes the entry at once.
+pub struct SessionCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<HashMap<String, (std::time::Instant, Arc<Auth>)>>,
+}
+
+impl SessionCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        SessionCache {
+            ttl,
+            entries: Default::default(),
+        }
+    }
+
+    fn get(&self, token: &str) -> Option<Arc<Auth>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(token)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, token: &str, auth: Arc<Auth>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= 4096 {
+            let ttl = self.ttl;
+            entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            if entries.len() >= 4096 {
+                entries.clear();
+            }
+        }
+        entries.insert(token.to_string(), (std::time::Instant::now(), auth));
+    }
+
+    pub fn forget(&self, token: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(token);
+    }
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -31,6 +31,9 @@ pub struct WebConfig {
     pub login_window_secs: u64,
     /// Folder for uploaded evidence files (outside anything served).
     pub data_dir: std::path::PathBuf,
+    /// Seconds a resolved session is reused without asking the database: a sign-out through
+    /// this server ends it at once; an account disabled elsewhere, within this many seconds.
+    pub session_cache_secs: u64,
 }
 
 impl Default for WebConfig {
@@ -40,6 +43,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             data_dir: std::path::PathBuf::from("pantau-data"),
+            session_cache_secs: 5,
         }
     }
 }
@@ -52,11 +56,16 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
     pub dashboards: Arc<cache::FiguresCache<ui::dashboard::Figures>>,
+    /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
+    pub pages: Arc<cache::FiguresCache<String>>,
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
+        let session_ttl = std::time::Duration::from_secs(config.session_cache_secs);
         AppState {
+            sessions: Arc::new(auth::SessionCache::new(session_ttl)),
             db,
             i18n: Arc::new(i18n::I18n::new()),
             throttle: Arc::new(LoginThrottle::new(
@@ -68,6 +77,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             dashboards: Arc::default(),
+            pages: Arc::default(),
         }
     }
 }

@@ -60,10 +60,24 @@ enum Command {
     /// Measure load rate, dashboard latency against a plain GROUP BY, and peak memory on a fresh
     /// SQLite database of synthetic units.
     Bench {
+        /// Synthetic IBM units to generate (five years of monthly reports each).
         #[arg(long, default_value_t = 20_000)]
         units: u64,
+        /// Runs per dashboard measurement (the median is reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Synthetic SNI institutions to register.
+        #[arg(long, default_value_t = 1_000)]
+        institutions: u64,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Requests per HTTP measurement.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Keep the generated SQLite file here and reuse it on the next run.
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -159,7 +173,24 @@ pub async fn run(cli: Cli) -> Result<()> {
             seed::demo_users(&db).await?;
             generate_scale(&db, n).await?;
         }
-        Command::Bench { units, runs } => bench(units, runs).await?,
+        Command::Bench {
+            units,
+            runs,
+            institutions,
+            clients,
+            requests,
+            db: bench_db,
+        } => {
+            crate::bench::run(crate::bench::BenchArgs {
+                units,
+                runs,
+                institutions,
+                clients,
+                requests,
+                db: bench_db,
+            })
+            .await?
+        }
         Command::User(cmd) => {
             migrate::run(&db).await?;
             user_command(&db, cmd).await?;
@@ -172,7 +203,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-async fn open(url: &str) -> Result<Db> {
+pub(crate) async fn open(url: &str) -> Result<Db> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -221,7 +252,10 @@ fn bar_style() -> ProgressStyle {
 }
 
 /// Imports areas with one progress bar per level.
-async fn import_areas<R: Read>(db: &Db, files: WilayahFiles<R>) -> Result<wilayah::LevelCounts> {
+pub(crate) async fn import_areas<R: Read>(
+    db: &Db,
+    files: WilayahFiles<R>,
+) -> Result<wilayah::LevelCounts> {
     let multi = MultiProgress::new();
     let bars: Mutex<HashMap<&'static str, ProgressBar>> = Mutex::new(HashMap::new());
     let started = Instant::now();
@@ -264,7 +298,7 @@ async fn load_demo(db: &Db) -> Result<()> {
     }
     seed::demo_users(db).await?;
     let started = Instant::now();
-    let ibm = pantau_db::demo::ibm::load(db, chrono_today()).await?;
+    let ibm = pantau_db::demo::ibm::load(db, pantau_db::chrono::Utc::now().date_naive()).await?;
     if ibm.units > 0 {
         println!(
             "IBM: {} unit, {} laporan ({:.1} s)",
@@ -295,7 +329,10 @@ async fn load_demo(db: &Db) -> Result<()> {
     Ok(())
 }
 
-async fn generate_scale(db: &Db, n: u64) -> Result<pantau_db::demo::scale::ScaleSummary> {
+pub(crate) async fn generate_scale(
+    db: &Db,
+    n: u64,
+) -> Result<pantau_db::demo::scale::ScaleSummary> {
     let bar = ProgressBar::new(n);
     bar.set_style(bar_style());
     bar.set_prefix("unit sintetis");
@@ -313,7 +350,7 @@ async fn generate_scale(db: &Db, n: u64) -> Result<pantau_db::demo::scale::Scale
     Ok(summary)
 }
 
-fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status
         .lines()
@@ -323,83 +360,6 @@ fn peak_rss_mb() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    xs[xs.len() / 2]
-}
-
-/// Times `runs` calls of `f`, returning the median in milliseconds.
-async fn time_ms<F, Fut, T>(runs: usize, mut f: F) -> Result<f64>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = pantau_db::DbResult<T>>,
-{
-    let mut samples = Vec::new();
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        f().await?;
-        samples.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    Ok(median(samples))
-}
-
-async fn bench(units: u64, runs: usize) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("pantau-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db = open(dir.join("bench.db").to_str().unwrap_or("bench.db")).await?;
-    migrate::run(&db).await?;
-    import_areas(&db, seed::bundled::wilayah()).await?;
-    seed::offices_from_csv(&db, Actor::System("bench"), seed::bundled::OFFICES).await?;
-    let summary = generate_scale(&db, units).await?;
-    let root = offices::national_root(&db).await?.id;
-    let national = pantau_core::access::Principal {
-        user_id: 0,
-        username: "bench".into(),
-        grants: vec![pantau_core::access::Grant {
-            role: Role::NationalAnalyst,
-            office_id: root,
-            office_path: pantau_core::org::OfficePath::root(root),
-            institution_id: None,
-        }],
-    };
-    let year = *pantau_db::demo::scale::YEARS.end();
-    let today = pantau_db::chrono::NaiveDate::from_ymd_opt(year as i32 + 1, 3, 1)
-        .unwrap_or_else(chrono_today);
-    let baseline = time_ms(runs, || pantau_db::demo::scale::plain_group_by(&db, year)).await?;
-    let table = time_ms(runs, || {
-        pantau_db::ibm::targets::table(&db, &national, None, year)
-    })
-    .await?;
-    let dashboard = time_ms(runs, || {
-        pantau_db::dashboard::ibm(&db, &national, None, year, today)
-    })
-    .await?;
-    println!(
-        "\n| measure ({} units, {} reports, SQLite) | median ms | ratio to plain GROUP BY |",
-        summary.units, summary.reports
-    );
-    println!("|---|---|---|");
-    println!("| plain GROUP BY over unit-years (baseline) | {baseline:.1} | 1.00 |");
-    println!(
-        "| national target table | {table:.1} | {:.2} |",
-        table / baseline
-    );
-    println!(
-        "| national dashboard (targets + reporting + trend) | {dashboard:.1} | {:.2} |",
-        dashboard / baseline
-    );
-    if let Some(mb) = peak_rss_mb() {
-        println!("| peak memory of this process | {mb:.0} MB | |");
-    }
-    db.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
-}
-
-fn chrono_today() -> pantau_db::chrono::NaiveDate {
-    pantau_db::chrono::Utc::now().date_naive()
 }
 
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {

@@ -1,5 +1,6 @@
 //! `pantau`: the server and its operator commands.
 
+mod bench;
 mod cli;
 
 use anyhow::{Context, Result};

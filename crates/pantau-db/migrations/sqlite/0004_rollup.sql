@@ -1,3 +1,4 @@
+-- Keys lead with the year: every dashboard query asks for one year.
 -- Roll-ups maintained in the same transaction as every IBM write, so the national and provincial
 -- dashboards read a few hundred office rows instead of every unit and report.
 -- postgres/0004_rollup.sql is generated from this file by tools/pg_migration.sh.
@@ -14,7 +15,7 @@ CREATE TABLE ibm_rollup_targets (
     with_target BIGINT NOT NULL DEFAULT 0,
     assessed BIGINT NOT NULL DEFAULT 0,
     on_target BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (office_id, year)
+    PRIMARY KEY (year, office_id)
 );
 
 -- Operating units of a year by the month they started operating and the last month they
@@ -25,7 +26,7 @@ CREATE TABLE ibm_rollup_units (
     start_period TEXT NOT NULL,
     last_period TEXT NOT NULL,
     units BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (office_id, year, start_period, last_period)
+    PRIMARY KEY (year, office_id, start_period, last_period)
 );
 
 -- Reports inside their unit's operating window, per office, period and due date.
@@ -36,7 +37,7 @@ CREATE TABLE ibm_rollup_reports (
     due_date TEXT NOT NULL,
     on_time BIGINT NOT NULL DEFAULT 0,
     late BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (office_id, year, period, due_date)
+    PRIMARY KEY (year, office_id, period, due_date)
 );
 
 -- Per operating unit: start and last reported month, to list silent units without a scan.
@@ -45,4 +46,4 @@ CREATE TABLE ibm_rollup_unit_state (
     start_period TEXT NOT NULL,
     last_period TEXT NOT NULL
 );
-CREATE INDEX ibm_rollup_unit_state_last ON ibm_rollup_unit_state (last_period);
+CREATE INDEX ibm_rollup_unit_state_last ON ibm_rollup_unit_state (last_period, unit_id);

@@ -227,3 +227,80 @@ pub async fn plain_group_by(db: &Db, year: i64) -> DbResult<HashMap<String, (i64
     }
     Ok(out)
 }
+
+/// Registers `n` synthetic rehabilitation institutions across the BNNK, through the normal
+/// (validated, audited) write path. Returns how many exist afterwards.
+pub async fn institutions(db: &Db, n: u64) -> DbResult<u64> {
+    use crate::sni::institutions::{self, InstitutionInput};
+    let offices: Vec<(i64, String)> =
+        sqlx::query("SELECT id, code FROM offices WHERE level = 'bnnk' ORDER BY id")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get("id"), r.get("code")))
+            .collect();
+    if offices.is_empty() {
+        return Ok(0);
+    }
+    let mut rng = Lcg(8807);
+    for i in 0..n {
+        let (office_id, code) = &offices[rng.next(offices.len() as u64) as usize];
+        let ownership = ["bnn", "instansi_pemerintah", "komponen_masyarakat"][rng.next(3) as usize];
+        institutions::create(
+            db,
+            crate::Actor::System("sistem:skala"),
+            &InstitutionInput {
+                code: format!("LR-SKALA-{:05}", i + 1),
+                name: format!("Lembaga Rehabilitasi Sintetis {}", i + 1),
+                ownership: ownership.into(),
+                service_kind: ["medis", "sosial", "keduanya"][rng.next(3) as usize].into(),
+                modality: ["rawat_inap", "rawat_jalan", "keduanya"][rng.next(3) as usize].into(),
+                ipwl: rng.next(2) == 0,
+                bnn_partner: ownership == "komponen_masyarakat",
+                address: String::new(),
+                area_code: code.trim_start_matches("BNNK-").to_string(),
+                office_id: *office_id,
+            },
+        )
+        .await?;
+    }
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM institutions")
+            .fetch_one(db.pool())
+            .await? as u64,
+    )
+}
+
+/// Rows in the tables a benchmark reports on: (IBM units, IBM reports, institutions).
+pub async fn counts(db: &Db) -> DbResult<(i64, i64, i64)> {
+    let mut out = [0i64; 3];
+    for (i, table) in ["ibm_units", "ibm_reports", "institutions"]
+        .iter()
+        .enumerate()
+    {
+        out[i] = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"
+        )))
+        .fetch_one(db.pool())
+        .await?;
+    }
+    Ok((out[0], out[1], out[2]))
+}
+
+/// Up to `limit` operating units with no report for any period from `from_period` on: targets
+/// for fresh submissions in a benchmark.
+pub async fn units_without_reports_since(
+    db: &Db,
+    from_period: &str,
+    limit: usize,
+) -> DbResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM ibm_units WHERE status = $1 AND id NOT IN \
+         (SELECT unit_id FROM ibm_reports WHERE period >= $2) ORDER BY id LIMIT $3",
+    )
+    .bind(pantau_core::ibm::UnitStatus::Operating.as_str())
+    .bind(from_period)
+    .bind(limit as i64)
+    .fetch_all(db.pool())
+    .await?)
+}

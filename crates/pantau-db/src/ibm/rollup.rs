@@ -149,7 +149,7 @@ pub async fn apply(
         sqlx::query(
             "INSERT INTO ibm_rollup_targets (office_id, year, units, berkelanjutan, berkelanjutan_mandiri, \
              baru, baru_mandiri, with_target, assessed, on_target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (office_id, year) DO UPDATE SET units = ibm_rollup_targets.units + excluded.units, \
+             ON CONFLICT (year, office_id) DO UPDATE SET units = ibm_rollup_targets.units + excluded.units, \
              berkelanjutan = ibm_rollup_targets.berkelanjutan + excluded.berkelanjutan, \
              berkelanjutan_mandiri = ibm_rollup_targets.berkelanjutan_mandiri + excluded.berkelanjutan_mandiri, \
              baru = ibm_rollup_targets.baru + excluded.baru, \
@@ -180,7 +180,7 @@ pub async fn apply(
     for ((office, year, start, last), d) in units.into_iter().filter(|(_, d)| *d != 0) {
         sqlx::query(
             "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (office_id, year, start_period, last_period) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year, office_id, start_period, last_period) \
              DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
         )
         .bind(*office)
@@ -202,7 +202,7 @@ pub async fn apply(
     for ((office, year, period, due), d) in reports.into_iter().filter(|(_, d)| *d != (0, 0)) {
         sqlx::query(
             "INSERT INTO ibm_rollup_reports (office_id, year, period, due_date, on_time, late) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (office_id, year, period, due_date) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (year, office_id, period, due_date) \
              DO UPDATE SET on_time = ibm_rollup_reports.on_time + excluded.on_time, \
              late = ibm_rollup_reports.late + excluded.late",
         )

@@ -1,13 +1,12 @@
 //! The live IBM dashboard: nation → province → district → unit, with charts and red flags.
 
-use super::render;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::page::Page;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_db::dashboard::{self, IbmDashboard};
 use pantau_db::offices;
@@ -52,9 +51,20 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
     Query(q): Query<DashboardQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     let today = chrono::Utc::now().date_naive();
     let year = q.year.unwrap_or(today.year() as i64);
+    // The whole page per session (it carries the session's CSRF token), language and address.
+    let page_key = format!(
+        "{}|{}|{uri}|{today}",
+        user.0.session_token,
+        page.lang.code()
+    );
+    if let Some(html) = state.pages.get(&page_key) {
+        return Ok(Html((*html).clone()).into_response());
+    }
+    let generation = state.pages.generation();
     let figures = figures(&state, &user, q.office, year, today).await?;
     let Figures { d, sni, map_chart } = (*figures).clone();
     let (title, parent_id) = match q.office {
@@ -89,7 +99,7 @@ pub async fn show(
         ]
     })
     .to_string();
-    render(DashboardPage {
+    let html = DashboardPage {
         sni,
         map_chart,
         years: (2021..=today.year() as i64 + 1).rev().collect(),
@@ -99,7 +109,12 @@ pub async fn show(
         category_chart,
         trend_chart,
         page,
-    })
+    }
+    .render()?;
+    state
+        .pages
+        .put(page_key, generation, std::sync::Arc::new(html.clone()));
+    Ok(Html(html).into_response())
 }
 
 /// What a dashboard page shows, computed once per reader, office, year and day and kept in

@@ -121,6 +121,7 @@ pub async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
+    state.sessions.forget(&user.0.session_token);
     sessions::delete(&state.db, &user.0.session_token).await?;
     users::record_sign_in(&state.db, user.principal(), "logout").await?;
     let mut res = Redirect::to("/login").into_response();
