@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod ibm;
 pub mod migrate;
 pub mod offices;

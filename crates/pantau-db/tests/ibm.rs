@@ -1531,3 +1531,184 @@ async fn concurrent_report_submissions_all_land() {
         t.finish().await;
     }
 }
+
+async fn unit_and_audit_counts(t: &TestDb) -> (i64, i64) {
+    let units: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_units")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let audit: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    (units, audit)
+}
+
+/// Spreadsheet import of units: dry run, all-or-nothing, idempotent by code, lossless round trip
+/// through CSV and XLSX, row-level errors for bad files, and the importer's scope.
+#[tokio::test]
+async fn units_import_from_spreadsheets_all_or_nothing_and_round_trip() {
+    use pantau_db::exchange::{self, Format, Table, units as xunits};
+    for t in testing::all().await {
+        seeded(&t).await;
+        let sys = Actor::System("test");
+        let csv = |text: &str| exchange::read(text.as_bytes()).unwrap();
+        let header = "kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana,nomor_sk,desa_bersinar,kawasan_prioritas";
+        let good = csv(&format!(
+            "{header}\nIBM-X1,Unit Satu,32.73.01.1001,BNNK-32.73,2024,apbn,SK/1,ya,tidak\n\
+             IBM-X2,\"Unit Dua, Lembang\",32.04.05.2001,BNNP-32,2025,apbdes,,tidak,ya\n"
+        ));
+        let before = unit_and_audit_counts(&t).await;
+        let dry = xunits::import(&t.db, sys, &good, 2025, true, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((dry.created, dry.dry_run), (2, true), "{}", t.label);
+        assert_eq!(
+            unit_and_audit_counts(&t).await,
+            before,
+            "{}: a dry run writes nothing",
+            t.label
+        );
+        let done = xunits::import(&t.db, sys, &good, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.created, done.updated, done.unchanged), (2, 0, 0));
+        let again = xunits::import(&t.db, sys, &good, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{}: idempotent",
+            t.label
+        );
+        let u = units::by_code(&t.db, "IBM-X2").await.unwrap();
+        assert_eq!(
+            (u.name.as_str(), u.priority_area, u.funding_source.as_str()),
+            ("Unit Dua, Lembang", true, "apbdes")
+        );
+
+        // Export → import is lossless in both formats.
+        let admin = who(&t, "admin.pusat").await;
+        let exported = xunits::export(&t.db, &admin, None).await.unwrap();
+        assert_eq!(exported.rows.len(), 2);
+        for format in [Format::Csv, Format::Xlsx] {
+            let bytes = exchange::write(&exported, format, "unit").unwrap();
+            let back = exchange::read(&bytes).unwrap();
+            assert_eq!(back, exported, "{}: {format:?}", t.label);
+            let r = xunits::import(&t.db, sys, &back, 2025, false, &|_| {})
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.unchanged, 2, "{}: {format:?}", t.label);
+        }
+        // An edited row updates that unit only.
+        let mut edited = exported.clone();
+        edited.rows[0][1] = "Unit Satu Baru".into();
+        let r = xunits::import(&t.db, sys, &edited, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.updated, r.unchanged), (1, 1));
+
+        // Bad files: row-level errors, and the database is left as it was.
+        let before = unit_and_audit_counts(&t).await;
+        let bad_rows = csv(&format!(
+            "{header}\nIBM-X3,Unit Tiga,32.73.01.9999,BNNK-32.73,2025,apbn,,tidak,tidak\n\
+             IBM-X4,Unit Empat,32.73.01.1001,BNNK-99.99,25,dana_desa,,mungkin,tidak\n\
+             IBM-X3,Unit Tiga Lagi,32.73.01.1001,BNNK-32.73,2025,apbn,,tidak,tidak\n\
+             IBM-X5,Unit Lima,32.73.01.1001,BNNK-32.73,2025,apbn,,tidak,tidak\n"
+        ));
+        let errors = xunits::import(&t.db, sys, &bad_rows, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        for expected in [
+            (2, "kode_desa"),
+            (3, "kode_satker"),
+            (3, "tahun_dibentuk"),
+            (3, "sumber_dana"),
+            (3, "desa_bersinar"),
+            (4, "kode"),
+        ] {
+            assert!(
+                found.contains(&expected),
+                "{}: {expected:?} in {errors:?}",
+                t.label
+            );
+        }
+        assert!(
+            errors.iter().all(|e| e.row != 5),
+            "the good row has no error"
+        );
+        let wrong_columns = csv("kode,nama,desa\nIBM-X6,Unit,32.73.01.1001\n");
+        let errors = xunits::import(&t.db, sys, &wrong_columns, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.column == "desa" && e.reason.contains("tidak dikenal"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.column == "kode_desa" && e.reason.contains("wajib"))
+        );
+        let empty = csv(&format!("{header}\n"));
+        assert!(
+            xunits::import(&t.db, sys, &empty, 2025, false, &|_| {})
+                .await
+                .unwrap()
+                .is_err()
+        );
+        let mut huge = format!("{header}\n");
+        for i in 0..=exchange::MAX_ROWS {
+            huge.push_str(&format!(
+                "U{i:07},Unit,32.73.01.1001,BNNK-32.73,2025,apbn,,tidak,tidak\n"
+            ));
+        }
+        let e = exchange::read(huge.as_bytes()).unwrap_err();
+        assert!(e[0].reason.contains("terlalu banyak baris"), "{e:?}");
+        assert!(
+            exchange::read(b"kode,nama\nA,Caf\xe9\n").is_err(),
+            "not UTF-8"
+        );
+        assert_eq!(
+            unit_and_audit_counts(&t).await,
+            before,
+            "{}: nothing written",
+            t.label
+        );
+
+        // A district officer may import only for its own district.
+        let bandung = Actor::User(&who(&t, "bnnk.bandung").await);
+        let other = csv(&format!(
+            "{header}\nIBM-X7,Unit Tujuh,32.04.05.2001,BNNP-32,2025,apbn,,tidak,tidak\n"
+        ));
+        let errors = xunits::import(&t.db, bandung, &other, 2025, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            (errors[0].row, errors[0].column.as_str()),
+            (2, "kode_satker")
+        );
+        let template: Table = xunits::template();
+        let ok = xunits::import(&t.db, bandung, &template, 2025, true, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ok.created, 1,
+            "{}: the template's example row is valid",
+            t.label
+        );
+        t.finish().await;
+    }
+}

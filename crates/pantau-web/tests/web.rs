@@ -70,12 +70,29 @@ impl Client {
     }
 
     async fn upload(&mut self, uri: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        self.upload_with(uri, &[], file_name, bytes).await
+    }
+
+    async fn upload_with(
+        &mut self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Resp {
         let boundary = "pantau-test-boundary";
-        let mut body = format!(
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        let mut body = body.into_bytes();
+        body.extend(format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
              Content-Type: application/octet-stream\r\n\r\n"
         )
-        .into_bytes();
+        .into_bytes());
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::post(uri)
@@ -1815,4 +1832,99 @@ async fn the_province_map_accounts_for_all_38_provinces() {
         "every Kemendagri province is drawn, once"
     );
     t.finish().await;
+}
+
+#[tokio::test]
+async fn units_are_imported_and_exported_as_spreadsheets_through_the_web() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let page = bnnk.get("/ibm/impor").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let action = format!("/ibm/impor?csrf_token={}", bnnk.csrf);
+        let template = bnnk.get("/ibm/impor/templat/csv").await;
+        assert_eq!(template.status, StatusCode::OK);
+        assert!(template.body.contains("kode,nama,kode_desa"));
+        let xlsx = bnnk.get("/ibm/impor/templat/xlsx").await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(
+            xlsx.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("spreadsheetml")
+        );
+        let file = "kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana\n\
+                    IBM-WEB-1,Unit Web <b>1</b>,32.73.01.1001,BNNK-32.73,2025,apbn\n";
+        let dry = bnnk
+            .upload_with(
+                &action,
+                &[("dry_run", "1"), ("year", "2025")],
+                "unit.csv",
+                file.as_bytes(),
+            )
+            .await;
+        assert_eq!(dry.status, StatusCode::OK, "{}: {}", t.label, dry.body);
+        assert!(
+            !bnnk
+                .get("/api/v1/ibm/units")
+                .await
+                .body
+                .contains("IBM-WEB-1"),
+            "a dry run saves nothing"
+        );
+        let done = bnnk
+            .upload_with(&action, &[("year", "2025")], "unit.csv", file.as_bytes())
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        assert!(
+            bnnk.get("/api/v1/ibm/units")
+                .await
+                .body
+                .contains("IBM-WEB-1")
+        );
+        let export = bnnk.get("/ibm/ekspor/csv").await;
+        assert!(
+            export.body.contains("IBM-WEB-1,Unit Web <b>1</b>"),
+            "{}",
+            export.body
+        );
+        // Errors are listed per row; the markup in a value is escaped on the page.
+        let bad = "kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana\n\
+                   IBM-WEB-2,<script>x</script>,32.73.01.1001,BNNK-32.71,2025,apbn\n";
+        let r = bnnk
+            .upload_with(&action, &[], "unit.csv", bad.as_bytes())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: outside the district",
+            t.label
+        );
+        assert!(r.body.contains("kode_satker") && r.body.contains("BNNK-32.71"));
+        let r = bnnk
+            .upload_with(&action, &[], "unit.csv", b"\xff\xfe\x00k")
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Read-only roles may export but not import.
+        let mut analyst = Client::new(&t);
+        analyst.login("analis.pusat").await;
+        assert!(analyst.get("/ibm/ekspor/xlsx").await.status == StatusCode::OK);
+        let action = format!("/ibm/impor?csrf_token={}", analyst.csrf);
+        let r = analyst
+            .upload_with(&action, &[], "unit.csv", file.as_bytes())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Another district's officer does not see Bandung's unit in its export.
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        assert!(
+            !bogor
+                .get("/ibm/ekspor/csv")
+                .await
+                .body
+                .contains("IBM-WEB-1")
+        );
+        t.finish().await;
+    }
 }

@@ -57,8 +57,8 @@ enum Command {
         #[arg(long)]
         scale: Option<u64>,
     },
-    /// Measure load rate, dashboard latency against a plain GROUP BY, and peak memory on a fresh
-    /// SQLite database of synthetic units.
+    /// Measure, on SQLite with synthetic units and institutions: load rate, dashboard latency
+    /// (roll-ups, computed, plain GROUP BY), HTTP submissions and cached pages, peak memory.
     Bench {
         /// Synthetic IBM units to generate (five years of monthly reports each).
         #[arg(long, default_value_t = 20_000)]
@@ -82,9 +82,12 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Import reference data.
+    /// Import reference data and IBM units.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data to CSV or XLSX.
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
 #[derive(Subcommand)]
@@ -126,6 +129,25 @@ enum ImportCommand {
     Wilayah { dir: Option<PathBuf> },
     /// Offices from a CSV with columns code,level,name,parent_code,area_codes.
     Satker { file: PathBuf },
+    /// IBM units from a CSV or XLSX file (columns: `pantau export template FILE`), all or nothing,
+    /// matched by unit code: existing units are updated, unchanged rows skipped.
+    Unit {
+        file: PathBuf,
+        /// Check and count what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The monitoring year new units start in (default: this year).
+        #[arg(long)]
+        year: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// IBM units, in the import columns; the format follows the file's extension (.csv, .xlsx).
+    Unit { file: PathBuf },
+    /// An empty import template with one example row (.csv or .xlsx).
+    Template { file: PathBuf },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -198,6 +220,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Import(cmd) => {
             migrate::run(&db).await?;
             import_command(&db, cmd).await?;
+        }
+        Command::Export(cmd) => {
+            migrate::run(&db).await?;
+            export_command(&db, cmd).await?;
         }
     }
     Ok(())
@@ -484,6 +510,85 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             let n = seed::offices_from_csv(db, Actor::System("cli"), f).await?;
             println!("satker: {n} baru");
         }
+        ImportCommand::Unit {
+            file,
+            dry_run,
+            year,
+        } => {
+            use pantau_db::exchange;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let table = match exchange::read(&bytes) {
+                Ok(t) => t,
+                Err(errors) => return report_row_errors(&errors),
+            };
+            let bar = ProgressBar::new(table.rows.len() as u64);
+            bar.set_style(bar_style());
+            bar.set_prefix("unit IBM");
+            let year = year.unwrap_or_else(|| {
+                pantau_db::chrono::Datelike::year(&pantau_db::chrono::Utc::now()) as i64
+            });
+            let result =
+                exchange::units::import(db, Actor::System("cli"), &table, year, dry_run, &|done| {
+                    bar.set_position(done as u64)
+                })
+                .await?;
+            bar.finish_and_clear();
+            match result {
+                Ok(s) => println!(
+                    "{}{} baris: {} baru, {} diubah, {} tetap",
+                    if s.dry_run {
+                        "uji coba (tidak disimpan): "
+                    } else {
+                        ""
+                    },
+                    s.rows,
+                    s.created,
+                    s.updated,
+                    s.unchanged
+                ),
+                Err(errors) => return report_row_errors(&errors),
+            }
+        }
     }
+    Ok(())
+}
+
+/// Prints row errors as a table (row, column, value, reason) and fails the command.
+fn report_row_errors(errors: &[pantau_db::exchange::RowError]) -> Result<()> {
+    eprintln!("baris\tkolom\tnilai\talasan");
+    for e in errors {
+        eprintln!("{}\t{}\t{}\t{}", e.row, e.column, e.value, e.reason);
+    }
+    bail!("{} kesalahan; tidak ada yang disimpan", errors.len())
+}
+
+async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
+    use pantau_db::exchange::{self, Format};
+    let (file, table) = match cmd {
+        ExportCommand::Unit { file } => {
+            let root = offices::national_root(db).await?.id;
+            let everyone = pantau_core::access::Principal {
+                user_id: 0,
+                username: "cli".into(),
+                grants: vec![pantau_core::access::Grant {
+                    role: Role::NationalAnalyst,
+                    office_id: root,
+                    office_path: pantau_core::org::OfficePath::root(root),
+                    institution_id: None,
+                }],
+            };
+            (file, exchange::units::export(db, &everyone, None).await?)
+        }
+        ExportCommand::Template { file } => (file, exchange::units::template()),
+    };
+    let format = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::parse)
+        .context("the file name must end in .csv or .xlsx")?;
+    std::fs::write(&file, exchange::write(&table, format, "unit")?)
+        .with_context(|| format!("writing {}", file.display()))?;
+    println!("{} baris ke {}", table.rows.len(), file.display());
     Ok(())
 }

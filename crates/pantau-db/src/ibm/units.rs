@@ -220,8 +220,20 @@ pub async fn create(
     input: &UnitInput,
     first_year: i64,
 ) -> DbResult<Unit> {
-    let year = check_year(first_year)?;
     let mut tx = db.begin().await?;
+    let unit = create_in(&mut tx, actor, input, first_year).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// [`create`] inside the caller's transaction (imports run many in one).
+pub(crate) async fn create_in(
+    mut tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    input: &UnitInput,
+    first_year: i64,
+) -> DbResult<Unit> {
+    let year = check_year(first_year)?;
     check_input(&mut tx, input).await?;
     let office = crate::offices::load(&mut tx, input.office_id).await?;
     actor.authorize(Permission::WriteData, &office.office_path())?;
@@ -273,13 +285,24 @@ pub async fn create(
     )
     .await?;
     rollup.finish(&mut tx).await?;
-    tx.commit().await?;
     Ok(unit)
 }
 
 /// Edits a unit's registry data. Moving it to another office needs write access to both.
 pub async fn update(db: &Db, actor: Actor<'_>, id: i64, input: &UnitInput) -> DbResult<Unit> {
     let mut tx = db.begin().await?;
+    let unit = update_in(&mut tx, actor, id, input).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// [`update`] inside the caller's transaction.
+pub(crate) async fn update_in(
+    mut tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    id: i64,
+    input: &UnitInput,
+) -> DbResult<Unit> {
     authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
     let rollup = super::rollup::track(&mut tx, id).await?;
     check_input(&mut tx, input).await?;
@@ -320,7 +343,6 @@ pub async fn update(db: &Db, actor: Actor<'_>, id: i64, input: &UnitInput) -> Db
     )
     .await?;
     rollup.finish(&mut tx).await?;
-    tx.commit().await?;
     Ok(after)
 }
 

@@ -280,14 +280,7 @@ pub async fn upsert_requirement(
     Ok(())
 }
 
-/// A row-level problem in an imported file.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RowError {
-    pub row: usize,
-    pub column: String,
-    pub value: String,
-    pub reason: String,
-}
+pub use crate::exchange::RowError;
 
 pub const IMPORT_COLUMNS: &[&str] = &[
     "aspek",

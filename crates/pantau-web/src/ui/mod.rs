@@ -5,6 +5,7 @@ mod account;
 mod areas;
 mod audit;
 pub(crate) mod dashboard;
+mod exchange;
 mod home;
 mod ibm;
 mod offices;
@@ -93,6 +94,16 @@ pub fn routes() -> Router<AppState> {
         .route("/ibm/target", get(ibm::target_table))
         .route("/ibm/kepatuhan", get(ibm::compliance))
         .route("/ibm/rollover", post(ibm::roll_over))
+        .route(
+            "/ibm/impor",
+            get(exchange::show)
+                .post(exchange::import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    exchange::MAX_UPLOAD_BYTES,
+                )),
+        )
+        .route("/ibm/impor/templat/{format}", get(exchange::template))
+        .route("/ibm/ekspor/{format}", get(exchange::export))
         .route("/ibm/{id}", get(ibm::show))
         .route("/ibm/{id}/status", post(ibm::change_status))
         .route("/ibm/{id}/tahun", post(ibm::set_year))

@@ -1,0 +1,345 @@
+//! Spreadsheet exchange: CSV and XLSX files read into one plain [`Table`] of text cells and
+//! written back from it, so every importer and exporter handles both formats the same way.
+//! Importers validate every row and report problems as [`RowError`]s before anything is written.
+
+pub mod units;
+
+use serde::Serialize;
+use std::io::Cursor;
+
+/// Rows an import may hold; larger files are refused before any row is checked.
+pub const MAX_ROWS: usize = 100_000;
+/// Errors listed before the list is cut short.
+pub const MAX_ERRORS: usize = 500;
+
+/// A row-level problem in an imported file. `row` counts spreadsheet rows: the header is row 1.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl RowError {
+    pub fn file(reason: impl Into<String>) -> Self {
+        RowError {
+            row: 0,
+            column: String::new(),
+            value: String::new(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A sheet of text cells under a header row (names lower-cased and trimmed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Self {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// The cell of `row` under `column`, trimmed; empty when the column or cell is missing.
+    pub fn cell<'a>(&'a self, row: &'a [String], column: &str) -> &'a str {
+        self.headers
+            .iter()
+            .position(|h| h == column)
+            .and_then(|i| row.get(i))
+            .map(|c| c.trim())
+            .unwrap_or("")
+    }
+
+    /// Checks the header: every required column present, nothing unknown, nothing twice.
+    pub fn check_columns(&self, required: &[&str], optional: &[&str]) -> Vec<RowError> {
+        let mut errors = Vec::new();
+        for c in required {
+            if !self.headers.iter().any(|h| h == c) {
+                errors.push(RowError {
+                    row: 1,
+                    column: c.to_string(),
+                    value: String::new(),
+                    reason: "kolom wajib tidak ada".into(),
+                });
+            }
+        }
+        for (i, h) in self.headers.iter().enumerate() {
+            if !required.contains(&h.as_str()) && !optional.contains(&h.as_str()) {
+                errors.push(RowError {
+                    row: 1,
+                    column: h.clone(),
+                    value: String::new(),
+                    reason: format!(
+                        "kolom tidak dikenal; kolom yang dipakai: {}",
+                        required
+                            .iter()
+                            .chain(optional)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            } else if self.headers[..i].contains(h) {
+                errors.push(RowError {
+                    row: 1,
+                    column: h.clone(),
+                    value: String::new(),
+                    reason: "kolom ganda".into(),
+                });
+            }
+        }
+        errors
+    }
+}
+
+/// Reads a CSV (UTF-8, comma or semicolon separated) or XLSX file, told apart by its content.
+pub fn read(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(vec![RowError::file("berkas kosong")]);
+    }
+    let mut table = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
+    } else {
+        read_csv(bytes)?
+    };
+    table
+        .rows
+        .retain(|r| r.iter().any(|c| !c.trim().is_empty()));
+    if table.headers.iter().all(|h| h.is_empty()) {
+        return Err(vec![RowError::file("baris judul kolom tidak ada")]);
+    }
+    if table.rows.len() > MAX_ROWS {
+        return Err(vec![RowError::file(format!(
+            "terlalu banyak baris: {} (paling banyak {MAX_ROWS}); bagi berkasnya",
+            table.rows.len()
+        ))]);
+    }
+    Ok(table)
+}
+
+fn normalize_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}').trim().to_lowercase()
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let row = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            return Err(vec![RowError {
+                row,
+                column: String::new(),
+                value: String::new(),
+                reason:
+                    "berkas bukan teks UTF-8: simpan ulang sebagai \"CSV UTF-8\" atau unggah XLSX"
+                        .into(),
+            }]);
+        }
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    // Spreadsheets set to Indonesian locale save CSV with semicolons.
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers = match rdr.headers() {
+        Ok(h) => h.iter().map(normalize_header).collect(),
+        Err(e) => {
+            return Err(vec![RowError::file(format!(
+                "judul kolom tidak terbaca: {e}"
+            ))]);
+        }
+    };
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        match rec {
+            Ok(r) => rows.push(r.iter().map(|c| c.to_string()).collect()),
+            Err(e) => {
+                return Err(vec![RowError {
+                    row: i + 2,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!("baris tidak terbaca: {e}"),
+                }]);
+            }
+        }
+        if rows.len() > MAX_ROWS {
+            break;
+        }
+    }
+    Ok(Table { headers, rows })
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| vec![RowError::file(format!("berkas XLSX tidak terbaca: {e}"))])?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| vec![RowError::file("berkas XLSX tanpa lembar kerja")])?
+        .map_err(|e| vec![RowError::file(format!("lembar kerja tidak terbaca: {e}"))])?;
+    let cell = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Int(i) => i.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => if *b { "ya" } else { "tidak" }.into(),
+            // Excel counts days from 1899-12-30; dates come back as YYYY-MM-DD.
+            Data::DateTime(d) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|epoch| {
+                    epoch.checked_add_signed(chrono::Duration::days(d.as_f64().floor() as i64))
+                })
+                .map(|day| day.to_string())
+                .unwrap_or_else(|| d.to_string()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut rows = range.rows();
+    let headers = rows
+        .next()
+        .map(|r| r.iter().map(|c| normalize_header(&cell(c))).collect())
+        .unwrap_or_default();
+    let rows = rows
+        .take(MAX_ROWS + 1)
+        .map(|r| r.iter().map(cell).collect())
+        .collect();
+    Ok(Table { headers, rows })
+}
+
+/// CSV with a byte-order mark, so spreadsheet programs open it as UTF-8.
+pub fn to_csv(t: &Table) -> Vec<u8> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let _ = w.write_record(&t.headers);
+        for r in &t.rows {
+            let _ = w.write_record(r);
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+/// One sheet; every cell written as text, so codes like `32.73.01.1001` or `007` survive.
+pub fn to_xlsx(t: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in t.headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.set_column_width(c as u16, 18)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    book.save_to_buffer()
+}
+
+pub fn write(
+    t: &Table,
+    format: Format,
+    sheet: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    match format {
+        Format::Csv => Ok(to_csv(t)),
+        Format::Xlsx => to_xlsx(t, sheet),
+    }
+}
+
+/// Parses the yes/no cells of a spreadsheet.
+pub fn parse_flag(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "" | "0" | "tidak" | "t" | "no" | "n" | "false" | "salah" => Some(false),
+        "1" | "ya" | "y" | "yes" | "true" | "benar" => Some(true),
+        _ => None,
+    }
+}
+
+pub fn flag_text(b: bool) -> String {
+    if b { "ya" } else { "tidak" }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_and_xlsx_read_back_what_was_written() {
+        let mut t = Table::new(&["kode", "nama"]);
+        t.rows
+            .push(vec!["007".into(), "Desa \"Maju\", Jaya".into()]);
+        t.rows
+            .push(vec!["32.73.01.1001".into(), "Ünïcode ✓".into()]);
+        assert_eq!(read(&to_csv(&t)).unwrap(), t);
+        assert_eq!(read(&to_xlsx(&t, "unit").unwrap()).unwrap(), t);
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        assert_eq!(read(b"").unwrap_err()[0].reason, "berkas kosong");
+        let latin1 = b"kode,nama\nA1,Bandung\nA2,Caf\xe9\n";
+        let e = read(latin1).unwrap_err();
+        assert_eq!(e[0].row, 3);
+        assert!(e[0].reason.contains("UTF-8"));
+        let semicolons = read(b"kode;nama\nA1;Bandung\n").unwrap();
+        assert_eq!(semicolons.headers, vec!["kode", "nama"]);
+        let t = read(b"kode,nama,kode\n").unwrap();
+        let errors = t.check_columns(&["kode", "nama", "tahun"], &[]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(read(b"PK\x03\x04garbage").is_err());
+    }
+}

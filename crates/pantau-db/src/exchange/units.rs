@@ -1,0 +1,351 @@
+//! IBM units in and out of spreadsheets. The unit code is the natural key: importing a file twice
+//! changes nothing the second time, and an exported file imports back to the same units.
+
+use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use crate::error::{DbError, DbResult};
+use crate::ibm::units::{self, UnitInput};
+use crate::{Actor, Db};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::FundingSource;
+use pantau_core::org::{AreaCode, AreaLevel, OfficePath};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
+
+pub const REQUIRED: &[&str] = &[
+    "kode",
+    "nama",
+    "kode_desa",
+    "kode_satker",
+    "tahun_dibentuk",
+    "sumber_dana",
+];
+pub const OPTIONAL: &[&str] = &["nomor_sk", "desa_bersinar", "kawasan_prioritas"];
+
+/// Every column, in the order templates and exports use.
+pub fn columns() -> Vec<&'static str> {
+    REQUIRED.iter().chain(OPTIONAL).copied().collect()
+}
+
+/// An empty file with the expected columns and one example row.
+pub fn template() -> Table {
+    let mut t = Table::new(&columns());
+    t.rows.push(
+        [
+            "IBM-32.73-001",
+            "Unit IBM Desa Contoh",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "2025",
+            "apbn",
+            "SK/01/2025",
+            "tidak",
+            "ya",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    );
+    t
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub dry_run: bool,
+}
+
+struct Planned {
+    row: usize,
+    input: UnitInput,
+    existing: Option<i64>,
+    changed: bool,
+}
+
+/// Imports units from `table`: every row is checked first; then all rows are written in one
+/// transaction (created, or updated by code), or — with `dry_run` — the same is done and rolled
+/// back, so the summary is exactly what a real import would do. New units start monitoring in
+/// `first_year`. `Ok(Err(rows))` lists the problems; nothing is written then.
+pub async fn import(
+    db: &Db,
+    actor: Actor<'_>,
+    table: &Table,
+    first_year: i64,
+    dry_run: bool,
+    progress: &(dyn Fn(usize) + Sync),
+) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
+    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    if table.rows.is_empty() {
+        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
+    }
+    let offices: HashMap<String, (i64, String, String)> =
+        sqlx::query("SELECT id, code, level, path FROM offices")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>("code"),
+                    (r.get("id"), r.get("level"), r.get("path")),
+                )
+            })
+            .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut plan = Vec::new();
+    let mut known_villages: HashSet<String> = HashSet::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let row = i + 2;
+        let cell = |c: &str| table.cell(cells, c).to_string();
+        let mut err = |column: &str, reason: String| {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                value: table.cell(cells, column).chars().take(200).collect(),
+                reason,
+            })
+        };
+        let code = cell("kode");
+        let code_ok = (3..=40).contains(&code.len())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+        if !code_ok {
+            err(
+                "kode",
+                "kode unit 3–40 karakter: huruf, angka, - . _".into(),
+            );
+        } else if let Some(first) = seen.insert(code.to_uppercase(), row) {
+            err("kode", format!("kode ganda; sudah ada di baris {first}"));
+        }
+        let name = cell("nama");
+        if name.is_empty() || name.chars().count() > 200 {
+            err(
+                "nama",
+                "nama wajib diisi, paling panjang 200 karakter".into(),
+            );
+        }
+        let village = cell("kode_desa");
+        match AreaCode::parse(&village) {
+            Ok(a) if a.level() == AreaLevel::Village => {
+                if !known_villages.contains(&village) {
+                    let exists =
+                        sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
+                            .bind(&village)
+                            .fetch_optional(db.pool())
+                            .await?
+                            .is_some();
+                    if exists {
+                        known_villages.insert(village.clone());
+                    } else {
+                        err("kode_desa", "desa/kelurahan tidak ditemukan".into());
+                    }
+                }
+            }
+            _ => err(
+                "kode_desa",
+                "kode desa/kelurahan Kemendagri, mis. 32.73.01.1001".into(),
+            ),
+        }
+        let office = match offices.get(&cell("kode_satker")) {
+            None => {
+                err(
+                    "kode_satker",
+                    "satker tidak ditemukan (mis. BNNK-32.73)".into(),
+                );
+                None
+            }
+            Some((_, level, _)) if level == "pusat" => {
+                err(
+                    "kode_satker",
+                    "satker pembina unit harus BNNP atau BNNK".into(),
+                );
+                None
+            }
+            Some((id, _, path)) => {
+                let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(*id));
+                if actor.authorize(Permission::WriteData, &path).is_err() {
+                    err("kode_satker", "di luar wilayah kewenangan Anda".into());
+                    None
+                } else {
+                    Some(*id)
+                }
+            }
+        };
+        let year_formed = match cell("tahun_dibentuk").parse::<i64>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => {
+                err("tahun_dibentuk", "tahun empat angka, mis. 2025".into());
+                None
+            }
+        };
+        let funding = cell("sumber_dana").to_lowercase();
+        if FundingSource::parse(&funding).is_none() {
+            err(
+                "sumber_dana",
+                format!(
+                    "salah satu dari: {}",
+                    FundingSource::ALL
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        let decree = cell("nomor_sk");
+        if decree.chars().count() > 100 {
+            err("nomor_sk", "paling panjang 100 karakter".into());
+        }
+        let flags: Vec<Option<bool>> = ["desa_bersinar", "kawasan_prioritas"]
+            .iter()
+            .map(|c| {
+                let v = parse_flag(&cell(c));
+                if v.is_none() {
+                    err(c, "isi ya atau tidak".into());
+                }
+                v
+            })
+            .collect();
+        let (Some(office_id), Some(year_formed), Some(desa_bersinar), Some(priority_area)) =
+            (office, year_formed, flags[0], flags[1])
+        else {
+            continue;
+        };
+        plan.push(Planned {
+            row,
+            input: UnitInput {
+                code,
+                name,
+                village_code: village,
+                office_id,
+                year_formed,
+                decree_number: decree,
+                funding_source: funding,
+                desa_bersinar,
+                priority_area,
+            },
+            existing: None,
+            changed: true,
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    // Existing units by code: unchanged rows are skipped, others updated where allowed.
+    for p in plan.iter_mut() {
+        let Ok(u) = units::by_code(db, &p.input.code).await else {
+            continue;
+        };
+        p.existing = Some(u.id);
+        p.changed = !(u.name == p.input.name
+            && u.village_code == p.input.village_code
+            && u.office_id == p.input.office_id
+            && u.year_formed == p.input.year_formed
+            && u.decree_number == p.input.decree_number
+            && u.funding_source == p.input.funding_source
+            && u.desa_bersinar == p.input.desa_bersinar
+            && u.priority_area == p.input.priority_area);
+        if p.changed {
+            let path = OfficePath::parse(&u.office_path).unwrap_or_else(|| OfficePath::root(0));
+            if actor.authorize(Permission::WriteData, &path).is_err() {
+                errors.push(RowError {
+                    row: p.row,
+                    column: "kode".into(),
+                    value: p.input.code.clone(),
+                    reason: "unit ini milik satker di luar kewenangan Anda".into(),
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = ImportSummary {
+        rows: plan.len(),
+        dry_run,
+        ..Default::default()
+    };
+    let mut tx = db.begin().await?;
+    for (done, p) in plan.iter().enumerate() {
+        let result = match (p.existing, p.changed) {
+            (Some(_), false) => {
+                summary.unchanged += 1;
+                Ok(())
+            }
+            (Some(id), true) => {
+                summary.updated += 1;
+                units::update_in(&mut tx, actor, id, &p.input)
+                    .await
+                    .map(|_| ())
+            }
+            (None, _) => {
+                summary.created += 1;
+                units::create_in(&mut tx, actor, &p.input, first_year)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(DbError::Sqlx(e)) => return Err(DbError::Sqlx(e)),
+            Err(e) => {
+                tx.rollback().await?;
+                return Ok(Err(vec![RowError {
+                    row: p.row,
+                    column: String::new(),
+                    value: p.input.code.clone(),
+                    reason: e.to_string(),
+                }]));
+            }
+        }
+        progress(done + 1);
+    }
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(Ok(summary))
+}
+
+/// The units the principal may read (optionally under one office), in the import columns.
+pub async fn export(db: &Db, who: &Principal, office_id: Option<i64>) -> DbResult<Table> {
+    let mut t = Table::new(&columns());
+    let root = crate::offices::report_root(db, who, office_id).await?;
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 2)
+    else {
+        return Ok(t);
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.code, u.name, u.village_code, o.code AS office_code, u.year_formed, u.funding_source, \
+         u.decree_number, u.desa_bersinar, u.priority_area FROM ibm_units u JOIN offices o ON o.id = u.office_id \
+         WHERE o.path LIKE $1 AND {scope} ORDER BY u.code"
+    )))
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    for r in q.fetch_all(db.pool()).await? {
+        t.rows.push(vec![
+            r.get("code"),
+            r.get("name"),
+            r.get("village_code"),
+            r.get("office_code"),
+            r.get::<i64, _>("year_formed").to_string(),
+            r.get("funding_source"),
+            r.get("decree_number"),
+            flag_text(crate::db::flag(&r, "desa_bersinar")),
+            flag_text(crate::db::flag(&r, "priority_area")),
+        ]);
+    }
+    Ok(t)
+}

@@ -1,0 +1,169 @@
+//! Spreadsheet import and export of IBM units: upload with a dry run first, templates, and
+//! scoped exports in CSV or XLSX.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::page::Page;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Datelike;
+use pantau_core::access::Permission;
+use pantau_db::Actor;
+use pantau_db::exchange::{self, Format, RowError, Table, units::ImportSummary};
+use serde::Deserialize;
+
+/// Largest spreadsheet accepted by upload.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "exchange.html")]
+struct ExchangePage {
+    page: Page,
+    year: i64,
+    columns: Vec<&'static str>,
+    summary: Option<ImportSummary>,
+    may_import: bool,
+}
+
+impl ExchangePage {
+    fn import_action(&self) -> String {
+        format!("/ibm/impor?csrf_token={}", self.page.csrf)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import_errors.html")]
+struct ImportErrorsPage {
+    page: Page,
+    errors: Vec<RowError>,
+    back: String,
+}
+
+fn may_import(user: &CurrentUser) -> bool {
+    user.principal()
+        .grants
+        .iter()
+        .any(|g| g.institution_id.is_none() && g.role.permits(Permission::WriteData))
+}
+
+pub async fn show(user: CurrentUser, page: Page) -> Result<Response, AppError> {
+    let body = ExchangePage {
+        page,
+        year: chrono::Utc::now().year() as i64,
+        columns: exchange::units::columns(),
+        summary: None,
+        may_import: may_import(&user),
+    }
+    .render()?;
+    Ok(Html(body).into_response())
+}
+
+/// Checks and (unless it is a dry run) imports an uploaded CSV or XLSX file of units.
+pub async fn import(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    if !may_import(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let (mut file, mut dry_run, mut year) = (Vec::new(), false, None);
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = part.name().unwrap_or("").to_string();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        match name.as_str() {
+            "file" => file = bytes.to_vec(),
+            "dry_run" => dry_run = !bytes.is_empty(),
+            "year" => year = String::from_utf8_lossy(&bytes).trim().parse::<i64>().ok(),
+            _ => {}
+        }
+    }
+    let year = year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
+    let result = match exchange::read(&file) {
+        Ok(table) => {
+            exchange::units::import(
+                &state.db,
+                Actor::User(user.principal()),
+                &table,
+                year,
+                dry_run,
+                &|_| {},
+            )
+            .await?
+        }
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok(summary) => {
+            let body = ExchangePage {
+                page,
+                year,
+                columns: exchange::units::columns(),
+                summary: Some(summary),
+                may_import: true,
+            }
+            .render()?;
+            Ok(Html(body).into_response())
+        }
+        Err(errors) => {
+            let body = ImportErrorsPage {
+                page,
+                errors,
+                back: "/ibm/impor".into(),
+            }
+            .render()?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+    }
+}
+
+fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
+    let format = Format::parse(format).ok_or(AppError::NotFound)?;
+    let bytes = exchange::write(table, format, name)
+        .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{}\"", format.extension()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn template(
+    _user: CurrentUser,
+    Path(format): Path<String>,
+) -> Result<Response, AppError> {
+    download(&exchange::units::template(), &format, "templat-unit-ibm")
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    office: Option<i64>,
+}
+
+/// The units the user may read, optionally under one office.
+pub async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(format): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    let table = exchange::units::export(&state.db, user.principal(), q.office).await?;
+    download(&table, &format, "unit-ibm")
+}
