@@ -22,6 +22,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sni;
 pub mod testing;
+pub mod tokens;
 pub mod users;
 pub mod wilayah;
 

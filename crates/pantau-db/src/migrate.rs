@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_ibm"),
     migration!(3, "0003_sni"),
     migration!(4, "0004_rollup"),
+    migration!(5, "0005_api_tokens"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

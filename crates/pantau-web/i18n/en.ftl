@@ -422,3 +422,16 @@ xchg-rows = Rows
 xchg-created = new
 xchg-updated = changed
 xchg-unchanged = unchanged
+
+## API tokens
+account-tokens = API tokens
+account-tokens-help = For other systems that read or send data through the JSON API (/api/v1): send "Authorization: Bearer <token>". A token acts with this account's rights, nothing more.
+account-token-once = Copy this token now; it will not be shown again.
+account-token-name = Name
+account-token-created = Created
+account-token-expires = Valid until
+account-token-used = Last used
+account-token-days = Valid for (days)
+account-token-create = Create token
+account-token-revoke = Revoke
+account-token-revoked = Revoked

@@ -422,3 +422,16 @@ xchg-rows = Baris
 xchg-created = baru
 xchg-updated = diubah
 xchg-unchanged = tetap
+
+## Token API
+account-tokens = Token API
+account-tokens-help = Untuk sistem lain yang membaca atau mengirim data lewat API JSON (/api/v1): kirim "Authorization: Bearer <token>". Token bertindak dengan hak akun ini, tidak lebih.
+account-token-once = Salin token ini sekarang; token tidak akan ditampilkan lagi.
+account-token-name = Nama
+account-token-created = Dibuat
+account-token-expires = Berlaku sampai
+account-token-used = Terakhir dipakai
+account-token-days = Masa berlaku (hari)
+account-token-create = Buat token
+account-token-revoke = Cabut
+account-token-revoked = Dicabut

@@ -37,6 +37,8 @@ pub struct Auth {
     pub full_name: String,
     pub csrf_token: String,
     pub session_token: String,
+    /// Signed in by an API token (`Authorization: Bearer pt_…`): no cookie, so no CSRF check.
+    pub via_token: bool,
 }
 
 /// The anonymous double-submit token for the login form.
@@ -92,6 +94,18 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
             }
             Ok(None) => {}
             Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    // Machine clients of the JSON API sign each request with a token instead of a session.
+    if req.extensions().get::<Arc<Auth>>().is_none() && req.uri().path().starts_with("/api/") {
+        if let Some(token) = bearer(&headers) {
+            match resolve_token(&state, &token).await {
+                Ok(Some(auth)) => {
+                    req.extensions_mut().insert(auth);
+                }
+                Ok(None) => {}
+                Err(e) => return AppError::from(e).into_response(),
+            }
         }
     }
     // The login form's double-submit token: reuse the cookie or mint one for this response.
@@ -167,9 +181,34 @@ async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Ar
         full_name: user.full_name,
         csrf_token: session.csrf_token,
         session_token: token.to_string(),
+        via_token: false,
     });
     state.sessions.put(token, auth.clone());
     Ok(Some(auth))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+}
+
+async fn resolve_token(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Arc<Auth>>> {
+    let Some(user_id) = pantau_db::tokens::lookup(&state.db, token).await? else {
+        return Ok(None);
+    };
+    let principal = users::principal(&state.db, user_id).await?;
+    let user = users::by_username(&state.db, &principal.username).await?;
+    Ok(Some(Arc::new(Auth {
+        principal,
+        full_name: user.full_name,
+        csrf_token: String::new(),
+        session_token: String::new(),
+        via_token: true,
+    })))
 }
 
 /// Resolved sessions kept for a few seconds, so a page view does not cost three queries.
@@ -235,6 +274,8 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let expected = match req.extensions().get::<Arc<Auth>>() {
+        // A bearer token is not sent by browsers on their own, so it cannot be forged cross-site.
+        Some(a) if a.via_token => return next.run(req).await,
         Some(a) => Some(a.csrf_token.clone()),
         None => cookie(req.headers(), LOGIN_CSRF_COOKIE),
     };

@@ -1928,3 +1928,95 @@ async fn units_are_imported_and_exported_as_spreadsheets_through_the_web() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let made = bnnk
+            .submit("/akun/token", &[("name", "SIMRS kota"), ("days", "30")])
+            .await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+        let start = made.body.find("pt_").expect("the new token is shown once");
+        let token = made.body[start..start + 67].to_string();
+        assert!(
+            !bnnk.get("/akun").await.body.contains(&token),
+            "{}: shown only once",
+            t.label
+        );
+        let bearer = |method: &str, uri: &str, token: &str, body: Option<Value>| {
+            let mut req = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"));
+            if body.is_some() {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+            }
+            req.body(Body::from(body.map(|b| b.to_string()).unwrap_or_default()))
+                .unwrap()
+        };
+        // A machine client: no cookies, no CSRF token.
+        let mut machine = Client::new(&t);
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let bogor = office_id(&t, "BNNK-32.71").await;
+        let unit = |code: &str, village: &str, office: i64| {
+            serde_json::json!({"code": code, "name": "Unit Token", "village_code": village, "office_id": office,
+                "year_formed": 2026, "funding_source": "apbn", "first_year": 2026})
+        };
+        let r = machine
+            .send(bearer(
+                "POST",
+                "/api/v1/ibm/units",
+                &token,
+                Some(unit("IBM-TOK-1", "32.73.01.1001", bandung)),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let r = machine
+            .send(bearer(
+                "POST",
+                "/api/v1/ibm/units",
+                &token,
+                Some(unit("IBM-TOK-2", "32.71.01.1001", bogor)),
+            ))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{}: the user's scope",
+            t.label
+        );
+        let r = machine
+            .send(bearer("GET", "/api/v1/ibm/units", &token, None))
+            .await;
+        assert!(r.body.contains("IBM-TOK-1"));
+        // Not a way into the web pages, and a wrong token is nobody.
+        let r = machine.send(bearer("GET", "/ibm", &token, None)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", t.label);
+        let wrong = format!("pt_{}", "0".repeat(64));
+        let r = machine
+            .send(bearer("GET", "/api/v1/ibm/units", &wrong, None))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        // Revoked: refused at once.
+        let list = pantau_db::tokens::list(
+            &t.db,
+            pantau_db::users::by_username(&t.db, "bnnk.bandung")
+                .await
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+        let id = list[0].id.to_string();
+        let r = bnnk.submit("/akun/token/cabut", &[("id", &id)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = machine
+            .send(bearer("GET", "/api/v1/ibm/units", &token, None))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.label);
+        t.finish().await;
+    }
+}

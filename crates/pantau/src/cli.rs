@@ -120,6 +120,15 @@ enum UserCommand {
     },
     /// List users with their roles.
     List,
+    /// Make an API token for a user (printed once); it acts with that user's rights.
+    Token {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -443,6 +452,21 @@ async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
             if generated {
                 println!("kata sandi: {password}");
             }
+        }
+        UserCommand::Token {
+            username,
+            name,
+            days,
+        } => {
+            let user = users::by_username(db, &username).await?;
+            let (token, t) =
+                pantau_db::tokens::create(db, Actor::System("cli"), user.id, &name, days).await?;
+            println!(
+                "token {} untuk {username}, berlaku sampai {}:",
+                t.name,
+                t.expires_at.unwrap_or_default()
+            );
+            println!("{token}");
         }
         UserCommand::ResetPassword {
             username,

@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/pengguna/{id}/sandi", post(users::reset_password))
         .route("/akun", get(account::show))
         .route("/akun/sandi", post(account::change_password))
+        .route("/akun/token", post(account::create_token))
+        .route("/akun/token/cabut", post(account::revoke_token))
         .route("/audit", get(audit::list))
         .route("/dasbor", get(dashboard::show))
         .route("/paket", get(pack::page))
