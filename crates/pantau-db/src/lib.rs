@@ -6,6 +6,7 @@
 //! transaction, so handlers cannot forget either.
 
 pub mod audit;
+pub mod backup;
 mod clock;
 pub mod dashboard;
 pub mod db;

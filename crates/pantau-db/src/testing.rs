@@ -69,6 +69,16 @@ pub async fn all() -> Vec<TestDb> {
 }
 
 impl TestDb {
+    /// The URL and schema of a PostgreSQL test database (for tools like pg_dump).
+    pub fn postgres_target(&self) -> Option<(&str, &str)> {
+        self.pg.as_ref().map(|(u, s)| (u.as_str(), s.as_str()))
+    }
+
+    /// The file of a SQLite test database.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.sqlite_dir.as_ref().map(|d| d.join("pantau.db"))
+    }
+
     /// Closes the pool and removes the database.
     pub async fn finish(self) {
         self.db.close().await;

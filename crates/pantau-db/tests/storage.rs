@@ -531,3 +531,104 @@ async fn users_authenticate_and_sessions_expire() {
         t.finish().await;
     }
 }
+
+/// A backup taken while the database is in use restores to exactly that state.
+#[tokio::test]
+async fn a_backup_restores_the_data_as_it_was() {
+    use pantau_db::backup;
+    for t in testing::all().await {
+        seeded(&t).await;
+        let dir =
+            std::env::temp_dir().join(format!("pantau_backup_{}_{}", t.label, std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("cadangan.bak");
+        let _ = std::fs::remove_file(&file);
+        let count = |db: &pantau_db::Db| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM offices")
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = count(&t.db).await;
+        assert!(before > 200);
+        let (url, schema) = match t.postgres_target() {
+            Some((u, s)) => (u.to_string(), Some(s.to_string())),
+            None => (t.sqlite_file().unwrap().display().to_string(), None),
+        };
+        if schema.is_some()
+            && std::process::Command::new("pg_dump")
+                .arg("--version")
+                .output()
+                .is_err()
+        {
+            eprintln!("!!! pg_dump not installed: PostgreSQL backup test SKIPPED !!!");
+            t.finish().await;
+            continue;
+        }
+        let info = backup::backup(&t.db, &url, schema.as_deref(), &file)
+            .await
+            .unwrap();
+        assert!(
+            info.bytes > 0 && info.migrations >= 5,
+            "{}: {info:?}",
+            t.label
+        );
+        assert!(
+            backup::backup(&t.db, &url, schema.as_deref(), &file)
+                .await
+                .is_err(),
+            "never overwrites"
+        );
+        // Changes after the backup are undone by the restore.
+        sqlx::query("DELETE FROM office_areas")
+            .execute(t.db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE offices SET name = 'diubah'")
+            .execute(t.db.pool())
+            .await
+            .unwrap();
+        let restored = match t.postgres_target() {
+            Some(_) => {
+                let restore_url =
+                    format!("{url}?options=-csearch_path%3D{}", schema.clone().unwrap());
+                backup::restore(&restore_url, &file).await.unwrap();
+                t.db.clone()
+            }
+            None => {
+                let target = dir.join("pulih.db");
+                backup::restore(target.to_str().unwrap(), &file)
+                    .await
+                    .unwrap();
+                pantau_db::Db::connect(target.to_str().unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(count(&restored).await, before, "{}", t.label);
+        let renamed: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM offices WHERE name = 'diubah'",
+        )
+        .fetch_one(restored.pool())
+        .await
+        .unwrap();
+        assert_eq!(renamed, 0, "{}", t.label);
+        // A file that is not a Pantau backup is refused before anything is touched.
+        if t.postgres_target().is_none() {
+            let junk = dir.join("bukan.db");
+            std::fs::write(&junk, b"bukan basis data").unwrap();
+            assert!(
+                backup::restore(dir.join("lain.db").to_str().unwrap(), &junk)
+                    .await
+                    .is_err()
+            );
+            assert!(!dir.join("lain.db").exists());
+            restored.close().await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        t.finish().await;
+    }
+}

@@ -50,6 +50,17 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
+    /// Back the database up into a new file while it stays in use (SQLite: VACUUM INTO, checked;
+    /// PostgreSQL: pg_dump custom format).
+    Backup { file: PathBuf },
+    /// Restore a backup made by `pantau backup`. Stop the server first. SQLite keeps the replaced
+    /// file beside it (`.sebelum-pulih`).
+    Restore {
+        file: PathBuf,
+        /// Needed when the database already exists: it will be replaced.
+        #[arg(long)]
+        force: bool,
+    },
     /// Load the demo data set: all areas, the office tree, one user per role, IBM and SNI data.
     Demo {
         /// Instead of the hand-made IBM set, generate this many synthetic units with five years
@@ -167,8 +178,34 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    // A restore replaces the database, so it must not hold it open.
+    if let Command::Restore { file, force } = &cli.command {
+        let url = &cli.database_url;
+        let is_pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if !is_pg && pantau_db::backup::sqlite_path(url).exists() && !force {
+            bail!(
+                "the database {url} exists; add --force to replace it (it is kept as .sebelum-pulih)"
+            );
+        }
+        if is_pg && !force {
+            bail!("restoring drops and recreates the dumped objects in {url}; add --force");
+        }
+        pantau_db::backup::restore(url, file).await?;
+        println!("dipulihkan dari {}", file.display());
+        return Ok(());
+    }
     let db = open(&cli.database_url).await?;
     match cli.command {
+        Command::Backup { file } => {
+            let info = pantau_db::backup::backup(&db, &cli.database_url, None, &file).await?;
+            println!(
+                "cadangan {} ({} bytes, {} migrasi), diperiksa utuh",
+                info.path.display(),
+                info.bytes,
+                info.migrations
+            );
+        }
+        Command::Restore { .. } => unreachable!("handled before the database is opened"),
         Command::Migrate => {
             println!("{} migration(s) applied", migrate::run(&db).await?);
         }
