@@ -1528,6 +1528,13 @@ async fn concurrent_report_submissions_all_land() {
             .await
             .unwrap();
         assert_eq!(total as usize, submitted, "{}", t.label);
+        // Concurrent writers to one unit keep its roll-ups exact.
+        let mut conn = t.db.pool().acquire().await.unwrap();
+        let maintained = pantau_db::ibm::rollup::snapshot(&mut conn).await.unwrap();
+        pantau_db::ibm::rollup::rebuild(&mut conn).await.unwrap();
+        let rebuilt = pantau_db::ibm::rollup::snapshot(&mut conn).await.unwrap();
+        assert_eq!(maintained, rebuilt, "{}", t.label);
+        drop(conn);
         t.finish().await;
     }
 }

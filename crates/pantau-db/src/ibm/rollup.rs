@@ -396,6 +396,15 @@ pub struct Tracked {
 }
 
 pub async fn track(conn: &mut AnyConnection, unit_id: i64) -> DbResult<Tracked> {
+    // Two transactions changing the same unit must not both start from the same contribution,
+    // or each adds its difference to a state the other has changed. SQLite has one writer at a
+    // time anyway; on PostgreSQL the unit's row lock queues them.
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SELECT id FROM ibm_units WHERE id = $1 FOR UPDATE")
+            .bind(unit_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
     Ok(Tracked {
         unit_id,
         before: contribution(conn, unit_id).await?,

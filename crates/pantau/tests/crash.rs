@@ -1,0 +1,304 @@
+//! Crash safety, end to end through the real binary: the server is killed with SIGKILL while
+//! clients are submitting reports, and an import process is killed half-way. After a restart,
+//! every write the server acknowledged is there, nothing half-written is, the roll-ups still
+//! equal a rebuild, and (SQLite) the file passes `PRAGMA integrity_check`. On both databases.
+
+use pantau_db::testing::{self, TestDb};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pantau");
+
+/// The database URL the binary should use for this test database.
+fn url_of(t: &TestDb) -> String {
+    match t.postgres_target() {
+        Some((url, schema)) => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-csearch_path%3D{schema}")
+        }
+        None => t.sqlite_file().unwrap().display().to_string(),
+    }
+}
+
+fn pantau(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("PANTAU_DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pantau")
+}
+
+fn must(url: &str, args: &[&str]) -> String {
+    let out = pantau(url, args);
+    assert!(
+        out.status.success(),
+        "pantau {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_server(url: &str, port: u16, data_dir: &PathBuf) -> Child {
+    let child = Command::new(BIN)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("PANTAU_DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pantau serve");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = request(port, "GET", "/healthz", "", "").await {
+            if r.0 == 200 {
+                return child;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not answer within a minute");
+}
+
+/// One HTTP/1.1 request on a fresh connection: (status, body).
+async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    let mut stream = BufReader::new(stream);
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
+    stream
+        .get_mut()
+        .write_all(
+            format!(
+                "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{auth}\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+    let mut rest = String::new();
+    stream.read_to_string(&mut rest).await?;
+    let body = rest.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    Ok((status, body.to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_killed_server_and_a_killed_import_leaves_nothing() {
+    for t in testing::all().await {
+        let url = url_of(&t);
+        let dir =
+            std::env::temp_dir().join(format!("pantau_crash_{}_{}", t.label, std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        must(&url, &["import", "wilayah"]);
+        let offices = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/satker/offices.csv");
+        must(&url, &["import", "satker", offices]);
+        must(
+            &url,
+            &[
+                "user",
+                "create",
+                "--username",
+                "ops.crash",
+                "--name",
+                "Ops",
+                "--role",
+                "national_admin",
+                "--office",
+                "BNN",
+            ],
+        );
+        let out = must(
+            &url,
+            &["user", "token", "--username", "ops.crash", "--name", "uji"],
+        );
+        let token = out.lines().last().unwrap().trim().to_string();
+        assert!(token.starts_with("pt_"), "{out}");
+        let bandung: i64 = sqlx::query_scalar("SELECT id FROM offices WHERE code = 'BNNK-32.73'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+
+        let port = free_port();
+        let mut server = start_server(&url, port, &dir).await;
+        let mut units = Vec::new();
+        for i in 0..12 {
+            let body = serde_json::json!({"code": format!("IBM-K{i}"), "name": "Unit", "village_code": "32.73.01.1001",
+                "office_id": bandung, "year_formed": 2025, "decree_number": "SK-1", "funding_source": "apbn", "first_year": 2026});
+            let (status, body) =
+                request(port, "POST", "/api/v1/ibm/units", &token, &body.to_string())
+                    .await
+                    .unwrap();
+            assert_eq!(status, 200, "{}: {body}", t.label);
+            let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["unit"]["id"]
+                .as_i64()
+                .unwrap();
+            for status in ["dibentuk", "ap_dilatih", "operasional"] {
+                let b =
+                    serde_json::json!({"status": status, "effective": "2026-01-05"}).to_string();
+                let r = request(
+                    port,
+                    "POST",
+                    &format!("/api/v1/ibm/units/{id}/status"),
+                    &token,
+                    &b,
+                )
+                .await
+                .unwrap();
+                assert_eq!(r.0, 200, "{}", r.1);
+            }
+            units.push(id);
+        }
+        // Clients submit reports; the server is killed while they are still going.
+        let jobs: Vec<(i64, String)> = units
+            .iter()
+            .flat_map(|u| (1..=10).map(move |m| (*u, format!("2026-{m:02}"))))
+            .collect();
+        let jobs = Arc::new(Mutex::new(jobs));
+        let acked: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();
+        let mut clients = Vec::new();
+        for _ in 0..8 {
+            let (jobs, acked, token) = (jobs.clone(), acked.clone(), token.clone());
+            clients.push(tokio::spawn(async move {
+                loop {
+                    let Some((unit, period)) = jobs.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let body = format!(
+                        r#"{{"period":"{period}","lines":[{{"kind":"activity","item_code":"sosialisasi","count":1}}]}}"#
+                    );
+                    match request(port, "POST", &format!("/api/v1/ibm/units/{unit}/reports"), &token, &body).await {
+                        Ok((200, _)) => acked.lock().unwrap().push((unit, period)),
+                        Ok((status, body)) => panic!("HTTP {status}: {body}"),
+                        Err(_) => break, // the server is gone
+                    }
+                }
+            }));
+        }
+        while acked.lock().unwrap().len() < 40 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.kill().expect("SIGKILL the server");
+        server.wait().unwrap();
+        for c in clients {
+            c.await.unwrap();
+        }
+        let acked = acked.lock().unwrap().clone();
+        assert!(
+            acked.len() >= 40 && acked.len() < 120,
+            "{}: killed mid-way ({})",
+            t.label,
+            acked.len()
+        );
+
+        // An import of many units killed half-way leaves none of them.
+        let csv = dir.join("banyak.csv");
+        let mut text = String::from("kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana\n");
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "IBM-IMP-{i:05},Unit {i},32.73.01.1001,BNNK-32.73,2025,apbn\n"
+            ));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let mut import = Command::new(BIN)
+            .args(["import", "unit"])
+            .arg(&csv)
+            .env("PANTAU_DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let still_running = import.try_wait().unwrap().is_none();
+        import.kill().ok();
+        import.wait().unwrap();
+
+        // Restarted, the data holds every acknowledged report and no part of the import.
+        let server = start_server(&url, port, &dir).await;
+        let db = pantau_db::Db::connect(&url).await.unwrap();
+        for (unit, period) in &acked {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_reports WHERE unit_id = $1 AND period = $2",
+            )
+            .bind(unit)
+            .bind(period)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(n, 1, "{}: acknowledged report {unit} {period}", t.label);
+        }
+        let lines: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_reports r WHERE NOT EXISTS \
+             (SELECT 1 FROM ibm_report_lines l WHERE l.report_id = r.id)",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(lines, 0, "{}: no report without its lines", t.label);
+        let imported: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_units WHERE code LIKE 'IBM-IMP-%'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert!(
+            imported == 0 || (!still_running && imported == 20_000),
+            "{}: all or nothing ({imported})",
+            t.label
+        );
+        {
+            use pantau_db::ibm::rollup;
+            let mut conn = db.pool().acquire().await.unwrap();
+            let maintained = rollup::snapshot(&mut conn).await.unwrap();
+            let mut tx = db.begin().await.unwrap();
+            rollup::rebuild(&mut tx).await.unwrap();
+            let rebuilt = rollup::snapshot(&mut tx).await.unwrap();
+            tx.rollback().await.unwrap();
+            assert_eq!(maintained, rebuilt, "{}: roll-ups after the crash", t.label);
+        }
+        if t.postgres_target().is_none() {
+            let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            assert_eq!(check, "ok");
+        }
+        let mut server = server;
+        server.kill().ok();
+        server.wait().ok();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        t.finish().await;
+    }
+}
