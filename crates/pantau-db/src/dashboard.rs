@@ -461,7 +461,8 @@ async fn trend_from_rollups(
 }
 
 /// Silent units of the year under `root`, longest silent first, at most [`SILENT_LIST_LIMIT`]:
-/// an index range on the last reported month, not a scan of every unit.
+/// an index range on the last reported month, not a scan of every unit. (`+y.year` keeps
+/// SQLite from starting at the year's 500,000 unit-years instead.)
 async fn silent_units(
     db: &Db,
     who: &Principal,
@@ -475,7 +476,7 @@ async fn silent_units(
     };
     let mut q = sqlx::query(AssertSqlSafe(format!(
         "SELECT u.id, u.code, u.name FROM ibm_rollup_unit_state s JOIN ibm_units u ON u.id = s.unit_id \
-         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND y.year = $1 AND y.confirmed = $2 \
+         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND +y.year = $1 AND y.confirmed = $2 \
          JOIN offices o ON o.id = u.office_id \
          WHERE s.start_period <= $3 AND s.last_period < $3 AND o.path LIKE $4 AND {scope} \
          ORDER BY s.last_period, s.unit_id LIMIT {SILENT_LIST_LIMIT}"

@@ -15,6 +15,7 @@ const MAX_ENTRIES: usize = 512;
 pub struct FiguresCache<T> {
     generation: AtomicU64,
     entries: Mutex<HashMap<String, (u64, Instant, std::sync::Arc<T>)>>,
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl<T> Default for FiguresCache<T> {
@@ -22,6 +23,7 @@ impl<T> Default for FiguresCache<T> {
         FiguresCache {
             generation: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
+            computing: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -57,6 +59,11 @@ impl<T> FiguresCache<T> {
             entries.clear();
         }
         entries.insert(key, (generation, Instant::now(), value));
+    }
+
+    /// Held while a missing value is computed (see the dashboard handler).
+    pub async fn compute_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.computing.lock().await
     }
 
     pub fn generation(&self) -> u64 {

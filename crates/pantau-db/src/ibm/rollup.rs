@@ -177,19 +177,25 @@ pub async fn apply(
             *units.entry(k).or_default() += sign * v;
         }
     }
-    for ((office, year, start, last), d) in units.into_iter().filter(|(_, d)| *d != 0) {
-        sqlx::query(
-            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year, office_id, start_period, last_period) \
+    // One statement for all of them: a new report moves the unit in every year's histogram.
+    let moved: Vec<_> = units.into_iter().filter(|(_, d)| *d != 0).collect();
+    if !moved.is_empty() {
+        let sql = format!(
+            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES {} \
+             ON CONFLICT (year, office_id, start_period, last_period) \
              DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
-        )
-        .bind(*office)
-        .bind(*year)
-        .bind(start)
-        .bind(last)
-        .bind(d)
-        .execute(&mut *conn)
-        .await?;
+            crate::db::values_placeholders(moved.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((office, year, start, last), d) in moved {
+            q = q
+                .bind(*office)
+                .bind(*year)
+                .bind(start.clone())
+                .bind(last.clone())
+                .bind(d);
+        }
+        q.execute(&mut *conn).await?;
     }
     let mut reports: BTreeMap<&(i64, i64, String, String), (i64, i64)> = BTreeMap::new();
     for (sign, side) in [(-1, before), (1, after)] {

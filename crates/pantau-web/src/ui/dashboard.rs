@@ -141,6 +141,12 @@ async fn figures(
     if let Some(hit) = state.dashboards.get(&key) {
         return Ok(hit);
     }
+    // One computation at a time: when many readers miss together (after a write), the first
+    // computes and the rest take its result instead of all queueing for connections.
+    let _computing = state.dashboards.compute_gate().await;
+    if let Some(hit) = state.dashboards.get(&key) {
+        return Ok(hit);
+    }
     let generation = state.dashboards.generation();
     let d = dashboard::ibm(&state.db, user.principal(), office, year, today).await?;
     let map_chart = match office {
