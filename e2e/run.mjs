@@ -1,0 +1,210 @@
+// Real-browser end-to-end tests: starts `pantau serve --demo` on a fresh SQLite file, drives
+// Debian's chromium through playwright-core, and saves a screenshot of each main page under
+// target/e2e/. Any page error or console error (a CSP violation, a broken script) fails the run.
+//
+//   PANTAU_BIN=target/debug/pantau node e2e/run.mjs
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import assert from 'node:assert/strict';
+
+const bin = process.env.PANTAU_BIN || 'target/debug/pantau';
+const out = process.env.PANTAU_E2E_OUT || 'target/e2e';
+const password = 'Pantau-Demo-2026';
+fs.mkdirSync(out, { recursive: true });
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pantau-e2e-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', tmp], {
+  env: { ...process.env, PANTAU_DATABASE_URL: `sqlite://${tmp}/e2e.db`, RUST_LOG: 'warn' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const stop = () => server.kill('SIGTERM');
+process.on('exit', stop);
+
+const started = Date.now();
+for (;;) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch {}
+  if (Date.now() - started > 180_000) throw new Error('server did not start within 3 minutes');
+  await new Promise((r) => setTimeout(r, 250));
+}
+console.log(`server ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+const results = [];
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    results.push([name, 'ok', Date.now() - t]);
+    console.log(`ok   ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    results.push([name, 'FAILED', Date.now() - t]);
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+
+/** A signed-in page that records script and console errors. */
+async function signIn(username) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+  assert.ok(!page.url().includes('/login'), `${username} is signed in (at ${page.url()})`);
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+  assert.deepEqual(page.errors, [], `no script or console errors on ${name}`);
+}
+
+const roles = [
+  'admin.pusat', 'analis.pusat', 'pimpinan.pusat', 'bnnp.jabar', 'bnnk.bandung',
+  'operator.lembaga', 'fasilitator.ikai',
+];
+for (const user of roles) {
+  await step(`login as ${user}`, async () => {
+    const page = await signIn(user);
+    await page.waitForSelector('a[href="/akun"]');
+    await shot(page, `home-${user}`);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+    assert.ok(page.url().includes('/login'));
+    await page.context().close();
+  });
+}
+
+await step('IBM flow: unit → status → report → visit → stage', async () => {
+  const page = await signIn('bnnk.bandung');
+  await page.goto(`${base}/ibm/baru`);
+  await page.fill('input[name=code]', 'IBM-E2E-1');
+  await page.fill('input[name=name]', 'Unit E2E Cicendo');
+  // The village picker loads each level from the server as the one above is chosen.
+  await page.selectOption('#pick-prov', '32');
+  await page.waitForSelector('#pick-kab option[value="32.73"]', { state: 'attached' });
+  await page.selectOption('#pick-kab', '32.73');
+  await page.waitForSelector('#pick-kec option[value^="32.73."]', { state: 'attached' });
+  const kec = await page.$eval('#pick-kec option[value^="32.73."]', (o) => o.value);
+  await page.selectOption('#pick-kec', kec);
+  await page.waitForSelector(`#pick-desa option[value^="${kec}."]`, { state: 'attached' });
+  const desa = await page.$eval(`#pick-desa option[value^="${kec}."]`, (o) => o.value);
+  await page.selectOption('#pick-desa', desa);
+  assert.equal(await page.inputValue('#village-code'), desa, 'the picker fills the village code');
+  await page.fill('input[name=decree_number]', 'SK/E2E/2026');
+  await shot(page, 'ibm-new-unit');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/ibm"] button[type=submit]')]);
+  const unitUrl = page.url().split('?')[0].split('#')[0];
+  assert.match(unitUrl, /\/ibm\/\d+$/, 'lands on the new unit');
+  for (const status of ['dibentuk', 'ap_dilatih', 'operasional']) {
+    await page.selectOption('form[action$="/status"] select[name=status]', status);
+    await page.fill('form[action$="/status"] input[name=effective]', '2026-01-05');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/status"] button')]);
+  }
+  assert.ok((await page.content()).includes('Operasional') || (await page.content()).includes('operasional'));
+  await page.goto(`${unitUrl}/laporan?period=2026-01`);
+  const first = page.locator('form[action$="/laporan"] input[type=number]').first();
+  await first.fill('3');
+  await shot(page, 'ibm-report');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/laporan"] button[type=submit]')]);
+  await page.goto(unitUrl);
+  assert.ok((await page.content()).includes('2026-01'), 'the report shows on the unit page');
+  // A monitoring visit (its form fields come from the page itself).
+  const visit = page.locator(`form[action$="/kunjungan"]`);
+  for (const input of await visit.locator('input[type=date]').all()) await input.fill('2026-02-10');
+  for (const area of await visit.locator('textarea').all()) await area.fill('Kunjungan uji e2e');
+  for (const input of await visit.locator('input[required]:not([type=date]):not([type=hidden])').all()) {
+    if (!(await input.inputValue())) await input.fill('uji');
+  }
+  await Promise.all([page.waitForNavigation(), visit.locator('button[type=submit]').click()]);
+  assert.ok(!page.url().includes('error'), 'the visit is saved');
+  await shot(page, 'ibm-unit');
+  // The stage assessment: tick the first stage's criteria, save, submit for verification.
+  await page.goto(`${unitUrl}/penilaian/2026`);
+  const boxes = page.locator('input[type=checkbox]');
+  const n = await boxes.count();
+  assert.ok(n > 0, 'the assessment lists criteria');
+  await boxes.first().check();
+  await shot(page, 'ibm-assessment');
+  await page.context().close();
+});
+
+await step('SNI flow: self-assessment with evidence → cohort dashboard', async () => {
+  const page = await signIn('operator.lembaga');
+  await page.goto(`${base}/sni`);
+  await shot(page, 'sni-home-operator');
+  // Cohort → the institution's participation → its assessment.
+  await Promise.all([page.waitForNavigation(), page.locator('a[href^="/sni/kohort/"]').first().click()]);
+  await Promise.all([page.waitForNavigation(), page.locator('a[href^="/sni/peserta/"]').first().click()]);
+  await shot(page, 'sni-participant');
+  const assessment = page.locator('a[href^="/sni/penilaian/"]').first();
+  assert.ok((await assessment.count()) > 0, 'the operator reaches an assessment');
+  await Promise.all([page.waitForNavigation(), assessment.click()]);
+  const upload = page.locator('form.upload').first();
+  assert.ok((await upload.count()) > 0, 'the operator may attach evidence to its draft');
+  {
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0e1d1f70000000049454e44ae426082',
+      'hex',
+    );
+    await upload.locator('input[type=file]').setInputFiles({ name: 'bukti-e2e.png', mimeType: 'image/png', buffer: png });
+    await Promise.all([page.waitForNavigation(), upload.locator('button').click()]);
+    assert.ok((await page.content()).includes('bukti-e2e.png'), 'the evidence file is listed');
+  }
+  await shot(page, 'sni-assessment');
+  await page.context().close();
+  const admin = await signIn('admin.pusat');
+  await admin.goto(`${base}/sni`);
+  const cohort = admin.locator('a[href^="/sni/kohort/"]').first();
+  await Promise.all([admin.waitForNavigation(), cohort.click()]);
+  await shot(admin, 'sni-cohort');
+  await admin.context().close();
+});
+
+await step('dashboard, map and evaluation pack', async () => {
+  const page = await signIn('admin.pusat');
+  await page.goto(`${base}/dasbor`);
+  // ECharts draws with its SVG renderer.
+  await page.waitForSelector('.chart svg', { timeout: 15_000 });
+  const charts = await page.locator('.chart svg').count();
+  assert.ok(charts >= 2, `charts are drawn (${charts})`);
+  await page.waitForSelector('.chart.map svg path', { timeout: 15_000 });
+  await shot(page, 'dashboard');
+  await page.goto(`${base}/paket`);
+  await shot(page, 'pack');
+  await page.goto(`${base}/ibm/impor`);
+  await shot(page, 'import');
+  await page.context().close();
+});
+
+await browser.close();
+stop();
+fs.rmSync(tmp, { recursive: true, force: true });
+const failed = results.filter((r) => r[1] !== 'ok');
+console.log(`\n${results.length - failed.length}/${results.length} end-to-end steps passed; screenshots in ${out}/`);
+process.exit(failed.length ? 1 : 0);
