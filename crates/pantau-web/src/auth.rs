@@ -129,6 +129,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
         state.dashboards.invalidate();
         state.pages.invalidate();
+        state.area_counts.invalidate();
     }
 
     if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {

@@ -59,6 +59,8 @@ pub struct AppState {
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
     pub pages: Arc<cache::FiguresCache<String>>,
     pub sessions: Arc<auth::SessionCache>,
+    /// Area counts for the home page (a scan of 90,000 areas), until the next write.
+    pub area_counts: Arc<cache::FiguresCache<pantau_db::wilayah::LevelCounts>>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             config: Arc::new(config),
             dashboards: Arc::default(),
             pages: Arc::default(),
+            area_counts: Arc::default(),
         }
     }
 }

@@ -146,8 +146,13 @@ struct Paging {
 
 #[derive(Deserialize)]
 struct DashboardQuery {
-    year: i64,
+    /// Defaults to the current year.
+    year: Option<i64>,
     office_id: Option<i64>,
+}
+
+fn year_or_now(year: Option<i64>) -> i64 {
+    year.unwrap_or_else(|| pantau_db::chrono::Datelike::year(&today()) as i64)
 }
 
 fn today() -> pantau_db::chrono::NaiveDate {
@@ -159,8 +164,14 @@ async fn ibm_dashboard(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
-    let d = pantau_db::dashboard::ibm(&state.db, user.principal(), q.office_id, q.year, today())
-        .await?;
+    let d = pantau_db::dashboard::ibm(
+        &state.db,
+        user.principal(),
+        q.office_id,
+        year_or_now(q.year),
+        today(),
+    )
+    .await?;
     Ok(Json(json!({ "dashboard": d })))
 }
 
@@ -169,8 +180,13 @@ async fn sni_dashboard(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
-    let d = pantau_db::dashboard::sni(&state.db, user.principal(), q.year, &today().to_string())
-        .await?;
+    let d = pantau_db::dashboard::sni(
+        &state.db,
+        user.principal(),
+        year_or_now(q.year),
+        &today().to_string(),
+    )
+    .await?;
     Ok(Json(json!({ "dashboard": d })))
 }
 
@@ -179,7 +195,13 @@ async fn pack(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
-    let p =
-        pantau_db::packs::build(&state.db, user.principal(), q.office_id, q.year, today()).await?;
+    let p = pantau_db::packs::build(
+        &state.db,
+        user.principal(),
+        q.office_id,
+        year_or_now(q.year),
+        today(),
+    )
+    .await?;
     Ok(Json(json!({ "pack": p })))
 }

@@ -20,6 +20,20 @@ struct HomePage {
     office_counts: Vec<(String, usize)>,
 }
 
+async fn area_counts(state: &AppState) -> Result<wilayah::LevelCounts, AppError> {
+    if let Some(c) = state.area_counts.get("") {
+        return Ok((*c).clone());
+    }
+    let generation = state.area_counts.generation();
+    let counts = wilayah::counts(&state.db).await?;
+    state.area_counts.put(
+        String::new(),
+        generation,
+        std::sync::Arc::new(counts.clone()),
+    );
+    Ok(counts)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -45,7 +59,7 @@ pub async fn show(
     render(HomePage {
         welcome,
         grants,
-        counts: wilayah::counts(&state.db).await?,
+        counts: area_counts(&state).await?,
         office_counts,
         page,
     })
