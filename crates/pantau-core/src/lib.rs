@@ -2,6 +2,7 @@
 //! Nothing here performs I/O; storage and HTTP live in `pantau-db` and `pantau-web`.
 
 pub mod access;
+pub mod aggregate;
 pub mod ibm;
 pub mod org;
 pub mod sni;

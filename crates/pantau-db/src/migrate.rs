@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_sni"),
     migration!(4, "0004_rollup"),
     migration!(5, "0005_api_tokens"),
+    migration!(6, "0006_exchange_mapping"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

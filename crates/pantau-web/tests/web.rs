@@ -2020,3 +2020,107 @@ async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn aggregate_values_go_out_as_dhis2_and_adx_with_mapped_codes() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let unit = serde_json::json!({"code": "IBM-AGG-1", "name": "Unit", "village_code": "32.73.01.1001",
+            "office_id": bandung, "year_formed": 2026, "funding_source": "apbn", "first_year": 2026});
+        assert_eq!(
+            bnnk.api("POST", "/api/v1/ibm/units", unit).await.status,
+            StatusCode::OK
+        );
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        for (kind, code, external) in [
+            ("indicator", "ibm_units", "DE_UNITS"),
+            ("org_unit", "BNNP-32", "OU_JABAR"),
+            ("data_set", "pantau_ibm", "DS_IBM"),
+        ] {
+            let r = admin
+                .api(
+                    "PUT",
+                    "/api/v1/exchange/mapping",
+                    serde_json::json!({"kind": kind, "pantau_code": code, "external_code": external}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        }
+        let bad = serde_json::json!({"kind": "indicator", "pantau_code": "tidak_ada", "external_code": "X"});
+        assert_eq!(
+            admin
+                .api("PUT", "/api/v1/exchange/mapping", bad)
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let not_admin = serde_json::json!({"kind": "indicator", "pantau_code": "ibm_units", "external_code": "Y"});
+        assert_eq!(
+            bnnk.api("PUT", "/api/v1/exchange/mapping", not_admin)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let d = admin.get("/api/v1/exchange/dhis2?year=2026").await.json();
+        assert_eq!(d["dataSet"], "DS_IBM");
+        let values = d["dataValues"].as_array().unwrap();
+        let find = |de: &str, ou: &str| {
+            values
+                .iter()
+                .find(|v| v["dataElement"] == de && v["orgUnit"] == ou)
+                .map(|v| v["value"].as_str().unwrap().to_string())
+        };
+        assert_eq!(
+            find("DE_UNITS", "OU_JABAR").as_deref(),
+            Some("1"),
+            "{}: {d}",
+            t.label
+        );
+        assert_eq!(
+            find("DE_UNITS", "BNN").as_deref(),
+            Some("1"),
+            "the nation's total"
+        );
+        assert_eq!(
+            find("ibm_units_on_target", "OU_JABAR").as_deref(),
+            Some("0")
+        );
+        assert!(values.iter().all(|v| v["period"] == "2026"));
+        let adx = admin.get("/api/v1/exchange/adx?year=2026").await;
+        assert!(
+            adx.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/adx+xml")
+        );
+        assert!(
+            adx.body
+                .contains(r#"<group orgUnit="OU_JABAR" period="2026-01-01/P1Y" dataSet="DS_IBM">"#),
+            "{}",
+            adx.body
+        );
+        assert!(
+            adx.body
+                .contains(r#"<dataValue dataElement="DE_UNITS" value="1"/>"#)
+        );
+        // Another district's officer exports only what it may read.
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        let d = bogor.get("/api/v1/exchange/dhis2?year=2026").await.json();
+        assert!(
+            d["dataValues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| v["dataElement"] == "DE_UNITS")
+                .all(|v| v["value"] == "0"),
+            "{}: {d}",
+            t.label
+        );
+        t.finish().await;
+    }
+}

@@ -168,6 +168,13 @@ enum ExportCommand {
     Unit { file: PathBuf },
     /// An empty import template with one example row (.csv or .xlsx).
     Template { file: PathBuf },
+    /// National and per-BNNP indicator values of a year as DHIS2 dataValueSets JSON (.json) or
+    /// ADX XML (.xml), codes translated by the exchange mapping.
+    Aggregate {
+        file: PathBuf,
+        #[arg(long)]
+        year: i64,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -626,20 +633,39 @@ fn report_row_errors(errors: &[pantau_db::exchange::RowError]) -> Result<()> {
 
 async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
     use pantau_db::exchange::{self, Format};
+    let root = offices::national_root(db).await?.id;
+    let everyone = pantau_core::access::Principal {
+        user_id: 0,
+        username: "cli".into(),
+        grants: vec![pantau_core::access::Grant {
+            role: Role::NationalAnalyst,
+            office_id: root,
+            office_path: pantau_core::org::OfficePath::root(root),
+            institution_id: None,
+        }],
+    };
     let (file, table) = match cmd {
-        ExportCommand::Unit { file } => {
-            let root = offices::national_root(db).await?.id;
-            let everyone = pantau_core::access::Principal {
-                user_id: 0,
-                username: "cli".into(),
-                grants: vec![pantau_core::access::Grant {
-                    role: Role::NationalAnalyst,
-                    office_id: root,
-                    office_path: pantau_core::org::OfficePath::root(root),
-                    institution_id: None,
-                }],
+        ExportCommand::Unit { file } => (file, exchange::units::export(db, &everyone, None).await?),
+        ExportCommand::Aggregate { file, year } => {
+            use pantau_core::aggregate;
+            let today = pantau_db::chrono::Utc::now().date_naive();
+            let offices =
+                exchange::aggregate::office_values(db, &everyone, None, year, today).await?;
+            let mapping = exchange::aggregate::mapping(db).await?;
+            let values = aggregate::data_values(year, &offices, &mapping);
+            let data_set = mapping.code("data_set", exchange::aggregate::DATA_SET);
+            let body = match file.extension().and_then(|e| e.to_str()) {
+                Some("json") => {
+                    serde_json::to_string_pretty(&aggregate::dhis2_json(data_set, &values))?
+                }
+                Some("xml") => {
+                    aggregate::adx_xml(data_set, year, &values, &pantau_db::now_rfc3339())
+                }
+                _ => bail!("the file name must end in .json (DHIS2) or .xml (ADX)"),
             };
-            (file, exchange::units::export(db, &everyone, None).await?)
+            std::fs::write(&file, body).with_context(|| format!("writing {}", file.display()))?;
+            println!("{} nilai ke {}", values.len(), file.display());
+            return Ok(());
         }
         ExportCommand::Template { file } => (file, exchange::units::template()),
     };

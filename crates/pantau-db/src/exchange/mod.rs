@@ -2,6 +2,7 @@
 //! written back from it, so every importer and exporter handles both formats the same way.
 //! Importers validate every row and report problems as [`RowError`]s before anything is written.
 
+pub mod aggregate;
 pub mod units;
 
 use serde::Serialize;

@@ -1,5 +1,6 @@
-//! JSON API, version 1. Same access rules as the pages (they live in `pantau-db`); sessions
-//! authenticate for now, and every write needs the `X-CSRF-Token` header.
+//! JSON API, version 1. Same access rules as the pages (they live in `pantau-db`). A session
+//! (with the `X-CSRF-Token` header on writes) or an API token (`Authorization: Bearer pt_…`)
+//! authenticates.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/ibm", get(ibm_dashboard))
         .route("/dashboard/sni", get(sni_dashboard))
         .route("/packs", get(pack))
+        .route("/exchange/dhis2", get(dhis2_values))
+        .route("/exchange/adx", get(adx_values))
+        .route(
+            "/exchange/mapping",
+            get(exchange_mapping).put(set_exchange_mapping),
+        )
 }
 
 type ApiResult = Result<Json<Value>, AppError>;
@@ -204,4 +211,88 @@ async fn pack(
     )
     .await?;
     Ok(Json(json!({ "pack": p })))
+}
+
+async fn aggregate_values(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &DashboardQuery,
+) -> Result<(i64, Vec<pantau_core::aggregate::DataValue>, String), AppError> {
+    use pantau_db::exchange::aggregate;
+    let year = year_or_now(q.year);
+    let offices =
+        aggregate::office_values(&state.db, user.principal(), q.office_id, year, today()).await?;
+    let mapping = aggregate::mapping(&state.db).await?;
+    let values = pantau_core::aggregate::data_values(year, &offices, &mapping);
+    let data_set = mapping.code("data_set", aggregate::DATA_SET).to_string();
+    Ok((year, values, data_set))
+}
+
+/// The dashboard figures of an office (default: the nation) and its child offices for a year, as
+/// a DHIS2 `dataValueSets` payload with codes translated by the mapping.
+async fn dhis2_values(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    let (_, values, data_set) = aggregate_values(&state, &user, &q).await?;
+    Ok(Json(pantau_core::aggregate::dhis2_json(&data_set, &values)))
+}
+
+/// The same values as ADX XML.
+async fn adx_values(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let (year, values, data_set) = aggregate_values(&state, &user, &q).await?;
+    let xml = pantau_core::aggregate::adx_xml(&data_set, year, &values, &pantau_db::now_rfc3339());
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/adx+xml; charset=utf-8",
+        )],
+        xml,
+    )
+        .into_response())
+}
+
+async fn exchange_mapping(State(state): State<AppState>, _user: CurrentUser) -> ApiResult {
+    let indicators: Vec<Value> = pantau_core::aggregate::INDICATORS
+        .iter()
+        .map(|(code, meaning)| json!({"code": code, "meaning": meaning}))
+        .collect();
+    Ok(Json(json!({
+        "mapping": pantau_db::exchange::aggregate::mapping_rows(&state.db).await?,
+        "indicators": indicators,
+        "default_data_set": pantau_db::exchange::aggregate::DATA_SET,
+    })))
+}
+
+#[derive(Deserialize)]
+struct MappingInput {
+    kind: String,
+    pantau_code: String,
+    #[serde(default)]
+    external_code: String,
+}
+
+/// Sets one code translation (an empty external code removes it). National admins only.
+async fn set_exchange_mapping(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<MappingInput>,
+) -> ApiResult {
+    pantau_db::exchange::aggregate::set_mapping(
+        &state.db,
+        Actor::User(user.principal()),
+        &b.kind,
+        &b.pantau_code,
+        &b.external_code,
+    )
+    .await?;
+    Ok(Json(json!({
+        "mapping": pantau_db::exchange::aggregate::mapping_rows(&state.db).await?
+    })))
 }
