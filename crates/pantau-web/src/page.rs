@@ -52,6 +52,17 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// Whether the user holds any office-wide grant: institution operators (one institution
+    /// only) have no IBM data and no dashboard to open.
+    pub fn sees_offices(&self) -> bool {
+        self.auth.as_ref().is_some_and(|a| {
+            a.principal
+                .grants
+                .iter()
+                .any(|g| g.institution_id.is_none())
+        })
+    }
+
     pub fn signed_in(&self) -> bool {
         self.auth.is_some()
     }

@@ -1591,6 +1591,12 @@ async fn the_sni_api_applies_the_same_scope_and_takes_evidence_uploads() {
         pantau_db::demo::sni::load(&t.db).await.unwrap();
         let mut op = Client::new(&t);
         op.login("operator.lembaga").await;
+        let home = op.get("/").await.body;
+        assert!(
+            !home.contains("href=\"/ibm\"") && !home.contains("href=\"/dasbor\""),
+            "{}: no IBM or dashboard links for an institution operator",
+            t.label
+        );
         let list = op.get("/api/v1/sni/institutions").await.json();
         assert_eq!(list["total"], 1, "{}", t.label);
         let inst_id = list["items"][0]["id"].as_i64().unwrap();
