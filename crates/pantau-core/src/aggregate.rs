@@ -80,7 +80,8 @@ pub fn dhis2_json(data_set: &str, values: &[DataValue]) -> serde_json::Value {
     serde_json::json!({ "dataSet": data_set, "dataValues": values })
 }
 
-fn xml_escape(s: &str) -> String {
+/// Escapes text for XML and HTML attributes and content.
+pub fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -73,3 +73,32 @@ mod tests {
         );
     }
 }
+
+/// The parts of a multipart form, read whole: field name → bytes (the last one wins).
+pub async fn multipart_fields(
+    mut multipart: axum::extract::Multipart,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, crate::error::AppError> {
+    use crate::error::AppError;
+    let mut fields = std::collections::HashMap::new();
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = part.name().unwrap_or("").to_string();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        fields.insert(name, bytes.to_vec());
+    }
+    Ok(fields)
+}
+
+/// A multipart text field, or "" when absent.
+pub fn text_field(fields: &std::collections::HashMap<String, Vec<u8>>, name: &str) -> String {
+    fields
+        .get(name)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default()
+}

@@ -66,29 +66,18 @@ pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     if !may_import(&user) {
         return Err(AppError::Forbidden);
     }
-    let (mut file, mut dry_run, mut year) = (Vec::new(), false, None);
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
-        let name = part.name().unwrap_or("").to_string();
-        let bytes = part
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        match name.as_str() {
-            "file" => file = bytes.to_vec(),
-            "dry_run" => dry_run = !bytes.is_empty(),
-            "year" => year = String::from_utf8_lossy(&bytes).trim().parse::<i64>().ok(),
-            _ => {}
-        }
-    }
+    let fields = crate::form::multipart_fields(multipart).await?;
+    let file = fields.get("file").cloned().unwrap_or_default();
+    let dry_run = fields.get("dry_run").is_some_and(|v| !v.is_empty());
+    let year = crate::form::text_field(&fields, "year")
+        .trim()
+        .parse::<i64>()
+        .ok();
     let year = year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
     let result = match exchange::read(&file) {
         Ok(table) => {

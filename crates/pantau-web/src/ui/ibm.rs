@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_core::access::Permission;
+use pantau_core::aggregate::xml_escape as escape;
 use pantau_core::ibm::TargetRow;
 use pantau_core::ibm::{AssessmentAction, Category, FundingSource, UnitStatus, VisitMode};
 use pantau_db::ibm::assessments::{self, Assessment, CriterionAnswer};
@@ -173,14 +174,6 @@ pub async fn area_options(
         ));
     }
     Ok(Html(html).into_response())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[derive(Deserialize)]

@@ -208,28 +208,15 @@ pub async fn import_instrument(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let (mut code, mut title, mut threshold, mut file) =
-        (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
-        let name = part.name().unwrap_or("").to_string();
-        let bytes = part
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        match name.as_str() {
-            "code" => code = String::from_utf8_lossy(&bytes).into_owned(),
-            "title" => title = String::from_utf8_lossy(&bytes).into_owned(),
-            "threshold" => threshold = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = bytes.to_vec(),
-            _ => {}
-        }
-    }
+    let fields = crate::form::multipart_fields(multipart).await?;
+    let (code, title, threshold) = (
+        crate::form::text_field(&fields, "code"),
+        crate::form::text_field(&fields, "title"),
+        crate::form::text_field(&fields, "threshold"),
+    );
+    let file = fields.get("file").cloned().unwrap_or_default();
     let threshold: f64 = threshold
         .trim()
         .replace(',', ".")
