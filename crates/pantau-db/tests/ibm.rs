@@ -1719,3 +1719,136 @@ async fn units_import_from_spreadsheets_all_or_nothing_and_round_trip() {
         t.finish().await;
     }
 }
+
+/// Periodic reports from a spreadsheet: one row per line, grouped into reports by unit and
+/// period; all or nothing, idempotent, lossless round trip, roll-ups kept exact.
+#[tokio::test]
+async fn reports_import_from_spreadsheets_and_round_trip() {
+    use pantau_db::exchange::{self, reports as xreports};
+    for t in testing::all().await {
+        seeded(&t).await;
+        let unit = operating_unit(
+            &t,
+            "IBM-R1",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "apbn",
+            "2025-01-05",
+        )
+        .await;
+        let sys = Actor::System("test");
+        let csv = |text: &str| exchange::read(text.as_bytes()).unwrap();
+        let header =
+            "kode_unit,periode,jenis,kode_item,jumlah,jenis_kelamin,kelompok_umur,tingkat_risiko";
+        let good = csv(&format!(
+            "{header}\nIBM-R1,2025-01,kegiatan,sosialisasi,2,,,\nIBM-R1,2025-01,layanan,skrining,5,l,18_25,\n\
+             IBM-R1,2025-02,layanan,rujukan,1,p,26_40,sedang\n"
+        ));
+        let count = |t: &TestDb| {
+            let db = t.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_reports")
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        let dry = xreports::import(&t.db, sys, &good, true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(dry.created, 2);
+        assert_eq!(count(&t).await, 0, "{}: a dry run writes nothing", t.label);
+        let done = xreports::import(&t.db, sys, &good, false)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (done.created, done.updated, done.unchanged),
+            (2, 0, 0),
+            "{}",
+            t.label
+        );
+        let jan = reports::get(&t.db, sys, unit, "2025-01")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(jan.lines.len(), 2);
+        let again = xreports::import(&t.db, sys, &good, false)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{}: idempotent",
+            t.label
+        );
+        let admin = who(&t, "admin.pusat").await;
+        let exported = xreports::export(&t.db, &admin, 2025).await.unwrap();
+        assert_eq!(exported.rows.len(), 3);
+        for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
+            let back =
+                exchange::read(&exchange::write(&exported, format, "laporan").unwrap()).unwrap();
+            let r = xreports::import(&t.db, sys, &back, false)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.unchanged, 2, "{}: {format:?} round trip", t.label);
+        }
+        let mut edited = exported.clone();
+        edited.rows[0][4] = "7".into();
+        let r = xreports::import(&t.db, sys, &edited, false)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.updated, r.unchanged), (1, 1));
+        // Bad rows: each named by row and column; nothing written.
+        let before = count(&t).await;
+        let bad = csv(&format!(
+            "{header}\nIBM-TIDAK,2025-03,kegiatan,sosialisasi,1,,,\nIBM-R1,2025-13,kegiatan,sosialisasi,1,,,\n\
+             IBM-R1,2099-01,kegiatan,sosialisasi,1,,,\nIBM-R1,2025-03,rapat,sosialisasi,1,,,\n\
+             IBM-R1,2025-03,kegiatan,tidak_ada,1,,,\nIBM-R1,2025-03,layanan,skrining,1,,18_25,\n\
+             IBM-R1,2025-03,kegiatan,sosialisasi,dua,,,\nIBM-R1,2025-04,kegiatan,sosialisasi,1,,,\n\
+             IBM-R1,2025-04,kegiatan,sosialisasi,3,,,\n"
+        ));
+        let errors = xreports::import(&t.db, sys, &bad, false)
+            .await
+            .unwrap()
+            .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        for expected in [
+            (2, "kode_unit"),
+            (3, "periode"),
+            (4, "periode"),
+            (5, "jenis"),
+            (6, "kode_item"),
+            (7, "jenis_kelamin"),
+            (8, "jumlah"),
+            (10, "kode_item"),
+        ] {
+            assert!(
+                found.contains(&expected),
+                "{}: {expected:?} in {errors:?}",
+                t.label
+            );
+        }
+        assert_eq!(count(&t).await, before, "{}", t.label);
+        // Outside the importer's district.
+        let bogor = Actor::User(&who(&t, "bnnk.bogor").await);
+        let errors = xreports::import(&t.db, bogor, &good, false)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(errors[0].column, "kode_unit");
+        let mut conn = t.db.pool().acquire().await.unwrap();
+        let maintained = pantau_db::ibm::rollup::snapshot(&mut conn).await.unwrap();
+        pantau_db::ibm::rollup::rebuild(&mut conn).await.unwrap();
+        assert_eq!(
+            maintained,
+            pantau_db::ibm::rollup::snapshot(&mut conn).await.unwrap()
+        );
+        drop(conn);
+        t.finish().await;
+    }
+}

@@ -160,6 +160,14 @@ enum ImportCommand {
         #[arg(long)]
         year: Option<i64>,
     },
+    /// Periodic IBM reports from a CSV or XLSX file, one row per line (columns: kode_unit,
+    /// periode, jenis, kode_item, jumlah, jenis_kelamin, kelompok_umur, tingkat_risiko); all or
+    /// nothing, matched by unit and period.
+    Laporan {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -168,6 +176,12 @@ enum ExportCommand {
     Unit { file: PathBuf },
     /// An empty import template with one example row (.csv or .xlsx).
     Template { file: PathBuf },
+    /// Periodic report lines of a year, in the import columns (.csv or .xlsx).
+    Laporan {
+        file: PathBuf,
+        #[arg(long)]
+        year: i64,
+    },
     /// National and per-BNNP indicator values of a year as DHIS2 dataValueSets JSON (.json) or
     /// ADX XML (.xml), codes translated by the exchange mapping.
     Aggregate {
@@ -578,6 +592,7 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             let n = seed::offices_from_csv(db, Actor::System("cli"), f).await?;
             println!("satker: {n} baru");
         }
+        ImportCommand::Laporan { file, dry_run } => import_reports(db, &file, dry_run).await?,
         ImportCommand::Unit {
             file,
             dry_run,
@@ -618,6 +633,31 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
                 Err(errors) => return report_row_errors(&errors),
             }
         }
+    }
+    Ok(())
+}
+
+async fn import_reports(db: &Db, file: &std::path::Path, dry_run: bool) -> Result<()> {
+    use pantau_db::exchange;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let table = match exchange::read(&bytes) {
+        Ok(t) => t,
+        Err(errors) => return report_row_errors(&errors),
+    };
+    match exchange::reports::import(db, Actor::System("cli"), &table, dry_run).await? {
+        Ok(s) => println!(
+            "{}{} baris → laporan: {} baru, {} diubah, {} tetap",
+            if s.dry_run {
+                "uji coba (tidak disimpan): "
+            } else {
+                ""
+            },
+            s.rows,
+            s.created,
+            s.updated,
+            s.unchanged
+        ),
+        Err(errors) => return report_row_errors(&errors),
     }
     Ok(())
 }
@@ -668,6 +708,9 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
             return Ok(());
         }
         ExportCommand::Template { file } => (file, exchange::units::template()),
+        ExportCommand::Laporan { file, year } => {
+            (file, exchange::reports::export(db, &everyone, year).await?)
+        }
     };
     let format = file
         .extension()

@@ -3,6 +3,7 @@
 //! Importers validate every row and report problems as [`RowError`]s before anything is written.
 
 pub mod aggregate;
+pub mod reports;
 pub mod units;
 
 use serde::Serialize;

@@ -40,49 +40,85 @@ pub struct Report {
     pub lines: Vec<ReportLine>,
 }
 
-/// Checks every line against the reference lists; counts are whole and not negative, services
-/// carry sex and age band, and referrals a risk level.
-async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
-    let codes =
-        |items: Vec<reference::RefItem>| items.into_iter().map(|i| i.code).collect::<HashSet<_>>();
-    let activities = codes(reference::items(db, "activity", false).await?);
-    let services = codes(reference::items(db, "service", false).await?);
-    let ages = codes(reference::items(db, "age_band", false).await?);
-    let risks = codes(reference::items(db, "risk_level", false).await?);
-    let mut seen = HashSet::new();
-    for (i, l) in lines.iter().enumerate() {
-        let row = i + 1;
-        let bad = |why: String| DbError::invalid(format!("baris {row}: {why}"));
+/// The reference lists a report line is checked against.
+pub(crate) struct LineRules {
+    activities: HashSet<String>,
+    services: HashSet<String>,
+    ages: HashSet<String>,
+    risks: HashSet<String>,
+}
+
+impl LineRules {
+    pub(crate) async fn load(db: &Db) -> DbResult<Self> {
+        let codes = |items: Vec<reference::RefItem>| {
+            items.into_iter().map(|i| i.code).collect::<HashSet<_>>()
+        };
+        Ok(LineRules {
+            activities: codes(reference::items(db, "activity", false).await?),
+            services: codes(reference::items(db, "service", false).await?),
+            ages: codes(reference::items(db, "age_band", false).await?),
+            risks: codes(reference::items(db, "risk_level", false).await?),
+        })
+    }
+
+    /// Counts are whole and not negative, services carry sex and age band, and referrals a risk
+    /// level. The error names the field (`jumlah`, `kode_item`, …) and why.
+    pub(crate) fn check(&self, l: &ReportLine) -> Result<(), (&'static str, String)> {
         if l.count < 0 || l.count > 1_000_000 {
-            return Err(bad(format!("jumlah {} tidak sah", l.count)));
+            return Err(("jumlah", format!("jumlah {} tidak sah", l.count)));
         }
         match l.kind.as_str() {
             "activity" => {
-                if !activities.contains(&l.item_code) {
-                    return Err(bad(format!("kegiatan {:?} tidak dikenal", l.item_code)));
+                if !self.activities.contains(&l.item_code) {
+                    return Err((
+                        "kode_item",
+                        format!("kegiatan {:?} tidak dikenal", l.item_code),
+                    ));
                 }
             }
             "service" => {
-                if !services.contains(&l.item_code) {
-                    return Err(bad(format!("layanan {:?} tidak dikenal", l.item_code)));
+                if !self.services.contains(&l.item_code) {
+                    return Err((
+                        "kode_item",
+                        format!("layanan {:?} tidak dikenal", l.item_code),
+                    ));
                 }
                 if Sex::parse(&l.sex).is_none() {
-                    return Err(bad("jenis kelamin wajib l atau p".into()));
+                    return Err(("jenis_kelamin", "jenis kelamin wajib l atau p".into()));
                 }
-                if !ages.contains(&l.age_band) {
-                    return Err(bad(format!("kelompok umur {:?} tidak dikenal", l.age_band)));
+                if !self.ages.contains(&l.age_band) {
+                    return Err((
+                        "kelompok_umur",
+                        format!("kelompok umur {:?} tidak dikenal", l.age_band),
+                    ));
                 }
                 let is_referral = l.item_code == "rujukan";
                 if is_referral != !l.risk_level.is_empty()
-                    || (is_referral && !risks.contains(&l.risk_level))
+                    || (is_referral && !self.risks.contains(&l.risk_level))
                 {
-                    return Err(bad("tingkat risiko hanya dan wajib untuk rujukan".into()));
+                    return Err((
+                        "tingkat_risiko",
+                        "tingkat risiko hanya dan wajib untuk rujukan".into(),
+                    ));
                 }
             }
-            other => return Err(bad(format!("jenis baris {other:?} tidak dikenal"))),
+            other => return Err(("jenis", format!("jenis baris {other:?} tidak dikenal"))),
+        }
+        Ok(())
+    }
+}
+
+/// Checks every line against the reference lists (see [`LineRules::check`]) and for doubles.
+pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
+    let rules = LineRules::load(db).await?;
+    let mut seen = HashSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        let row = i + 1;
+        if let Err((_, why)) = rules.check(l) {
+            return Err(DbError::invalid(format!("baris {row}: {why}")));
         }
         if !seen.insert((&l.kind, &l.item_code, &l.sex, &l.age_band, &l.risk_level)) {
-            return Err(bad("baris ganda".into()));
+            return Err(DbError::invalid(format!("baris {row}: baris ganda")));
         }
     }
     Ok(())
@@ -122,6 +158,50 @@ pub async fn submit(
     let due = rule.due_date(period);
     let late = rule.state(period, Some(submitted), today) == ReportState::Late;
     let mut tx = db.begin().await?;
+    write_in(
+        &mut tx,
+        actor,
+        unit_id,
+        Checked {
+            period,
+            due,
+            late,
+            submitted,
+        },
+        lines,
+        note,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, unit_id, &period.to_string())
+        .await?
+        .ok_or_else(|| DbError::not_found("laporan"))
+}
+
+/// A period already checked against the reporting rule, with its due date and lateness.
+pub(crate) struct Checked {
+    pub period: Period,
+    pub due: NaiveDate,
+    pub late: bool,
+    pub submitted: NaiveDate,
+}
+
+/// The writing half of [`submit`], inside the caller's transaction (imports write many).
+/// The lines must have passed [`check_lines`].
+pub(crate) async fn write_in(
+    mut tx: &mut sqlx::AnyConnection,
+    actor: Actor<'_>,
+    unit_id: i64,
+    checked: Checked,
+    lines: &[ReportLine],
+    note: &str,
+) -> DbResult<()> {
+    let Checked {
+        period,
+        due,
+        late,
+        submitted,
+    } = checked;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
     let rollup = super::rollup::track(&mut tx, unit_id).await?;
     let previous =
@@ -199,10 +279,7 @@ pub async fn submit(
     })
     .await?;
     rollup.finish(&mut tx).await?;
-    tx.commit().await?;
-    get(db, actor, unit_id, &period.to_string())
-        .await?
-        .ok_or_else(|| DbError::not_found("laporan"))
+    Ok(())
 }
 
 async fn lines_of(conn: &mut sqlx::AnyConnection, report_id: i64) -> DbResult<Vec<ReportLine>> {

@@ -1,0 +1,266 @@
+//! Periodic IBM reports in and out of spreadsheets, one row per report line (long format): the
+//! rows of one unit and period make one report. A report is matched by unit code and period: an
+//! identical report is left alone, a different one replaces the earlier lines (a correction keeps
+//! the first submission date, as on the form).
+
+use super::{MAX_ERRORS, RowError, Table};
+use crate::error::{DbError, DbResult};
+use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
+use crate::{Actor, Db, reference};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{Period, ReportState};
+use pantau_core::org::OfficePath;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const REQUIRED: &[&str] = &["kode_unit", "periode", "jenis", "kode_item", "jumlah"];
+pub const OPTIONAL: &[&str] = &["jenis_kelamin", "kelompok_umur", "tingkat_risiko"];
+
+pub fn columns() -> Vec<&'static str> {
+    REQUIRED.iter().chain(OPTIONAL).copied().collect()
+}
+
+pub use super::units::ImportSummary;
+
+fn line_key(l: &ReportLine) -> (String, String, String, String, String) {
+    (
+        l.kind.clone(),
+        l.item_code.clone(),
+        l.sex.clone(),
+        l.age_band.clone(),
+        l.risk_level.clone(),
+    )
+}
+
+/// Imports report lines from `table`, all or nothing (see the module); `dry_run` rolls back.
+pub async fn import(
+    db: &Db,
+    actor: Actor<'_>,
+    table: &Table,
+    dry_run: bool,
+) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
+    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    if table.rows.is_empty() {
+        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
+    }
+    let rules = LineRules::load(db).await?;
+    let rule = reference::reporting_rule(db).await?;
+    let today = chrono::Utc::now().date_naive();
+    let mut units: HashMap<String, Option<(i64, OfficePath)>> = HashMap::new();
+    let mut groups: BTreeMap<(i64, Period), Vec<ReportLine>> = BTreeMap::new();
+    let mut first_row: HashMap<(i64, Period), usize> = HashMap::new();
+    let mut seen: HashMap<(i64, Period, (String, String, String, String, String)), usize> =
+        HashMap::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let row = i + 2;
+        let cell = |c: &str| table.cell(cells, c).to_string();
+        let mut err = |column: &str, reason: String| {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                value: table.cell(cells, column).chars().take(200).collect(),
+                reason,
+            })
+        };
+        let code = cell("kode_unit");
+        if !units.contains_key(&code) {
+            let found = sqlx::query(
+                "SELECT u.id, o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.code = $1",
+            )
+            .bind(&code)
+            .fetch_optional(db.pool())
+            .await?
+            .and_then(|r| Some((r.get::<i64, _>("id"), OfficePath::parse(&r.get::<String, _>("path"))?)));
+            units.insert(code.clone(), found);
+        }
+        let unit = match &units[&code] {
+            None => {
+                err("kode_unit", "unit tidak ditemukan".into());
+                None
+            }
+            Some((_, path)) if actor.authorize(Permission::WriteData, path).is_err() => {
+                err("kode_unit", "di luar wilayah kewenangan Anda".into());
+                None
+            }
+            Some((id, _)) => Some(*id),
+        };
+        let period = match Period::parse(&cell("periode")) {
+            Ok(p) if !rule.is_period_start(p) => {
+                err("periode", "bukan awal periode laporan".into());
+                None
+            }
+            Ok(p) if p.first_day() > today => {
+                err("periode", "periode belum dimulai".into());
+                None
+            }
+            Ok(p) => Some(p),
+            Err(_) => {
+                err("periode", "periode YYYY-MM, mis. 2025-03".into());
+                None
+            }
+        };
+        let count = match cell("jumlah").parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => {
+                err("jumlah", "bilangan bulat".into());
+                continue;
+            }
+        };
+        let kind = match cell("jenis").to_lowercase().as_str() {
+            "kegiatan" | "activity" => "activity".to_string(),
+            "layanan" | "service" => "service".to_string(),
+            other => other.to_string(),
+        };
+        let line = ReportLine {
+            kind,
+            item_code: cell("kode_item"),
+            sex: cell("jenis_kelamin").to_lowercase(),
+            age_band: cell("kelompok_umur"),
+            risk_level: cell("tingkat_risiko"),
+            count,
+        };
+        if let Err((column, why)) = rules.check(&line) {
+            err(column, why);
+            continue;
+        }
+        let (Some(unit), Some(period)) = (unit, period) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((unit, period, line_key(&line)), row) {
+            err(
+                "kode_item",
+                format!("baris ganda; sudah ada di baris {first}"),
+            );
+            continue;
+        }
+        first_row.entry((unit, period)).or_insert(row);
+        groups.entry((unit, period)).or_default().push(line);
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = ImportSummary {
+        rows: table.rows.len(),
+        dry_run,
+        ..Default::default()
+    };
+    let submitted = today;
+    let mut tx = db.begin().await?;
+    for ((unit, period), lines) in &groups {
+        let existing: Option<HashSet<_>> = match sqlx::query(
+            "SELECT id FROM ibm_reports WHERE unit_id = $1 AND period = $2",
+        )
+        .bind(unit)
+        .bind(period.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            None => None,
+            Some(r) => Some(
+                sqlx::query(
+                    "SELECT kind, item_code, sex, age_band, risk_level, count FROM ibm_report_lines WHERE report_id = $1",
+                )
+                .bind(r.get::<i64, _>("id"))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|l| {
+                    (
+                        l.get::<String, _>("kind"),
+                        l.get::<String, _>("item_code"),
+                        l.get::<String, _>("sex"),
+                        l.get::<String, _>("age_band"),
+                        l.get::<String, _>("risk_level"),
+                        l.get::<i64, _>("count"),
+                    )
+                })
+                .collect(),
+            ),
+        };
+        let incoming: HashSet<_> = lines
+            .iter()
+            .filter(|l| l.count > 0)
+            .map(|l| {
+                let k = line_key(l);
+                (k.0, k.1, k.2, k.3, k.4, l.count)
+            })
+            .collect();
+        match &existing {
+            Some(e) if *e == incoming => {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(_) => summary.updated += 1,
+            None => summary.created += 1,
+        }
+        let checked = Checked {
+            period: *period,
+            due: rule.due_date(*period),
+            late: rule.state(*period, Some(submitted), today) == ReportState::Late,
+            submitted,
+        };
+        if let Err(e) = reports::write_in(&mut tx, actor, *unit, checked, lines, "").await {
+            if let DbError::Sqlx(e) = e {
+                return Err(DbError::Sqlx(e));
+            }
+            tx.rollback().await?;
+            return Ok(Err(vec![RowError {
+                row: first_row[&(*unit, *period)],
+                column: String::new(),
+                value: period.to_string(),
+                reason: e.to_string(),
+            }]));
+        }
+    }
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(Ok(summary))
+}
+
+/// Report lines of `year` for the units the principal may read, in the import columns.
+pub async fn export(db: &Db, who: &Principal, year: i64) -> DbResult<Table> {
+    let mut t = Table::new(&columns());
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
+    else {
+        return Ok(t);
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT u.code, r.period, l.kind, l.item_code, l.sex, l.age_band, l.risk_level, l.count \
+         FROM ibm_report_lines l JOIN ibm_reports r ON r.id = l.report_id JOIN ibm_units u ON u.id = r.unit_id \
+         JOIN offices o ON o.id = u.office_id WHERE r.period >= $1 AND r.period <= $2 AND {scope} \
+         ORDER BY u.code, r.period, l.kind, l.item_code, l.sex, l.age_band, l.risk_level"
+    )))
+    .bind(format!("{year}-01"))
+    .bind(format!("{year}-12"));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    for r in q.fetch_all(db.pool()).await? {
+        let kind: String = r.get("kind");
+        t.rows.push(vec![
+            r.get("code"),
+            r.get("period"),
+            if kind == "activity" {
+                "kegiatan"
+            } else {
+                "layanan"
+            }
+            .to_string(),
+            r.get("item_code"),
+            r.get::<i64, _>("count").to_string(),
+            r.get("sex"),
+            r.get("age_band"),
+            r.get("risk_level"),
+        ]);
+    }
+    Ok(t)
+}
