@@ -598,10 +598,7 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             dry_run,
             year,
         } => {
-            use pantau_db::exchange;
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let table = match exchange::read(&bytes) {
+            let table = match read_table(&file)? {
                 Ok(t) => t,
                 Err(errors) => return report_row_errors(&errors),
             };
@@ -611,55 +608,60 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             let year = year.unwrap_or_else(|| {
                 pantau_db::chrono::Datelike::year(&pantau_db::chrono::Utc::now()) as i64
             });
-            let result =
-                exchange::units::import(db, Actor::System("cli"), &table, year, dry_run, &|done| {
-                    bar.set_position(done as u64)
-                })
-                .await?;
+            let result = pantau_db::exchange::units::import(
+                db,
+                Actor::System("cli"),
+                &table,
+                year,
+                dry_run,
+                &|done| bar.set_position(done as u64),
+            )
+            .await?;
             bar.finish_and_clear();
-            match result {
-                Ok(s) => println!(
-                    "{}{} baris: {} baru, {} diubah, {} tetap",
-                    if s.dry_run {
-                        "uji coba (tidak disimpan): "
-                    } else {
-                        ""
-                    },
-                    s.rows,
-                    s.created,
-                    s.updated,
-                    s.unchanged
-                ),
-                Err(errors) => return report_row_errors(&errors),
-            }
+            print_import(result, "unit")?;
         }
     }
     Ok(())
 }
 
 async fn import_reports(db: &Db, file: &std::path::Path, dry_run: bool) -> Result<()> {
-    use pantau_db::exchange;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let table = match exchange::read(&bytes) {
+    let table = match read_table(file)? {
         Ok(t) => t,
         Err(errors) => return report_row_errors(&errors),
     };
-    match exchange::reports::import(db, Actor::System("cli"), &table, dry_run).await? {
-        Ok(s) => println!(
-            "{}{} baris → laporan: {} baru, {} diubah, {} tetap",
-            if s.dry_run {
+    let result =
+        pantau_db::exchange::reports::import(db, Actor::System("cli"), &table, dry_run).await?;
+    print_import(result, "laporan")
+}
+
+/// A CSV or XLSX file as a table, or the reasons it cannot be read.
+fn read_table(
+    file: &std::path::Path,
+) -> Result<Result<pantau_db::exchange::Table, Vec<pantau_db::exchange::RowError>>> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    Ok(pantau_db::exchange::read(&bytes))
+}
+
+/// An import's outcome: the counts, or the row errors (and a failed command).
+fn print_import(
+    result: Result<pantau_db::exchange::units::ImportSummary, Vec<pantau_db::exchange::RowError>>,
+    what: &str,
+) -> Result<()> {
+    match result {
+        Ok(s) => {
+            let dry = if s.dry_run {
                 "uji coba (tidak disimpan): "
             } else {
                 ""
-            },
-            s.rows,
-            s.created,
-            s.updated,
-            s.unchanged
-        ),
-        Err(errors) => return report_row_errors(&errors),
+            };
+            println!(
+                "{dry}{} baris → {what}: {} baru, {} diubah, {} tetap",
+                s.rows, s.created, s.updated, s.unchanged
+            );
+            Ok(())
+        }
+        Err(errors) => report_row_errors(&errors),
     }
-    Ok(())
 }
 
 /// Prints row errors as a table (row, column, value, reason) and fails the command.

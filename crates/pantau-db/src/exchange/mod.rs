@@ -89,6 +89,22 @@ impl Table {
             .unwrap_or("")
     }
 
+    /// A problem with one cell of spreadsheet row `row`, quoting (the start of) its value.
+    pub fn row_error(
+        &self,
+        cells: &[String],
+        row: usize,
+        column: &str,
+        reason: String,
+    ) -> RowError {
+        RowError {
+            row,
+            column: column.into(),
+            value: self.cell(cells, column).chars().take(200).collect(),
+            reason,
+        }
+    }
+
     /// Checks the header: every required column present, nothing unknown, nothing twice.
     pub fn check_columns(&self, required: &[&str], optional: &[&str]) -> Vec<RowError> {
         let mut errors = Vec::new();

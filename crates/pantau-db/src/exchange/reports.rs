@@ -60,14 +60,8 @@ pub async fn import(
         }
         let row = i + 2;
         let cell = |c: &str| table.cell(cells, c).to_string();
-        let mut err = |column: &str, reason: String| {
-            errors.push(RowError {
-                row,
-                column: column.into(),
-                value: table.cell(cells, column).chars().take(200).collect(),
-                reason,
-            })
-        };
+        let mut err =
+            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
         let code = cell("kode_unit");
         if !units.contains_key(&code) {
             let found = sqlx::query(
