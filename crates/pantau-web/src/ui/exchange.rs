@@ -42,6 +42,21 @@ struct ImportErrorsPage {
     back: String,
 }
 
+/// The list of row errors of a refused import (422), with a way back to the form.
+pub(crate) fn import_errors(
+    page: Page,
+    errors: Vec<RowError>,
+    back: &str,
+) -> Result<Response, AppError> {
+    let body = ImportErrorsPage {
+        page,
+        errors,
+        back: back.into(),
+    }
+    .render()?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+}
+
 fn may_import(user: &CurrentUser) -> bool {
     user.principal()
         .grants
@@ -105,15 +120,7 @@ pub async fn import(
             .render()?;
             Ok(Html(body).into_response())
         }
-        Err(errors) => {
-            let body = ImportErrorsPage {
-                page,
-                errors,
-                back: "/ibm/impor".into(),
-            }
-            .render()?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
-        }
+        Err(errors) => import_errors(page, errors, "/ibm/impor"),
     }
 }
 

@@ -10,14 +10,12 @@ use askama::Template;
 use axum::Form;
 use axum::extract::Multipart;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
-use axum::response::{Html, IntoResponse};
 use pantau_core::ibm::ReportingRule;
 use pantau_db::Actor;
 use pantau_db::ibm::stages::{self, Stage};
 use pantau_db::reference::{self, LISTS, RefItem};
-use pantau_db::sni::instrument::{self, Instrument, RequirementInput, RowError};
+use pantau_db::sni::instrument::{self, Instrument, RequirementInput};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -195,14 +193,6 @@ pub async fn save_requirement(
     Ok(saved("/referensi#sni", "ibm-saved"))
 }
 
-#[derive(Template)]
-#[template(path = "import_errors.html")]
-struct ImportErrorsPage {
-    page: Page,
-    errors: Vec<RowError>,
-    back: String,
-}
-
 /// Imports a new SNI instrument version from a CSV file (all or nothing); row errors are listed.
 pub async fn import_instrument(
     State(state): State<AppState>,
@@ -237,14 +227,6 @@ pub async fn import_instrument(
     .await?
     {
         Ok(_) => Ok(saved("/referensi#sni", "ibm-saved")),
-        Err(errors) => {
-            let body = ImportErrorsPage {
-                page,
-                errors,
-                back: "/referensi#sni".into(),
-            }
-            .render()?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
-        }
+        Err(errors) => super::exchange::import_errors(page, errors, "/referensi#sni"),
     }
 }
