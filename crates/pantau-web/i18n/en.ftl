@@ -435,3 +435,7 @@ account-token-days = Valid for (days)
 account-token-create = Create token
 account-token-revoke = Revoke
 account-token-revoked = Revoked
+xchg-units = Units
+xchg-reports = Periodic reports
+xchg-import-reports = Upload periodic reports (CSV or XLSX)
+xchg-import-reports-help = One row per report entry; rows with the same unit and period make one report. Kind: kegiatan (activity) or layanan (service); services need sex (l/p) and age band, referrals also a risk level. Identical reports are skipped; a different one replaces the earlier entries (the first submission date stays).

@@ -435,3 +435,7 @@ account-token-days = Masa berlaku (hari)
 account-token-create = Buat token
 account-token-revoke = Cabut
 account-token-revoked = Dicabut
+xchg-units = Unit
+xchg-reports = Laporan berkala
+xchg-import-reports = Unggah laporan berkala (CSV atau XLSX)
+xchg-import-reports-help = Satu baris per isian laporan; baris dengan unit dan periode yang sama menjadi satu laporan. Jenis: kegiatan atau layanan; layanan wajib jenis kelamin (l/p) dan kelompok umur; rujukan juga tingkat risiko. Laporan yang sama persis dilewati; yang berbeda menggantikan isian sebelumnya (tanggal kirim pertama tetap).

@@ -1895,6 +1895,43 @@ async fn units_are_imported_and_exported_as_spreadsheets_through_the_web() {
             "{}",
             export.body
         );
+        // Periodic reports through the same page, one row per line.
+        let lines =
+            "kode_unit,periode,jenis,kode_item,jumlah\nIBM-WEB-1,2026-01,kegiatan,sosialisasi,4\n";
+        let r = bnnk
+            .upload_with(
+                &action,
+                &[("jenis", "laporan")],
+                "laporan.csv",
+                lines.as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let back = bnnk.get("/ibm/ekspor/csv?jenis=laporan&year=2026").await;
+        assert!(
+            back.body
+                .contains("IBM-WEB-1,2026-01,kegiatan,sosialisasi,4"),
+            "{}",
+            back.body
+        );
+        assert!(
+            bnnk.get("/ibm/impor/templat/csv?jenis=laporan")
+                .await
+                .body
+                .contains("kode_unit,periode,jenis")
+        );
+        let bad =
+            "kode_unit,periode,jenis,kode_item,jumlah\nIBM-WEB-1,2026-01,kegiatan,tidak_ada,1\n";
+        let r = bnnk
+            .upload_with(
+                &action,
+                &[("jenis", "laporan")],
+                "laporan.csv",
+                bad.as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("kode_item"));
         // Errors are listed per row; the markup in a value is escaped on the page.
         let bad = "kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana\n\
                    IBM-WEB-2,<script>x</script>,32.73.01.1001,BNNK-32.71,2025,apbn\n";

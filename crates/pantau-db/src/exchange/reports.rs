@@ -22,6 +22,46 @@ pub fn columns() -> Vec<&'static str> {
 
 pub use super::units::ImportSummary;
 
+/// An empty file with the expected columns and example rows (an activity, a service, a referral).
+pub fn template() -> Table {
+    let mut t = Table::new(&columns());
+    for row in [
+        [
+            "IBM-32.73-001",
+            "2025-01",
+            "kegiatan",
+            "sosialisasi",
+            "2",
+            "",
+            "",
+            "",
+        ],
+        [
+            "IBM-32.73-001",
+            "2025-01",
+            "layanan",
+            "skrining",
+            "5",
+            "l",
+            "18_25",
+            "",
+        ],
+        [
+            "IBM-32.73-001",
+            "2025-01",
+            "layanan",
+            "rujukan",
+            "1",
+            "p",
+            "26_40",
+            "sedang",
+        ],
+    ] {
+        t.rows.push(row.iter().map(|s| s.to_string()).collect());
+    }
+    t
+}
+
 fn line_key(l: &ReportLine) -> (String, String, String, String, String) {
     (
         l.kind.clone(),

@@ -24,7 +24,9 @@ struct ExchangePage {
     page: Page,
     year: i64,
     columns: Vec<&'static str>,
-    summary: Option<ImportSummary>,
+    report_columns: Vec<&'static str>,
+    /// What was imported (`unit` or `laporan`) and how it went.
+    summary: Option<(String, ImportSummary)>,
     may_import: bool,
 }
 
@@ -69,6 +71,7 @@ pub async fn show(user: CurrentUser, page: Page) -> Result<Response, AppError> {
         page,
         year: chrono::Utc::now().year() as i64,
         columns: exchange::units::columns(),
+        report_columns: exchange::reports::columns(),
         summary: None,
         may_import: may_import(&user),
     }
@@ -94,17 +97,17 @@ pub async fn import(
         .parse::<i64>()
         .ok();
     let year = year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
+    let kind = match crate::form::text_field(&fields, "jenis").as_str() {
+        "laporan" => "laporan",
+        _ => "unit",
+    };
+    let actor = Actor::User(user.principal());
     let result = match exchange::read(&file) {
+        Ok(table) if kind == "laporan" => {
+            exchange::reports::import(&state.db, actor, &table, dry_run).await?
+        }
         Ok(table) => {
-            exchange::units::import(
-                &state.db,
-                Actor::User(user.principal()),
-                &table,
-                year,
-                dry_run,
-                &|_| {},
-            )
-            .await?
+            exchange::units::import(&state.db, actor, &table, year, dry_run, &|_| {}).await?
         }
         Err(errors) => Err(errors),
     };
@@ -114,7 +117,8 @@ pub async fn import(
                 page,
                 year,
                 columns: exchange::units::columns(),
-                summary: Some(summary),
+                report_columns: exchange::reports::columns(),
+                summary: Some((kind.to_string(), summary)),
                 may_import: true,
             }
             .render()?;
@@ -141,16 +145,27 @@ fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppErro
         .into_response())
 }
 
-pub async fn template(
-    _user: CurrentUser,
-    Path(format): Path<String>,
-) -> Result<Response, AppError> {
-    download(&exchange::units::template(), &format, "templat-unit-ibm")
-}
-
 #[derive(Deserialize)]
 pub struct ExportQuery {
     office: Option<i64>,
+    /// `laporan` for report lines; units otherwise.
+    jenis: Option<String>,
+    year: Option<i64>,
+}
+
+pub async fn template(
+    _user: CurrentUser,
+    Path(format): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    match q.jenis.as_deref() {
+        Some("laporan") => download(
+            &exchange::reports::template(),
+            &format,
+            "templat-laporan-ibm",
+        ),
+        _ => download(&exchange::units::template(), &format, "templat-unit-ibm"),
+    }
 }
 
 /// The units the user may read, optionally under one office.
@@ -160,6 +175,11 @@ pub async fn export(
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
+    if q.jenis.as_deref() == Some("laporan") {
+        let year = q.year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
+        let table = exchange::reports::export(&state.db, user.principal(), year).await?;
+        return download(&table, &format, &format!("laporan-ibm-{year}"));
+    }
     let table = exchange::units::export(&state.db, user.principal(), q.office).await?;
     download(&table, &format, "unit-ibm")
 }
