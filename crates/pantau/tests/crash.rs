@@ -43,6 +43,16 @@ fn must(url: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A child process killed when dropped, so a failing assertion leaves no server behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -51,17 +61,19 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_server(url: &str, port: u16, data_dir: &PathBuf) -> Child {
-    let child = Command::new(BIN)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("PANTAU_DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pantau serve");
+async fn start_server(url: &str, port: u16, data_dir: &PathBuf) -> Running {
+    let child = Running(
+        Command::new(BIN)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("PANTAU_DATABASE_URL", url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pantau serve"),
+    );
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if let Ok(r) = request(port, "GET", "/healthz", "", "").await {
@@ -208,8 +220,8 @@ async fn acknowledged_writes_survive_a_killed_server_and_a_killed_import_leaves_
         while acked.lock().unwrap().len() < 40 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        server.kill().expect("SIGKILL the server");
-        server.wait().unwrap();
+        server.0.kill().expect("SIGKILL the server");
+        server.0.wait().unwrap();
         for c in clients {
             c.await.unwrap();
         }
@@ -294,9 +306,7 @@ async fn acknowledged_writes_survive_a_killed_server_and_a_killed_import_leaves_
                 .unwrap();
             assert_eq!(check, "ok");
         }
-        let mut server = server;
-        server.kill().ok();
-        server.wait().ok();
+        drop(server);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
         t.finish().await;
