@@ -338,6 +338,22 @@ impl CurrentUser {
     pub fn principal(&self) -> &Principal {
         &self.0.principal
     }
+
+    /// Refuses users whose every grant is narrowed to one institution (institution operators):
+    /// IBM pages, dashboards and packs are about offices' data, which they have none of.
+    pub fn office_wide(&self) -> Result<(), AppError> {
+        if self
+            .0
+            .principal
+            .grants
+            .iter()
+            .any(|g| g.institution_id.is_none())
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {

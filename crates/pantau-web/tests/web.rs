@@ -2268,3 +2268,159 @@ async fn hostile_input_is_refused_or_neutralised() {
         t.finish().await;
     }
 }
+
+/// Every route the application registers, read from its own source: (method, path).
+fn registered_routes() -> Vec<(String, String)> {
+    let sources = [
+        ("", include_str!("../src/lib.rs")),
+        ("", include_str!("../src/ui/mod.rs")),
+        ("/api/v1", include_str!("../src/api/mod.rs")),
+        ("/api/v1", include_str!("../src/api/ibm.rs")),
+        ("/api/v1", include_str!("../src/api/sni.rs")),
+    ];
+    let mut out = Vec::new();
+    for (prefix, src) in sources {
+        let parts: Vec<&str> = src.split(".route(").skip(1).collect();
+        for part in parts {
+            let rest = part.trim_start();
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let path = &rest[..rest.find('"').unwrap()];
+            for (needle, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("put(", "PUT"),
+                ("delete(", "DELETE"),
+            ] {
+                if part.contains(needle) {
+                    out.push((method.to_string(), format!("{prefix}{path}")));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The access table, part one: who may reach a route without signing in. Every other route,
+/// with every method, must turn an anonymous caller away — and a route added to the code but
+/// missing from this reasoning fails here, because the test walks the routes the code registers.
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/static/{*path}"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/bahasa/{lang}"),
+];
+
+/// Part two: the pages without parameters, and which roles may open them (in role order:
+/// national admin, national analyst, leadership, BNNP officer, BNNK officer, institution
+/// operator, IKAI facilitator). Every GET route without a parameter must be listed.
+const PAGE_ACCESS: &[(&str, [bool; 7])] = &[
+    ("/", [true; 7]),
+    ("/akun", [true; 7]),
+    ("/sni", [true; 7]),
+    ("/wilayah", [true; 7]),
+    ("/satker", [true; 7]),
+    ("/referensi", [true; 7]),
+    ("/audit", [true, true, true, true, true, false, false]),
+    // The user list is also open, read-only, to those who read the audit trail.
+    ("/pengguna", [true, true, true, true, true, false, false]),
+    ("/dasbor", [true, true, true, true, true, false, true]),
+    ("/paket", [true, true, true, true, true, false, true]),
+    ("/paket.xlsx", [true, true, true, true, true, false, true]),
+    ("/ibm", [true, true, true, true, true, false, true]),
+    ("/ibm/baru", [true, false, false, true, true, false, false]),
+    ("/ibm/target", [true, true, true, true, true, false, true]),
+    (
+        "/ibm/kepatuhan",
+        [true, true, true, true, true, false, true],
+    ),
+    ("/ibm/impor", [true, true, true, true, true, false, true]),
+    ("/ibm/opsi-wilayah", [true; 7]),
+    (
+        "/sni/lembaga/baru",
+        [true, false, false, true, true, false, false],
+    ),
+];
+
+const ROLE_USERS: [&str; 7] = [
+    "admin.pusat",
+    "analis.pusat",
+    "pimpinan.pusat",
+    "bnnp.jabar",
+    "bnnk.bandung",
+    "operator.lembaga",
+    "fasilitator.ikai",
+];
+
+#[tokio::test]
+async fn the_access_table_covers_every_registered_route() {
+    let routes = registered_routes();
+    assert!(
+        routes.len() > 100,
+        "the route reader finds the routes ({})",
+        routes.len()
+    );
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        // Anonymous callers are turned away from everything not public.
+        let mut anon = Client::new(&t);
+        for (method, path) in &routes {
+            if PUBLIC_ROUTES.contains(&(method.as_str(), path.as_str())) {
+                continue;
+            }
+            let concrete = path
+                .replace("{*path}", "x")
+                .replace("{code}", "32")
+                .replace("{format}", "csv")
+                .replace("{lang}", "id")
+                .replace("{year}", "2026")
+                .replace("{requirement}", "1")
+                .replace("{id}", "1");
+            let req = Request::builder()
+                .method(method.as_str())
+                .uri(&concrete)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("a=1"))
+                .unwrap();
+            let r = anon.send(req).await;
+            let denied = matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                || (r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login"));
+            assert!(
+                denied,
+                "{}: anonymous {method} {concrete} gave {}",
+                t.label, r.status
+            );
+        }
+        // Every parameterless page is in the table, and each role gets what the table says.
+        for (method, path) in &routes {
+            if method == "GET" && !path.contains('{') && !path.starts_with("/api/") {
+                let public = PUBLIC_ROUTES.contains(&("GET", path.as_str()));
+                assert!(
+                    public || PAGE_ACCESS.iter().any(|(p, _)| p == path),
+                    "GET {path} is missing from PAGE_ACCESS"
+                );
+            }
+        }
+        let mut wrong = Vec::new();
+        for (i, user) in ROLE_USERS.iter().enumerate() {
+            let mut c = Client::new(&t);
+            c.login(user).await;
+            for (path, allowed) in PAGE_ACCESS {
+                let r = c.get(path).await;
+                if (r.status == StatusCode::OK) != allowed[i] {
+                    wrong.push(format!(
+                        "{user} GET {path} gave {} (table: {})",
+                        r.status, allowed[i]
+                    ));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}: {wrong:#?}", t.label);
+        t.finish().await;
+    }
+}

@@ -53,6 +53,7 @@ pub async fn show(
     Query(q): Query<DashboardQuery>,
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let today = chrono::Utc::now().date_naive();
     let year = q.year.unwrap_or(today.year() as i64);
     // The whole page per session (it carries the session's CSRF token), language and address.

@@ -67,6 +67,7 @@ fn may_import(user: &CurrentUser) -> bool {
 }
 
 pub async fn show(user: CurrentUser, page: Page) -> Result<Response, AppError> {
+    user.office_wide()?;
     let body = ExchangePage {
         page,
         year: chrono::Utc::now().year() as i64,

@@ -60,6 +60,7 @@ pub async fn list(
     page: Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let filter = UnitFilter {
         office_id: q.office,
         status: q.status.clone(),
@@ -785,6 +786,7 @@ pub async fn target_table(
     page: Page,
     Query(q): Query<TargetQuery>,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let year = q.year.unwrap_or_else(this_year);
     let (rows, total) = targets::table(&state.db, user.principal(), q.office, year).await?;
     let (title, parent_id) = match q.office {
@@ -847,6 +849,7 @@ pub async fn compliance(
     user: CurrentUser,
     page: Page,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let p = user.principal();
     let today = chrono::Utc::now().date_naive();
     let all = reports::compliance(&state.db, p, None, today).await?;

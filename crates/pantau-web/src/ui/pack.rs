@@ -68,6 +68,7 @@ pub async fn page(
     page: Page,
     Query(q): Query<PackQuery>,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let (pack, title, year) = load(&state, &user, &page, &q).await?;
     let xlsx_href = match q.office {
         Some(o) => format!("/paket.xlsx?year={year}&office={o}"),
@@ -90,6 +91,7 @@ pub async fn xlsx(
     page: Page,
     Query(q): Query<PackQuery>,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let (pack, title, year) = load(&state, &user, &page, &q).await?;
     let bytes = workbook(&page, &pack, &title, year)
         .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
