@@ -2282,6 +2282,8 @@ fn registered_routes() -> Vec<(String, String)> {
     for (prefix, src) in sources {
         let parts: Vec<&str> = src.split(".route(").skip(1).collect();
         for part in parts {
+            // Up to the end of the router function: the last route is not followed by another.
+            let part = &part[..part.find("\n}").unwrap_or(part.len())];
             let rest = part.trim_start();
             let Some(rest) = rest.strip_prefix('"') else {
                 continue;
