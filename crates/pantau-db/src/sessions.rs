@@ -27,6 +27,12 @@ pub fn random_token() -> String {
     hex(&buf)
 }
 
+/// Whether `s` has the shape [`random_token`] gives (64 hex digits): checked before any lookup,
+/// so malformed input never reaches a query or a file name.
+pub fn is_token_text(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -69,7 +75,7 @@ pub async fn create(
 
 /// The live session for `token`, if any; expired ones are deleted on sight.
 pub async fn lookup(db: &Db, token: &str) -> DbResult<Option<Session>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_token_text(token) {
         return Ok(None);
     }
     let hash = digest(token);

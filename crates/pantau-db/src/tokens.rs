@@ -146,7 +146,7 @@ pub async fn lookup(db: &Db, token: &str) -> DbResult<Option<i64>> {
     let Some(hexpart) = token.strip_prefix(PREFIX) else {
         return Ok(None);
     };
-    if hexpart.len() != 64 || !hexpart.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !crate::sessions::is_token_text(hexpart) {
         return Ok(None);
     }
     let hash = digest(token);

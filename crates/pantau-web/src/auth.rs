@@ -112,7 +112,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     let mut new_login_cookie = None;
     if req.extensions().get::<Arc<Auth>>().is_none() {
         let token = cookie(&headers, LOGIN_CSRF_COOKIE)
-            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|t| sessions::is_token_text(t))
             .unwrap_or_else(|| {
                 let t = sessions::random_token();
                 new_login_cookie = Some(t.clone());

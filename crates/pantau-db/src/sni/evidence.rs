@@ -70,7 +70,7 @@ impl EvidenceStore {
 
     fn path(&self, stored: &str) -> DbResult<PathBuf> {
         // Stored names are our own hex tokens; anything else is refused.
-        if stored.len() != 64 || !stored.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !crate::sessions::is_token_text(stored) {
             return Err(DbError::invalid("nama berkas tersimpan tidak sah"));
         }
         Ok(self.root.join(&stored[..2]).join(stored))
