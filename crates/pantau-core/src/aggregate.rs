@@ -122,6 +122,179 @@ pub fn adx_xml(data_set: &str, year: i64, values: &[DataValue], exported: &str) 
     x
 }
 
+/// Values read from another system's payload, still in its codes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncomingSet {
+    pub data_set: Option<String>,
+    pub values: Vec<DataValue>,
+}
+
+/// A problem with the payload (`index` 0) or with its `index`-th value (counting from 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayloadError {
+    pub index: usize,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl PayloadError {
+    fn whole(reason: impl Into<String>) -> Self {
+        PayloadError {
+            index: 0,
+            field: String::new(),
+            value: String::new(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Values a payload may hold; larger ones are refused before any value is checked.
+pub const MAX_VALUES: usize = 100_000;
+
+/// The year of a yearly period: DHIS2 `2025` or ADX/ISO 8601 `2025-01-01/P1Y`.
+pub fn yearly_period(period: &str) -> Option<i64> {
+    let year = match period.split_once('/') {
+        None => period,
+        Some((start, "P1Y")) => start.strip_suffix("-01-01")?,
+        Some(_) => return None,
+    };
+    if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
+        year.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Reads a DHIS2 `dataValueSets` JSON payload. Fields Pantau does not use (category option
+/// combos, comments, stored-by) are ignored; a value may be a JSON string or number.
+pub fn parse_dhis2_json(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Raw {
+        data_set: Option<String>,
+        #[serde(default)]
+        data_values: Vec<RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RawValue {
+        data_element: Option<String>,
+        period: Option<String>,
+        org_unit: Option<String>,
+        value: Option<serde_json::Value>,
+    }
+    let raw: Raw = serde_json::from_slice(bytes).map_err(|e| {
+        vec![PayloadError::whole(format!(
+            "JSON dataValueSets tidak terbaca: {e}"
+        ))]
+    })?;
+    if raw.data_values.len() > MAX_VALUES {
+        return Err(vec![PayloadError::whole(format!(
+            "terlalu banyak nilai (lebih dari {MAX_VALUES})"
+        ))]);
+    }
+    let mut values = Vec::with_capacity(raw.data_values.len());
+    for v in raw.data_values {
+        let value = match v.value {
+            Some(serde_json::Value::String(s)) => s,
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        values.push(DataValue {
+            data_element: v.data_element.unwrap_or_default(),
+            period: v.period.unwrap_or_default(),
+            org_unit: v.org_unit.unwrap_or_default(),
+            value,
+        });
+    }
+    Ok(IncomingSet {
+        data_set: raw.data_set,
+        values,
+    })
+}
+
+/// Reads an ADX XML payload: each `group` gives the org unit, period and data set of its
+/// `dataValue`s. Other attributes (disaggregations) are ignored.
+pub fn parse_adx_xml(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
+    use quick_xml::events::{BytesStart, Event};
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| vec![PayloadError::whole("ADX harus UTF-8")])?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let attrs = |e: &BytesStart| -> Result<HashMap<String, String>, String> {
+        let mut out = HashMap::new();
+        for a in e.attributes() {
+            let a = a.map_err(|e| e.to_string())?;
+            let key = a.key.local_name().as_ref().to_string();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| e.to_string())?
+                .into_owned();
+            out.insert(key, value);
+        }
+        Ok(out)
+    };
+    let bad = |e: String| vec![PayloadError::whole(format!("ADX XML tidak terbaca: {e}"))];
+    let mut set = IncomingSet::default();
+    let mut group: Option<HashMap<String, String>> = None;
+    let mut saw_root = false;
+    loop {
+        match reader.read_event().map_err(|e| bad(e.to_string()))? {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.local_name().as_ref().to_string();
+                match name.as_str() {
+                    "adx" => saw_root = true,
+                    "group" => {
+                        let a = attrs(&e).map_err(bad)?;
+                        if let Some(ds) = a.get("dataSet") {
+                            set.data_set.get_or_insert_with(|| ds.clone());
+                        }
+                        group = Some(a);
+                    }
+                    "dataValue" => {
+                        let a = attrs(&e).map_err(bad)?;
+                        let g = group.as_ref();
+                        let of_group =
+                            |k: &str| g.and_then(|g| g.get(k)).cloned().unwrap_or_default();
+                        if set.values.len() >= MAX_VALUES {
+                            return Err(vec![PayloadError::whole(format!(
+                                "terlalu banyak nilai (lebih dari {MAX_VALUES})"
+                            ))]);
+                        }
+                        set.values.push(DataValue {
+                            data_element: a.get("dataElement").cloned().unwrap_or_default(),
+                            period: of_group("period"),
+                            org_unit: of_group("orgUnit"),
+                            value: a.get("value").cloned().unwrap_or_default(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "group" => group = None,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !saw_root {
+        return Err(vec![PayloadError::whole(
+            "bukan dokumen ADX (tanpa elemen adx)",
+        )]);
+    }
+    Ok(set)
+}
+
+/// Pantau code → external code turned around, per kind; unmapped codes stand for themselves.
+pub fn reverse(mapping: &Mapping, kind: &str, external: &str) -> String {
+    mapping
+        .codes
+        .iter()
+        .find(|((k, _), ext)| k == kind && ext.as_str() == external)
+        .map(|((_, pantau), _)| pantau.clone())
+        .unwrap_or_else(|| external.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +327,57 @@ mod tests {
         assert!(adx.contains("period=\"2025-01-01/P1Y\" dataSet=\"ds&lt;&amp;&gt;\""));
         assert_eq!(adx.matches("<dataValue ").count(), 2);
         assert_eq!(adx.matches("<group ").count(), 1);
+    }
+
+    #[test]
+    fn payloads_read_back_what_was_written() {
+        let values = vec![
+            DataValue {
+                data_element: "ibm_units".into(),
+                period: "2025".into(),
+                org_unit: "BNNP-32".into(),
+                value: "12".into(),
+            },
+            DataValue {
+                data_element: "ibm<&>".into(),
+                period: "2025".into(),
+                org_unit: "BNNK-32.73".into(),
+                value: "0".into(),
+            },
+        ];
+        let json = serde_json::to_vec(&dhis2_json("ds", &values)).unwrap();
+        let back = parse_dhis2_json(&json).unwrap();
+        assert_eq!(
+            (back.data_set.as_deref(), &back.values),
+            (Some("ds"), &values)
+        );
+        let adx = adx_xml("ds", 2025, &values, "2026-01-01");
+        let back = parse_adx_xml(adx.as_bytes()).unwrap();
+        let mut expected = values.clone();
+        for v in &mut expected {
+            v.period = "2025-01-01/P1Y".into();
+        }
+        assert_eq!(
+            (back.data_set.as_deref(), &back.values),
+            (Some("ds"), &expected)
+        );
+        assert_eq!(yearly_period("2025-01-01/P1Y"), Some(2025));
+        assert_eq!(yearly_period("2025"), Some(2025));
+        assert_eq!(yearly_period("202501"), None);
+        assert_eq!(yearly_period("2025-02-01/P1Y"), None);
+        assert_eq!(yearly_period("2025-01-01/P1M"), None);
+        let numeric = br#"{"dataValues":[{"dataElement":"a","period":"2025","orgUnit":"o","value":7,"comment":"x"}]}"#;
+        assert_eq!(parse_dhis2_json(numeric).unwrap().values[0].value, "7");
+        assert!(parse_dhis2_json(b"{").is_err());
+        assert!(parse_dhis2_json(b"[1,2]").is_err());
+        assert!(parse_adx_xml(b"<adx><group orgUnit=\"a\"><dataValue value=\"1\"").is_err());
+        assert!(parse_adx_xml(b"<other/>").is_err());
+        assert!(parse_adx_xml(b"\xff\xfe").is_err());
+        let mut mapping = Mapping::default();
+        mapping
+            .codes
+            .insert(("org_unit".into(), "BNNP-32".into()), "Imsp".into());
+        assert_eq!(reverse(&mapping, "org_unit", "Imsp"), "BNNP-32");
+        assert_eq!(reverse(&mapping, "indicator", "Imsp"), "Imsp");
     }
 }

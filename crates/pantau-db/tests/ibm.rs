@@ -1720,6 +1720,131 @@ async fn units_import_from_spreadsheets_all_or_nothing_and_round_trip() {
     }
 }
 
+/// Agents from a spreadsheet: matched by unit code and name, trainings added, all or nothing.
+#[tokio::test]
+async fn agents_import_from_spreadsheets_and_round_trip() {
+    use pantau_db::exchange::{self, agents as xagents};
+    for t in testing::all().await {
+        seeded(&t).await;
+        let unit = operating_unit(
+            &t,
+            "IBM-A1",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "apbn",
+            "2025-01-05",
+        )
+        .await;
+        let sys = Actor::System("test");
+        let csv = |text: &str| exchange::read(text.as_bytes()).unwrap();
+        let header = "kode_unit,nama,jenis_kelamin,peran,tahun_bergabung,aktif,telepon,pelatihan";
+        let good = csv(&format!(
+            "{header}\nIBM-A1,Siti  Rahma,p,ketua,2025,ya,0812,ap_dasar@2025-03-12\n\
+             IBM-A1,Budi,l,anggota,2024,,,ap_dasar@2024-05-01; skrining_assist@2025-02-02\n"
+        ));
+        let dry = xagents::import(&t.db, sys, &good, true, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((dry.created, dry.dry_run), (2, true), "{}", t.label);
+        let admin = who(&t, "admin.pusat").await;
+        assert!(agents::list(&t.db, &admin, unit).await.unwrap().is_empty());
+        let done = xagents::import(&t.db, sys, &good, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.created, done.updated, done.unchanged), (2, 0, 0));
+        let list = agents::list(&t.db, &admin, unit).await.unwrap();
+        let siti = list.iter().find(|a| a.full_name == "Siti Rahma").unwrap();
+        assert_eq!((siti.role.as_str(), siti.trainings.len()), ("ketua", 1));
+        let budi = list.iter().find(|a| a.full_name == "Budi").unwrap();
+        assert_eq!(
+            (budi.active, budi.trainings.len()),
+            (true, 2),
+            "{}",
+            t.label
+        );
+        // Same names, other spelling of spaces and case: the same agents.
+        let again = csv(&format!(
+            "{header}\nIBM-A1,siti rahma,p,ketua,2025,ya,0812,ap_dasar@2025-03-12\n"
+        ));
+        let r = xagents::import(&t.db, sys, &again, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (r.created, r.updated, r.unchanged),
+            (0, 1, 0),
+            "{}: name kept as written, case differs",
+            t.label
+        );
+        // Export → import is lossless and changes nothing.
+        let exported = xagents::export(&t.db, &admin).await.unwrap();
+        assert_eq!(exported.rows.len(), 2);
+        for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
+            let back =
+                exchange::read(&exchange::write(&exported, format, "agen").unwrap()).unwrap();
+            assert_eq!(back, exported, "{}: {format:?}", t.label);
+            let r = xagents::import(&t.db, sys, &back, false, &|_| {})
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.unchanged, 2, "{}: {format:?} round trip", t.label);
+        }
+        assert_eq!(xagents::export(&t.db, &admin).await.unwrap(), exported);
+        // Bad rows, each named; nothing written.
+        let count = || {
+            let db = t.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT CAST((SELECT COUNT(*) FROM ibm_agents) + (SELECT COUNT(*) FROM ibm_agent_trainings) AS BIGINT)",
+                )
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+            }
+        };
+        let before = count().await;
+        let bad = csv(&format!(
+            "{header}\nIBM-TIDAK,Ani,p,ketua,2025,,,\nIBM-A1,Ani,x,ketua,2025,,,\nIBM-A1,Ina,p,bos,1999,mungkin,,\n\
+             IBM-A1,Eka,p,anggota,2025,,,tidak_ada@2025-01-01\nIBM-A1,Eko,l,anggota,2025,,,ap_dasar\n\
+             IBM-A1,Dedi,l,anggota,2025,,,\nIBM-A1,DEDI,l,anggota,2025,,,\n"
+        ));
+        let errors = xagents::import(&t.db, sys, &bad, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        for expected in [
+            (2, "kode_unit"),
+            (3, "jenis_kelamin"),
+            (4, "peran"),
+            (4, "tahun_bergabung"),
+            (4, "aktif"),
+            (5, "pelatihan"),
+            (6, "pelatihan"),
+            (8, "nama"),
+        ] {
+            assert!(
+                found.contains(&expected),
+                "{}: {expected:?} in {errors:?}",
+                t.label
+            );
+        }
+        assert!(errors.iter().all(|e| e.row != 7), "the first Dedi is fine");
+        assert_eq!(count().await, before, "{}", t.label);
+        // Outside the importer's district.
+        let bogor = Actor::User(&who(&t, "bnnk.bogor").await);
+        let errors = xagents::import(&t.db, bogor, &good, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "kode_unit"));
+        assert_eq!(count().await, before, "{}", t.label);
+        t.finish().await;
+    }
+}
+
 /// Periodic reports from a spreadsheet: one row per line, grouped into reports by unit and
 /// period; all or nothing, idempotent, lossless round trip, roll-ups kept exact.
 #[tokio::test]

@@ -12,7 +12,7 @@ use pantau_db::sni::sessions::{self, ActionInput, SessionInput};
 use pantau_db::sni::{instrument, outcomes};
 use pantau_db::testing::{self, TestDb};
 use pantau_db::users::{self, NewUser};
-use pantau_db::{Actor, DbError, offices, seed};
+use pantau_db::{Actor, DbError, exchange, offices, seed};
 
 fn no_progress(_: AreaLevel, _: u64, _: u64) {}
 
@@ -705,13 +705,14 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
                    layanan,Layanan,Services,L1,Ganda,Duplicate,1,tidak,\n\
                    sdm,SDM,Staff,S1,Konselor,Counsellors,1,mungkin,\n";
         let before = instrument::list(&t.db).await.unwrap().len();
-        let errors = instrument::import_csv(
+        let errors = instrument::import(
             &t.db,
             Actor::User(&admin),
             "uji-1",
             "Uji",
             0.8,
-            bad.as_bytes(),
+            &exchange::read(bad.as_bytes()).unwrap(),
+            false,
         )
         .await
         .unwrap()
@@ -728,13 +729,14 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
             before,
             "nothing kept"
         );
-        let missing = instrument::import_csv(
+        let missing = instrument::import(
             &t.db,
             Actor::User(&admin),
             "uji-2",
             "Uji",
             0.8,
-            "kode,uraian\nA,B\n".as_bytes(),
+            &exchange::read("kode,uraian\nA,B\n".as_bytes()).unwrap(),
+            false,
         )
         .await
         .unwrap()
@@ -745,27 +747,31 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
                     sdm,SDM,Staff,S1,Konselor,Counsellors,1,tidak,\n";
         let bnnp = who(&t, "bnnp.jabar").await;
         assert!(matches!(
-            instrument::import_csv(
+            instrument::import(
                 &t.db,
                 Actor::User(&bnnp),
                 "uji-3",
                 "Uji",
                 0.8,
-                good.as_bytes()
+                &exchange::read(good.as_bytes()).unwrap(),
+                false
             )
             .await,
             Err(DbError::Forbidden(_))
         ));
-        let id = instrument::import_csv(
+        let id = instrument::import(
             &t.db,
             Actor::User(&admin),
             "uji-3",
             "Uji",
             0.75,
-            good.as_bytes(),
+            &exchange::read(good.as_bytes()).unwrap(),
+            false,
         )
         .await
         .unwrap()
+        .unwrap()
+        .id
         .unwrap();
         let active = instrument::active(&t.db).await.unwrap();
         assert_eq!(
@@ -777,6 +783,201 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
             ),
             (id, 2, 2, 4),
             "{}",
+            t.label
+        );
+        // Round trip: the exported version, through XLSX, imports back as the same version.
+        let exported = instrument::export(&active);
+        let xlsx = exchange::to_xlsx(&exported, "instrumen").unwrap();
+        let back = exchange::read(&xlsx).unwrap();
+        assert_eq!(back, exported, "{}", t.label);
+        let again = instrument::import(
+            &t.db,
+            Actor::User(&admin),
+            "uji-3",
+            "Uji",
+            0.75,
+            &back,
+            false,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((again.id, again.unchanged), (Some(id), true), "{}", t.label);
+        // Other content under a used code is refused; a dry run of a new version keeps nothing.
+        let mut changed = back.clone();
+        changed.rows[0][6] = "3".into();
+        let refused = instrument::import(
+            &t.db,
+            Actor::User(&admin),
+            "uji-3",
+            "Uji",
+            0.75,
+            &changed,
+            false,
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+        assert!(refused[0].reason.contains("versi"), "{refused:?}");
+        let before = instrument::list(&t.db).await.unwrap().len();
+        let dry = instrument::import(
+            &t.db,
+            Actor::User(&admin),
+            "uji-4",
+            "Uji",
+            0.75,
+            &changed,
+            true,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((dry.id, dry.requirements), (None, 2));
+        assert_eq!(instrument::list(&t.db).await.unwrap().len(), before);
+        t.finish().await;
+    }
+}
+
+/// Institutions from a spreadsheet: matched by code, all or nothing, lossless round trip.
+#[tokio::test]
+async fn institutions_import_from_spreadsheets_and_round_trip() {
+    use pantau_db::exchange::institutions as xinst;
+    for t in testing::all().await {
+        let _ = world(&t).await;
+        let sys = Actor::System("test");
+        let admin = who(&t, "admin.pusat").await;
+        let csv = |text: &str| exchange::read(text.as_bytes()).unwrap();
+        let header = "kode,nama,kepemilikan,jenis_layanan,modalitas,kode_wilayah,kode_satker,ipwl,mitra_bnn,alamat";
+        let good = csv(&format!(
+            "{header}\nLR-X1,Yayasan Satu,komponen_masyarakat,sosial,rawat_inap,32.73,BNNK-32.73,ya,tidak,\"Jl. A, No. 1\"\n\
+             LR-X2,RS Dua,instansi_pemerintah,medis,rawat_jalan,32.71,BNNP-32,,,\n"
+        ));
+        let count = || {
+            let db = t.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM institutions")
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = count().await;
+        let dry = xinst::import(&t.db, sys, &good, true, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((dry.created, dry.dry_run), (2, true));
+        assert_eq!(
+            count().await,
+            before,
+            "{}: a dry run writes nothing",
+            t.label
+        );
+        let done = xinst::import(&t.db, sys, &good, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (done.created, done.updated, done.unchanged),
+            (2, 0, 0),
+            "{}",
+            t.label
+        );
+        let x1 = institutions::by_code(&t.db, "LR-X1").await.unwrap();
+        assert_eq!(
+            (x1.ipwl, x1.bnn_partner, x1.address.as_str()),
+            (true, false, "Jl. A, No. 1")
+        );
+        let again = xinst::import(&t.db, sys, &good, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{}: idempotent",
+            t.label
+        );
+        // Export → import: every institution (with those made through the form) unchanged.
+        let exported = xinst::export(&t.db, &admin).await.unwrap();
+        assert_eq!(exported.rows.len(), 4, "{}", t.label);
+        for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
+            let back =
+                exchange::read(&exchange::write(&exported, format, "lembaga").unwrap()).unwrap();
+            assert_eq!(back, exported, "{}: {format:?}", t.label);
+            let r = xinst::import(&t.db, sys, &back, false, &|_| {})
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.unchanged, 4, "{}: {format:?} round trip", t.label);
+        }
+        let mut edited = exported.clone();
+        edited.rows[0][1] = "Nama Baru".into();
+        let r = xinst::import(&t.db, sys, &edited, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.updated, r.unchanged), (1, 3));
+        // Bad rows: named by row and column; nothing written.
+        let before = count().await;
+        let bad = csv(&format!(
+            "{header}\nX,Satu,komponen_masyarakat,sosial,rawat_inap,32.73,BNNK-32.73,,,\n\
+             LR-X3,Tiga,swasta,gizi,mondok,32.73,BNNK-32.73,,,\n\
+             LR-X4,Empat,komponen_masyarakat,sosial,rawat_inap,99.99,BNNK-99.99,,,\n\
+             LR-X5,Lima,komponen_masyarakat,sosial,rawat_inap,32.73,BNN,mungkin,,\n\
+             LR-X6,,komponen_masyarakat,sosial,rawat_inap,32.73,BNNK-32.73,,,\n\
+             lr-x6,Enam,komponen_masyarakat,sosial,rawat_inap,32.73,BNNK-32.73,,,\n"
+        ));
+        let errors = xinst::import(&t.db, sys, &bad, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        for expected in [
+            (2, "kode"),
+            (3, "kepemilikan"),
+            (3, "jenis_layanan"),
+            (3, "modalitas"),
+            (4, "kode_wilayah"),
+            (4, "kode_satker"),
+            (5, "kode_satker"),
+            (5, "ipwl"),
+            (6, "nama"),
+            (7, "kode"),
+        ] {
+            assert!(
+                found.contains(&expected),
+                "{}: {expected:?} in {errors:?}",
+                t.label
+            );
+        }
+        assert_eq!(count().await, before, "{}", t.label);
+        let empty = csv(&format!("{header}\n"));
+        assert!(
+            xinst::import(&t.db, sys, &empty, false, &|_| {})
+                .await
+                .unwrap()
+                .is_err()
+        );
+        // A district office imports for its own district only.
+        let bogor = Actor::User(&who(&t, "bnnk.bogor").await);
+        let errors = xinst::import(&t.db, bogor, &good, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            (errors[0].row, errors[0].column.as_str()),
+            (2, "kode_satker")
+        );
+        let template = xinst::template();
+        let bandung = Actor::User(&who(&t, "bnnk.bandung").await);
+        let ok = xinst::import(&t.db, bandung, &template, true, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ok.created, 1,
+            "{}: the template's example row is valid",
             t.label
         );
         t.finish().await;

@@ -168,6 +168,33 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Agen Pemulihan from a CSV or XLSX file (columns: kode_unit, nama, jenis_kelamin, peran,
+    /// tahun_bergabung, aktif, telepon, pelatihan), matched by unit code and name.
+    Agen {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Rehabilitation institutions from a CSV or XLSX file, matched by institution code.
+    Lembaga {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A new SNI instrument version from a CSV or XLSX file; it becomes the active version.
+    Instrumen {
+        file: PathBuf,
+        /// The version's code, e.g. sni-8807-2022-v2 (a used code with the same content is a no-op).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        title: String,
+        /// Pass threshold between 0 and 1.
+        #[arg(long, default_value_t = 0.8)]
+        threshold: f64,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,7 +202,22 @@ enum ExportCommand {
     /// IBM units, in the import columns; the format follows the file's extension (.csv, .xlsx).
     Unit { file: PathBuf },
     /// An empty import template with one example row (.csv or .xlsx).
-    Template { file: PathBuf },
+    Template {
+        file: PathBuf,
+        /// unit, agen, laporan, lembaga or instrumen.
+        #[arg(long, default_value = "unit")]
+        jenis: String,
+    },
+    /// Agen Pemulihan with their trainings, in the import columns (.csv or .xlsx).
+    Agen { file: PathBuf },
+    /// Rehabilitation institutions, in the import columns (.csv or .xlsx).
+    Lembaga { file: PathBuf },
+    /// An SNI instrument version (default: the active one), in the import columns.
+    Instrumen {
+        file: PathBuf,
+        #[arg(long)]
+        id: Option<i64>,
+    },
     /// Periodic report lines of a year, in the import columns (.csv or .xlsx).
     Laporan {
         file: PathBuf,
@@ -593,6 +635,75 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             println!("satker: {n} baru");
         }
         ImportCommand::Laporan { file, dry_run } => import_reports(db, &file, dry_run).await?,
+        ImportCommand::Agen { file, dry_run } => {
+            let Some(table) = table_or_errors(&file)? else {
+                return Ok(());
+            };
+            let bar = progress_bar(table.rows.len(), "agen");
+            let result = pantau_db::exchange::agents::import(
+                db,
+                Actor::System("cli"),
+                &table,
+                dry_run,
+                &|done| bar.set_position(done as u64),
+            )
+            .await?;
+            bar.finish_and_clear();
+            print_import(result, "agen")?;
+        }
+        ImportCommand::Lembaga { file, dry_run } => {
+            let Some(table) = table_or_errors(&file)? else {
+                return Ok(());
+            };
+            let bar = progress_bar(table.rows.len(), "lembaga");
+            let result = pantau_db::exchange::institutions::import(
+                db,
+                Actor::System("cli"),
+                &table,
+                dry_run,
+                &|done| bar.set_position(done as u64),
+            )
+            .await?;
+            bar.finish_and_clear();
+            print_import(result, "lembaga")?;
+        }
+        ImportCommand::Instrumen {
+            file,
+            code,
+            title,
+            threshold,
+            dry_run,
+        } => {
+            let Some(table) = table_or_errors(&file)? else {
+                return Ok(());
+            };
+            match pantau_db::sni::instrument::import(
+                db,
+                Actor::System("cli"),
+                &code,
+                &title,
+                threshold,
+                &table,
+                dry_run,
+            )
+            .await?
+            {
+                Ok(done) => {
+                    let what = if done.dry_run {
+                        "uji coba (tidak disimpan)"
+                    } else if done.unchanged {
+                        "versi yang sama sudah ada; tidak ada yang diubah"
+                    } else {
+                        "tersimpan dan aktif"
+                    };
+                    println!(
+                        "instrumen {code}: {} aspek, {} butir — {what}",
+                        done.aspects, done.requirements
+                    );
+                }
+                Err(errors) => report_row_errors(&errors)?,
+            }
+        }
         ImportCommand::Unit {
             file,
             dry_run,
@@ -632,6 +743,21 @@ async fn import_reports(db: &Db, file: &std::path::Path, dry_run: bool) -> Resul
     let result =
         pantau_db::exchange::reports::import(db, Actor::System("cli"), &table, dry_run).await?;
     print_import(result, "laporan")
+}
+
+/// The file as a table; when it cannot be read, its problems are printed and the command fails.
+fn table_or_errors(file: &std::path::Path) -> Result<Option<pantau_db::exchange::Table>> {
+    match read_table(file)? {
+        Ok(t) => Ok(Some(t)),
+        Err(errors) => report_row_errors(&errors).map(|_| None),
+    }
+}
+
+fn progress_bar(rows: usize, prefix: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(rows as u64);
+    bar.set_style(bar_style());
+    bar.set_prefix(prefix);
+    bar
 }
 
 /// A CSV or XLSX file as a table, or the reasons it cannot be read.
@@ -709,7 +835,29 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
             println!("{} nilai ke {}", values.len(), file.display());
             return Ok(());
         }
-        ExportCommand::Template { file } => (file, exchange::units::template()),
+        ExportCommand::Template { file, jenis } => (
+            file,
+            match jenis.as_str() {
+                "unit" => exchange::units::template(),
+                "agen" => exchange::agents::template(),
+                "laporan" => exchange::reports::template(),
+                "lembaga" => exchange::institutions::template(),
+                "instrumen" => exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
+                other => bail!("unknown kind {other:?}: unit, agen, laporan, lembaga, instrumen"),
+            },
+        ),
+        ExportCommand::Agen { file } => (file, exchange::agents::export(db, &everyone).await?),
+        ExportCommand::Lembaga { file } => {
+            (file, exchange::institutions::export(db, &everyone).await?)
+        }
+        ExportCommand::Instrumen { file, id } => {
+            use pantau_db::sni::instrument;
+            let found = match id {
+                Some(id) => instrument::load(db, id).await?,
+                None => instrument::active(db).await?,
+            };
+            (file, instrument::export(&found))
+        }
         ExportCommand::Laporan { file, year } => {
             (file, exchange::reports::export(db, &everyone, year).await?)
         }
@@ -719,7 +867,7 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         .and_then(|e| e.to_str())
         .and_then(Format::parse)
         .context("the file name must end in .csv or .xlsx")?;
-    std::fs::write(&file, exchange::write(&table, format, "unit")?)
+    std::fs::write(&file, exchange::write(&table, format, "data")?)
         .with_context(|| format!("writing {}", file.display()))?;
     println!("{} baris ke {}", table.rows.len(), file.display());
     Ok(())

@@ -2,7 +2,9 @@
 //! written back from it, so every importer and exporter handles both formats the same way.
 //! Importers validate every row and report problems as [`RowError`]s before anything is written.
 
+pub mod agents;
 pub mod aggregate;
+pub mod institutions;
 pub mod reports;
 pub mod units;
 

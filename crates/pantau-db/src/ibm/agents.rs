@@ -9,7 +9,7 @@ use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{AgentRole, Sex};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Agent {
@@ -98,9 +98,21 @@ fn check(input: &AgentInput) -> DbResult<()> {
 }
 
 pub async fn add(db: &Db, actor: Actor<'_>, unit_id: i64, input: &AgentInput) -> DbResult<i64> {
-    check(input)?;
     let mut tx = db.begin().await?;
-    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    let id = add_in(&mut tx, actor, unit_id, input).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`add`] inside the caller's transaction (imports write many agents in one).
+pub(crate) async fn add_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    unit_id: i64,
+    input: &AgentInput,
+) -> DbResult<i64> {
+    check(input)?;
+    let path = authorize_unit(tx, actor, Permission::WriteData, unit_id).await?;
     let now = now_rfc3339();
     let id: i64 = sqlx::query(
         "INSERT INTO ibm_agents (unit_id, full_name, sex, role, active, phone, joined_year, created_at, updated_at) \
@@ -117,7 +129,7 @@ pub async fn add(db: &Db, actor: Actor<'_>, unit_id: i64, input: &AgentInput) ->
     .fetch_one(&mut *tx)
     .await?
     .get("id");
-    audit::record(&mut tx, actor, Change {
+    audit::record(tx, actor, Change {
         action: "create",
         entity: "agen_pemulihan",
         entity_id: id.to_string(),
@@ -126,8 +138,44 @@ pub async fn add(db: &Db, actor: Actor<'_>, unit_id: i64, input: &AgentInput) ->
         after: Some(json!({"unit_id": unit_id, "full_name": input.full_name, "sex": input.sex, "role": input.role, "active": input.active, "joined_year": input.joined_year})),
     })
     .await?;
-    tx.commit().await?;
     Ok(id)
+}
+
+/// Replaces an agent's details (name, sex, role, phone, year joined, active) in the caller's
+/// transaction.
+pub(crate) async fn update_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    agent_id: i64,
+    input: &AgentInput,
+) -> DbResult<()> {
+    check(input)?;
+    let unit_id = unit_of_agent(tx, agent_id).await?;
+    let path = authorize_unit(tx, actor, Permission::WriteData, unit_id).await?;
+    sqlx::query(
+        "UPDATE ibm_agents SET full_name = $1, sex = $2, role = $3, active = $4, phone = $5, \
+         joined_year = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(input.full_name.trim())
+    .bind(&input.sex)
+    .bind(&input.role)
+    .bind(input.active)
+    .bind(input.phone.trim())
+    .bind(input.joined_year)
+    .bind(now_rfc3339())
+    .bind(agent_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(tx, actor, Change {
+        action: "update",
+        entity: "agen_pemulihan",
+        entity_id: agent_id.to_string(),
+        office_path: Some(&path),
+        before: None,
+        after: Some(json!({"full_name": input.full_name, "sex": input.sex, "role": input.role, "active": input.active, "joined_year": input.joined_year})),
+    })
+    .await?;
+    Ok(())
 }
 
 async fn unit_of_agent(conn: &mut sqlx::AnyConnection, agent_id: i64) -> DbResult<i64> {
@@ -174,10 +222,22 @@ pub async fn add_training(
     training_code: &str,
     held_on: &str,
 ) -> DbResult<()> {
-    check_date("tanggal pelatihan", held_on)?;
     let mut tx = db.begin().await?;
-    let unit_id = unit_of_agent(&mut tx, agent_id).await?;
-    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
+    add_training_in(&mut tx, actor, agent_id, training_code, held_on).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn add_training_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    agent_id: i64,
+    training_code: &str,
+    held_on: &str,
+) -> DbResult<()> {
+    check_date("tanggal pelatihan", held_on)?;
+    let unit_id = unit_of_agent(tx, agent_id).await?;
+    let path = authorize_unit(tx, actor, Permission::WriteData, unit_id).await?;
     sqlx::query("SELECT 1 FROM ref_items WHERE list = 'training' AND code = $1")
         .bind(training_code)
         .fetch_optional(&mut *tx)
@@ -192,7 +252,7 @@ pub async fn add_training(
     .execute(&mut *tx)
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: "training",
@@ -204,6 +264,5 @@ pub async fn add_training(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -107,8 +107,19 @@ async fn check(conn: &mut AnyConnection, i: &InstitutionInput) -> DbResult<()> {
 
 pub async fn create(db: &Db, actor: Actor<'_>, input: &InstitutionInput) -> DbResult<Institution> {
     let mut tx = db.begin().await?;
-    check(&mut tx, input).await?;
-    let office = crate::offices::load(&mut tx, input.office_id).await?;
+    let id = create_in(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    load(db, id).await
+}
+
+/// [`create`] inside the caller's transaction; the new institution's id.
+pub(crate) async fn create_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    input: &InstitutionInput,
+) -> DbResult<i64> {
+    check(tx, input).await?;
+    let office = crate::offices::load(tx, input.office_id).await?;
     actor.authorize(Permission::WriteData, &office.office_path())?;
     let now = now_rfc3339();
     let id: i64 = sqlx::query(
@@ -131,7 +142,7 @@ pub async fn create(db: &Db, actor: Actor<'_>, input: &InstitutionInput) -> DbRe
     .map_err(|e| DbError::conflict_on_unique(e, format!("kode lembaga {}", input.code)))?
     .get("id");
     audit::record(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: "create",
@@ -143,8 +154,7 @@ pub async fn create(db: &Db, actor: Actor<'_>, input: &InstitutionInput) -> DbRe
         },
     )
     .await?;
-    tx.commit().await?;
-    load(db, id).await
+    Ok(id)
 }
 
 pub async fn update(
@@ -154,12 +164,24 @@ pub async fn update(
     input: &InstitutionInput,
 ) -> DbResult<Institution> {
     let mut tx = db.begin().await?;
-    authorize_institution(&mut tx, actor, Permission::WriteData, id).await?;
-    check(&mut tx, input).await?;
-    let target = crate::offices::load(&mut tx, input.office_id).await?;
+    let after = update_in(&mut tx, actor, id, input).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`update`] inside the caller's transaction.
+pub(crate) async fn update_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    id: i64,
+    input: &InstitutionInput,
+) -> DbResult<Institution> {
+    authorize_institution(tx, actor, Permission::WriteData, id).await?;
+    check(tx, input).await?;
+    let target = crate::offices::load(tx, input.office_id).await?;
     // Registry data is the coaching office's to keep (operators edit documents, not the registry).
     actor.authorize(Permission::WriteData, &target.office_path())?;
-    let before = load_on(&mut tx, id).await?;
+    let before = load_on(tx, id).await?;
     sqlx::query(
         "UPDATE institutions SET code = $1, name = $2, ownership = $3, service_kind = $4, modality = $5, ipwl = $6, \
          bnn_partner = $7, address = $8, area_code = $9, office_id = $10, updated_at = $11 WHERE id = $12",
@@ -179,9 +201,9 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .map_err(|e| DbError::conflict_on_unique(e, format!("kode lembaga {}", input.code)))?;
-    let after = load_on(&mut tx, id).await?;
+    let after = load_on(tx, id).await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: "update",
@@ -193,7 +215,6 @@ pub async fn update(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 

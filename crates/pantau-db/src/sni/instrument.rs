@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::io::Read;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Aspect {
@@ -281,102 +280,132 @@ pub async fn upsert_requirement(
 }
 
 pub use crate::exchange::RowError;
+use crate::exchange::Table;
 
-pub const IMPORT_COLUMNS: &[&str] = &[
-    "aspek",
-    "nama_aspek",
-    "nama_aspek_en",
-    "kode",
-    "uraian",
-    "uraian_en",
-    "bobot",
-    "wajib",
-    "bukti",
-];
+pub const IMPORT_REQUIRED: &[&str] = &["aspek", "kode", "uraian", "uraian_en", "bobot", "wajib"];
+pub const IMPORT_OPTIONAL: &[&str] = &["nama_aspek", "nama_aspek_en", "bukti"];
 
-/// Imports a new instrument version from CSV (columns [`IMPORT_COLUMNS`]), all or nothing. The
-/// scale is the default four levels; the new version becomes active and older ones inactive.
-pub async fn import_csv<R: Read>(
+/// Every instrument column, in the order templates and exports use.
+pub fn import_columns() -> Vec<&'static str> {
+    vec![
+        "aspek",
+        "nama_aspek",
+        "nama_aspek_en",
+        "kode",
+        "uraian",
+        "uraian_en",
+        "bobot",
+        "wajib",
+        "bukti",
+    ]
+}
+
+/// What an instrument import did: the version's id (none on a dry run of a new version) and
+/// whether an identical version with the same code was already there.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InstrumentImport {
+    pub id: Option<i64>,
+    pub aspects: usize,
+    pub requirements: usize,
+    pub unchanged: bool,
+    pub dry_run: bool,
+}
+
+/// An instrument version as rows of the import columns (the round trip of [`import`]).
+pub fn export(instrument: &Instrument) -> Table {
+    let mut t = Table::new(&import_columns());
+    for r in &instrument.requirements {
+        let a = instrument.aspects.iter().find(|a| a.id == r.aspect_id);
+        t.rows.push(vec![
+            a.map(|a| a.code.clone()).unwrap_or_default(),
+            a.map(|a| a.name_id.clone()).unwrap_or_default(),
+            a.map(|a| a.name_en.clone()).unwrap_or_default(),
+            r.code.clone(),
+            r.text_id.clone(),
+            r.text_en.clone(),
+            r.weight.to_string(),
+            crate::exchange::flag_text(r.mandatory),
+            r.evidence_kind.clone(),
+        ]);
+    }
+    t
+}
+
+/// The same instrument in comparable form: threshold, aspects and requirements in order.
+fn fingerprint(
+    threshold: f64,
+    aspects: &[(String, String, String)],
+    rows: &[RequirementInput],
+) -> String {
+    // Stored requirements come back grouped by aspect; a file may interleave them.
+    let mut rows: Vec<&RequirementInput> = rows.iter().collect();
+    rows.sort_by_key(|r| aspects.iter().position(|a| a.0 == r.aspect_code));
+    json!({
+        "threshold": threshold,
+        "aspects": aspects,
+        "requirements": rows.iter().map(|r| json!([r.aspect_code, r.code, r.text_id.trim(), r.text_en.trim(), r.weight, r.mandatory, r.evidence_kind.trim()])).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Imports a new instrument version from a table (columns [`import_columns`]), all or nothing.
+/// The scale is the default four levels; the new version becomes active and older ones inactive.
+/// Versions are never changed once made (past assessments keep their meaning): importing the
+/// same content under an existing code changes nothing, different content under it is refused.
+pub async fn import(
     db: &Db,
     actor: Actor<'_>,
     code: &str,
     title: &str,
     threshold: f64,
-    reader: R,
-) -> DbResult<Result<i64, Vec<RowError>>> {
+    table: &Table,
+    dry_run: bool,
+) -> DbResult<Result<InstrumentImport, Vec<RowError>>> {
     actor.authorize_national(Permission::ManageReference)?;
     check_text("kode instrumen", code, 60, true)?;
     check_text("judul instrumen", title, 200, true)?;
     if !(threshold > 0.0 && threshold <= 1.0) {
         return Err(DbError::invalid("ambang lulus harus di antara 0 dan 1"));
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(reader);
-    let headers: Vec<String> = rdr
-        .headers()?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    let mut errors = Vec::new();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    for c in IMPORT_COLUMNS {
-        if col(c).is_none() {
-            errors.push(RowError {
-                row: 1,
-                column: c.to_string(),
-                value: String::new(),
-                reason: "kolom wajib tidak ada".into(),
-            });
-        }
-    }
+    let mut errors = table.check_columns(IMPORT_REQUIRED, IMPORT_OPTIONAL);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
     let mut aspects: Vec<(String, String, String)> = Vec::new();
     let mut rows: Vec<RequirementInput> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, rec) in rdr.records().enumerate() {
+    let mut seen = std::collections::HashMap::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        if errors.len() >= crate::exchange::MAX_ERRORS {
+            break;
+        }
         let row = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    row,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: e.to_string(),
-                });
-                continue;
+        let get = |name: &str| table.cell(cells, name).to_string();
+        let mut err =
+            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let weight = match get("bobot").replace(',', ".").parse::<f64>() {
+            Ok(w) if w.is_finite() => Some(w),
+            _ => {
+                err("bobot", "bukan angka".into());
+                None
             }
         };
-        let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
-        let weight_s = get("bobot");
-        let Ok(weight) = weight_s.replace(',', ".").parse::<f64>() else {
-            errors.push(RowError {
-                row,
-                column: "bobot".into(),
-                value: weight_s,
-                reason: "bukan angka".into(),
-            });
+        let mandatory = if get("wajib").is_empty() {
+            Some(false)
+        } else {
+            crate::exchange::parse_flag(&get("wajib"))
+        };
+        if mandatory.is_none() {
+            err("wajib", "isi ya atau tidak".into());
+        }
+        let aspect_code = get("aspek");
+        if aspect_code.is_empty() || aspect_code.chars().count() > 40 {
+            err("aspek", "kode aspek wajib diisi (maks. 40)".into());
+        }
+        let (Some(weight), Some(mandatory)) = (weight, mandatory) else {
             continue;
         };
-        let mandatory = match get("wajib").to_lowercase().as_str() {
-            "ya" | "y" | "1" | "true" | "yes" => true,
-            "tidak" | "t" | "0" | "false" | "no" | "" => false,
-            other => {
-                errors.push(RowError {
-                    row,
-                    column: "wajib".into(),
-                    value: other.into(),
-                    reason: "isi ya atau tidak".into(),
-                });
-                continue;
-            }
-        };
         let r = RequirementInput {
-            aspect_code: get("aspek"),
+            aspect_code,
             code: get("kode"),
             text_id: get("uraian"),
             text_en: get("uraian_en"),
@@ -385,56 +414,68 @@ pub async fn import_csv<R: Read>(
             evidence_kind: get("bukti"),
         };
         if let Err(e) = check_requirement(&r) {
-            errors.push(RowError {
-                row,
-                column: "kode".into(),
-                value: r.code.clone(),
-                reason: e.to_string(),
-            });
+            err("kode", e.to_string());
             continue;
         }
-        if r.aspect_code.is_empty() {
-            errors.push(RowError {
-                row,
-                column: "aspek".into(),
-                value: String::new(),
-                reason: "wajib diisi".into(),
-            });
+        if r.aspect_code.is_empty() || r.aspect_code.chars().count() > 40 {
             continue;
         }
-        if !seen.insert(r.code.clone()) {
-            errors.push(RowError {
-                row,
-                column: "kode".into(),
-                value: r.code.clone(),
-                reason: "kode ganda".into(),
-            });
+        if let Some(first) = seen.insert(r.code.clone(), row) {
+            err("kode", format!("kode ganda; sudah ada di baris {first}"));
             continue;
         }
         if !aspects.iter().any(|a| a.0 == r.aspect_code) {
             let name = get("nama_aspek");
-            aspects.push((
-                r.aspect_code.clone(),
-                if name.is_empty() {
-                    r.aspect_code.clone()
-                } else {
-                    name
-                },
-                get("nama_aspek_en"),
-            ));
+            let name = if name.is_empty() {
+                r.aspect_code.clone()
+            } else {
+                name
+            };
+            let name_en = get("nama_aspek_en");
+            let name_en = if name_en.is_empty() {
+                name.clone()
+            } else {
+                name_en
+            };
+            if name.chars().count() > 200 || name_en.chars().count() > 200 {
+                err("nama_aspek", "paling panjang 200 karakter".into());
+                continue;
+            }
+            aspects.push((r.aspect_code.clone(), name, name_en));
         }
         rows.push(r);
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push(RowError {
-            row: 1,
-            column: String::new(),
-            value: String::new(),
-            reason: "berkas tidak berisi butir".into(),
-        });
+        errors.push(RowError::file("berkas tidak berisi butir"));
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
+    }
+    let existing = sqlx::query("SELECT id FROM sni_instruments WHERE code = $1")
+        .bind(code.trim())
+        .fetch_optional(db.pool())
+        .await?;
+    if let Some(r) = existing {
+        let old = load(db, r.get("id")).await?;
+        let old_table = export(&old);
+        let same = match import_rows(&old_table) {
+            Some((a, q)) => {
+                fingerprint(old.pass_threshold, &a, &q) == fingerprint(threshold, &aspects, &rows)
+            }
+            None => false,
+        };
+        if !same {
+            return Ok(Err(vec![RowError::file(format!(
+                "instrumen {code} sudah ada dengan isi lain; versi tidak diubah setelah dibuat — beri kode versi baru"
+            ))]));
+        }
+        return Ok(Ok(InstrumentImport {
+            id: Some(old.id),
+            aspects: aspects.len(),
+            requirements: rows.len(),
+            unchanged: true,
+            dry_run,
+        }));
     }
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE sni_instruments SET active = $1")
@@ -464,13 +505,17 @@ pub async fn import_csv<R: Read>(
     let mut aspect_ids = HashMap::new();
     for (i, (code, name_id, name_en)) in aspects.iter().enumerate() {
         let aid: i64 = sqlx::query("INSERT INTO sni_aspects (instrument_id, code, name_id, name_en, ordinal) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(id).bind(code).bind(name_id).bind(if name_en.is_empty() { name_id } else { name_en }).bind(i as i64 + 1)
+            .bind(id).bind(code).bind(name_id).bind(name_en).bind(i as i64 + 1)
             .fetch_one(&mut *tx).await?.get("id");
         aspect_ids.insert(code.clone(), aid);
     }
-    for (i, r) in rows.iter().enumerate() {
+    // Ordinals count within the aspect, as `upsert_requirement` does.
+    let mut next_ordinal: HashMap<&str, i64> = HashMap::new();
+    for r in &rows {
+        let ordinal = next_ordinal.entry(r.aspect_code.as_str()).or_insert(0);
+        *ordinal += 1;
         sqlx::query("INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, ordinal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(id).bind(aspect_ids[&r.aspect_code]).bind(&r.code).bind(r.text_id.trim()).bind(r.text_en.trim()).bind(r.weight).bind(r.mandatory).bind(r.evidence_kind.trim()).bind(i as i64 + 1)
+            .bind(id).bind(aspect_ids[&r.aspect_code]).bind(&r.code).bind(r.text_id.trim()).bind(r.text_en.trim()).bind(r.weight).bind(r.mandatory).bind(r.evidence_kind.trim()).bind(*ordinal)
             .execute(&mut *tx).await?;
     }
     audit::record(&mut tx, actor, Change {
@@ -482,6 +527,43 @@ pub async fn import_csv<R: Read>(
         after: Some(json!({"code": code, "title": title, "threshold": threshold, "aspects": aspects.len(), "requirements": rows.len()})),
     })
     .await?;
-    tx.commit().await?;
-    Ok(Ok(id))
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(Ok(InstrumentImport {
+        id: (!dry_run).then_some(id),
+        aspects: aspects.len(),
+        requirements: rows.len(),
+        unchanged: false,
+        dry_run,
+    }))
+}
+
+/// The aspects and requirements of an exported table (known good), for comparison.
+fn import_rows(t: &Table) -> Option<(Vec<(String, String, String)>, Vec<RequirementInput>)> {
+    let mut aspects: Vec<(String, String, String)> = Vec::new();
+    let mut rows = Vec::new();
+    for cells in &t.rows {
+        let get = |c: &str| t.cell(cells, c).to_string();
+        let r = RequirementInput {
+            aspect_code: get("aspek"),
+            code: get("kode"),
+            text_id: get("uraian"),
+            text_en: get("uraian_en"),
+            weight: get("bobot").parse().ok()?,
+            mandatory: crate::exchange::parse_flag(&get("wajib"))?,
+            evidence_kind: get("bukti"),
+        };
+        if !aspects.iter().any(|a| a.0 == r.aspect_code) {
+            aspects.push((
+                r.aspect_code.clone(),
+                get("nama_aspek"),
+                get("nama_aspek_en"),
+            ));
+        }
+        rows.push(r);
+    }
+    Some((aspects, rows))
 }

@@ -1,5 +1,5 @@
-//! Spreadsheet import and export of IBM units: upload with a dry run first, templates, and
-//! scoped exports in CSV or XLSX.
+//! Spreadsheet import and export of IBM units, agents, periodic reports and institutions: upload
+//! with a dry run first, templates, and scoped exports in CSV or XLSX.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -18,15 +18,52 @@ use serde::Deserialize;
 /// Largest spreadsheet accepted by upload.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
+/// One kind of spreadsheet the exchange page takes and gives: its `jenis` key, its title and help
+/// messages, and its columns.
+pub struct Kind {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub help: &'static str,
+    pub columns: Vec<&'static str>,
+}
+
+fn kinds() -> Vec<Kind> {
+    vec![
+        Kind {
+            key: "unit",
+            title: "xchg-units",
+            help: "xchg-import-help",
+            columns: exchange::units::columns(),
+        },
+        Kind {
+            key: "agen",
+            title: "xchg-agents",
+            help: "xchg-import-agents-help",
+            columns: exchange::agents::columns(),
+        },
+        Kind {
+            key: "laporan",
+            title: "xchg-reports",
+            help: "xchg-import-reports-help",
+            columns: exchange::reports::columns(),
+        },
+        Kind {
+            key: "lembaga",
+            title: "xchg-institutions",
+            help: "xchg-import-institutions-help",
+            columns: exchange::institutions::columns(),
+        },
+    ]
+}
+
 #[derive(Template)]
 #[template(path = "exchange.html")]
 struct ExchangePage {
     page: Page,
     year: i64,
-    columns: Vec<&'static str>,
-    report_columns: Vec<&'static str>,
-    /// What was imported (`unit` or `laporan`) and how it went.
-    summary: Option<(String, ImportSummary)>,
+    kinds: Vec<Kind>,
+    /// The title message of what was imported, and how it went.
+    summary: Option<(&'static str, ImportSummary)>,
     may_import: bool,
 }
 
@@ -71,8 +108,7 @@ pub async fn show(user: CurrentUser, page: Page) -> Result<Response, AppError> {
     let body = ExchangePage {
         page,
         year: chrono::Utc::now().year() as i64,
-        columns: exchange::units::columns(),
-        report_columns: exchange::reports::columns(),
+        kinds: kinds(),
         summary: None,
         may_import: may_import(&user),
     }
@@ -98,28 +134,30 @@ pub async fn import(
         .parse::<i64>()
         .ok();
     let year = year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
-    let kind = match crate::form::text_field(&fields, "jenis").as_str() {
-        "laporan" => "laporan",
-        _ => "unit",
-    };
+    let key = crate::form::text_field(&fields, "jenis");
+    let all = kinds();
+    let kind = all.iter().find(|k| k.key == key).unwrap_or(&all[0]);
     let actor = Actor::User(user.principal());
+    let none = &|_| {};
     let result = match exchange::read(&file) {
-        Ok(table) if kind == "laporan" => {
-            exchange::reports::import(&state.db, actor, &table, dry_run).await?
-        }
-        Ok(table) => {
-            exchange::units::import(&state.db, actor, &table, year, dry_run, &|_| {}).await?
-        }
+        Ok(table) => match kind.key {
+            "laporan" => exchange::reports::import(&state.db, actor, &table, dry_run).await?,
+            "agen" => exchange::agents::import(&state.db, actor, &table, dry_run, none).await?,
+            "lembaga" => {
+                exchange::institutions::import(&state.db, actor, &table, dry_run, none).await?
+            }
+            _ => exchange::units::import(&state.db, actor, &table, year, dry_run, none).await?,
+        },
         Err(errors) => Err(errors),
     };
     match result {
         Ok(summary) => {
+            let title = kind.title;
             let body = ExchangePage {
                 page,
                 year,
-                columns: exchange::units::columns(),
-                report_columns: exchange::reports::columns(),
-                summary: Some((kind.to_string(), summary)),
+                kinds: all,
+                summary: Some((title, summary)),
                 may_import: true,
             }
             .render()?;
@@ -129,7 +167,34 @@ pub async fn import(
     }
 }
 
-fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ImportResultPage {
+    page: Page,
+    dry_run: bool,
+    unchanged: bool,
+    rows: usize,
+    back: String,
+}
+
+/// The outcome of an import that made nothing new (a dry run, or identical to what is stored).
+pub(crate) fn import_checked(
+    page: Page,
+    done: &pantau_db::sni::instrument::InstrumentImport,
+    back: &str,
+) -> Result<Response, AppError> {
+    let body = ImportResultPage {
+        page,
+        dry_run: done.dry_run,
+        unchanged: done.unchanged,
+        rows: done.requirements,
+        back: back.into(),
+    }
+    .render()?;
+    Ok(Html(body).into_response())
+}
+
+pub(crate) fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
     let format = Format::parse(format).ok_or(AppError::NotFound)?;
     let bytes = exchange::write(table, format, name)
         .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
@@ -159,28 +224,46 @@ pub async fn template(
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    match q.jenis.as_deref() {
-        Some("laporan") => download(
-            &exchange::reports::template(),
-            &format,
-            "templat-laporan-ibm",
+    let (table, name) = match q.jenis.as_deref() {
+        Some("laporan") => (exchange::reports::template(), "templat-laporan-ibm"),
+        Some("agen") => (exchange::agents::template(), "templat-agen-pemulihan"),
+        Some("lembaga") => (exchange::institutions::template(), "templat-lembaga"),
+        Some("instrumen") => (
+            pantau_db::exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
+            "templat-instrumen-sni",
         ),
-        _ => download(&exchange::units::template(), &format, "templat-unit-ibm"),
-    }
+        Some("unit") | None => (exchange::units::template(), "templat-unit-ibm"),
+        Some(_) => return Err(AppError::NotFound),
+    };
+    download(&table, &format, name)
 }
 
-/// The units the user may read, optionally under one office.
+/// What the user may read of one kind (units by default), optionally units under one office.
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    if q.jenis.as_deref() == Some("laporan") {
-        let year = q.year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
-        let table = exchange::reports::export(&state.db, user.principal(), year).await?;
-        return download(&table, &format, &format!("laporan-ibm-{year}"));
+    let who = user.principal();
+    match q.jenis.as_deref() {
+        Some("laporan") => {
+            let year = q.year.unwrap_or_else(|| chrono::Utc::now().year() as i64);
+            let table = exchange::reports::export(&state.db, who, year).await?;
+            download(&table, &format, &format!("laporan-ibm-{year}"))
+        }
+        Some("agen") => {
+            let table = exchange::agents::export(&state.db, who).await?;
+            download(&table, &format, "agen-pemulihan")
+        }
+        Some("lembaga") => {
+            let table = exchange::institutions::export(&state.db, who).await?;
+            download(&table, &format, "lembaga-rehabilitasi")
+        }
+        Some("unit") | None => {
+            let table = exchange::units::export(&state.db, who, q.office).await?;
+            download(&table, &format, "unit-ibm")
+        }
+        Some(_) => Err(AppError::NotFound),
     }
-    let table = exchange::units::export(&state.db, user.principal(), q.office).await?;
-    download(&table, &format, "unit-ibm")
 }

@@ -90,6 +90,10 @@ pub fn routes() -> Router<AppState> {
         .route("/referensi/pelaporan", post(reference::save_rule))
         .route("/referensi/sni/butir", post(reference::save_requirement))
         .route("/referensi/sni/impor", post(reference::import_instrument))
+        .route(
+            "/referensi/sni/{id}/ekspor/{format}",
+            get(reference::export_instrument),
+        )
         .route("/ibm", get(ibm::list).post(ibm::create))
         .route("/ibm/baru", get(ibm::new_form))
         .route("/ibm/opsi-wilayah", get(ibm::area_options))

@@ -213,20 +213,40 @@ pub async fn import_instrument(
         .parse::<f64>()
         .map(|t| if t > 1.0 { t / 100.0 } else { t })
         .map_err(|_| AppError::BadRequest("ambang lulus bukan angka".into()))?;
-    if std::str::from_utf8(&file).is_err() {
-        return Err(AppError::BadRequest("berkas harus CSV UTF-8".into()));
-    }
-    match instrument::import_csv(
+    let dry_run = fields.get("dry_run").is_some_and(|v| !v.is_empty());
+    let table = match pantau_db::exchange::read(&file) {
+        Ok(t) => t,
+        Err(errors) => return super::exchange::import_errors(page, errors, "/referensi#sni"),
+    };
+    match instrument::import(
         &state.db,
         Actor::User(user.principal()),
         &code,
         &title,
         threshold,
-        &file[..],
+        &table,
+        dry_run,
     )
     .await?
     {
+        Ok(done) if done.dry_run || done.unchanged => {
+            super::exchange::import_checked(page, &done, "/referensi#sni")
+        }
         Ok(_) => Ok(saved("/referensi#sni", "ibm-saved")),
         Err(errors) => super::exchange::import_errors(page, errors, "/referensi#sni"),
     }
+}
+
+/// One instrument version in the import columns (reference data: any signed-in user).
+pub async fn export_instrument(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    axum::extract::Path((id, format)): axum::extract::Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let found = instrument::load(&state.db, id).await?;
+    super::exchange::download(
+        &instrument::export(&found),
+        &format,
+        &format!("instrumen-{}", found.code),
+    )
 }

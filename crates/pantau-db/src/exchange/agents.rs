@@ -1,0 +1,419 @@
+//! Agen Pemulihan in and out of spreadsheets. Agents have no code of their own: the natural key is
+//! the unit code with the agent's name (case and spacing ignored), so a re-import updates the same
+//! agents. Trainings are one cell, `kode@YYYY-MM-DD` separated by `;`; an import adds the trainings
+//! an agent lacks and never removes one (a training attended stays attended).
+
+use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use crate::error::{DbError, DbResult};
+use crate::ibm::agents::{self, AgentInput};
+use crate::{Actor, Db};
+use pantau_core::access::{Permission, Principal};
+use pantau_core::ibm::{AgentRole, Sex};
+use pantau_core::org::OfficePath;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+pub use super::units::ImportSummary;
+
+pub const REQUIRED: &[&str] = &[
+    "kode_unit",
+    "nama",
+    "jenis_kelamin",
+    "peran",
+    "tahun_bergabung",
+];
+pub const OPTIONAL: &[&str] = &["aktif", "telepon", "pelatihan"];
+
+pub fn columns() -> Vec<&'static str> {
+    REQUIRED.iter().chain(OPTIONAL).copied().collect()
+}
+
+pub fn template() -> Table {
+    let mut t = Table::new(&columns());
+    t.rows.push(
+        [
+            "IBM-32.73-001",
+            "Siti Rahmawati",
+            "p",
+            "ketua",
+            "2025",
+            "ya",
+            "0812-0000-0000",
+            "ap_dasar@2025-03-12",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    );
+    t
+}
+
+/// The name as a key: lower case, inner spaces collapsed.
+fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// `kode@YYYY-MM-DD; …` into (code, date) pairs, or the first bad part.
+fn parse_trainings(cell: &str) -> Result<BTreeSet<(String, String)>, String> {
+    let mut out = BTreeSet::new();
+    for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((code, date)) = part.split_once('@') else {
+            return Err(part.to_string());
+        };
+        let (code, date) = (code.trim(), date.trim());
+        if code.is_empty() || chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+            return Err(part.to_string());
+        }
+        out.insert((code.to_string(), date.to_string()));
+    }
+    Ok(out)
+}
+
+fn trainings_text(t: &BTreeSet<(String, String)>) -> String {
+    t.iter()
+        .map(|(c, d)| format!("{c}@{d}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+struct Planned {
+    row: usize,
+    unit_id: i64,
+    input: AgentInput,
+    trainings: BTreeSet<(String, String)>,
+}
+
+struct Existing {
+    id: i64,
+    input: AgentInput,
+    trainings: BTreeSet<(String, String)>,
+}
+
+/// Imports agents from `table`, all or nothing; `dry_run` does the same and rolls back.
+pub async fn import(
+    db: &Db,
+    actor: Actor<'_>,
+    table: &Table,
+    dry_run: bool,
+    progress: &(dyn Fn(usize) + Sync),
+) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
+    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    if table.rows.is_empty() {
+        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
+    }
+    let training_codes: HashSet<String> =
+        sqlx::query("SELECT code FROM ref_items WHERE list = 'training'")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| r.get("code"))
+            .collect();
+    // unit code → (id, coaching office path), looked up once per code.
+    let mut units: HashMap<String, Option<(i64, String)>> = HashMap::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut plan = Vec::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let row = i + 2;
+        let cell = |c: &str| table.cell(cells, c).to_string();
+        let mut err =
+            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let unit_code = cell("kode_unit");
+        if !units.contains_key(&unit_code) {
+            let found = sqlx::query(
+                "SELECT u.id, o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.code = $1",
+            )
+            .bind(&unit_code)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("path")));
+            units.insert(unit_code.clone(), found);
+        }
+        let unit = match &units[&unit_code] {
+            None => {
+                err("kode_unit", "unit IBM tidak ditemukan".into());
+                None
+            }
+            Some((id, path)) => {
+                let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(0));
+                if actor.authorize(Permission::WriteData, &path).is_err() {
+                    err("kode_unit", "unit di luar wilayah kewenangan Anda".into());
+                    None
+                } else {
+                    Some(*id)
+                }
+            }
+        };
+        let name = cell("nama");
+        if name.trim().is_empty() || name.chars().count() > 200 {
+            err(
+                "nama",
+                "nama wajib diisi, paling panjang 200 karakter".into(),
+            );
+        } else if let Some(first) = seen.insert((unit_code.clone(), name_key(&name)), row) {
+            err(
+                "nama",
+                format!("agen ganda di unit ini; sudah ada di baris {first}"),
+            );
+        }
+        let sex = cell("jenis_kelamin").to_lowercase();
+        if Sex::parse(&sex).is_none() {
+            err("jenis_kelamin", "isi l atau p".into());
+        }
+        let role = cell("peran").to_lowercase();
+        if AgentRole::parse(&role).is_none() {
+            err("peran", "isi ketua atau anggota".into());
+        }
+        let joined_year = match cell("tahun_bergabung").parse::<i64>() {
+            Ok(y) if (2015..=2100).contains(&y) => Some(y),
+            _ => {
+                err("tahun_bergabung", "tahun 2015–2100, mis. 2025".into());
+                None
+            }
+        };
+        let active_cell = cell("aktif");
+        let active = if active_cell.is_empty() {
+            Some(true)
+        } else {
+            let v = parse_flag(&active_cell);
+            if v.is_none() {
+                err("aktif", "isi ya atau tidak".into());
+            }
+            v
+        };
+        let phone = cell("telepon");
+        if phone.chars().count() > 50 {
+            err("telepon", "paling panjang 50 karakter".into());
+        }
+        let trainings = match parse_trainings(&cell("pelatihan")) {
+            Ok(t) => {
+                if let Some((code, _)) = t.iter().find(|(c, _)| !training_codes.contains(c)) {
+                    err(
+                        "pelatihan",
+                        format!("pelatihan {code:?} tidak ada di daftar rujukan"),
+                    );
+                }
+                t
+            }
+            Err(part) => {
+                err(
+                    "pelatihan",
+                    format!("{part:?}: tulis kode@YYYY-MM-DD, dipisah titik koma"),
+                );
+                BTreeSet::new()
+            }
+        };
+        let (Some(unit_id), Some(joined_year), Some(active)) = (unit, joined_year, active) else {
+            continue;
+        };
+        plan.push(Planned {
+            row,
+            unit_id,
+            input: AgentInput {
+                full_name: name.split_whitespace().collect::<Vec<_>>().join(" "),
+                sex,
+                role,
+                phone: phone.trim().to_string(),
+                joined_year,
+                active,
+            },
+            trainings,
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = ImportSummary {
+        rows: plan.len(),
+        dry_run,
+        ..Default::default()
+    };
+    let mut tx = db.begin().await?;
+    let mut existing_by_unit: HashMap<i64, HashMap<String, Existing>> = HashMap::new();
+    for (done, p) in plan.iter().enumerate() {
+        if !existing_by_unit.contains_key(&p.unit_id) {
+            let found = existing(&mut tx, p.unit_id).await?;
+            existing_by_unit.insert(p.unit_id, found);
+        }
+        let known = existing_by_unit[&p.unit_id].get(&name_key(&p.input.full_name));
+        let result = async {
+            let (id, had) = match known {
+                Some(e) => {
+                    let same = e.input.full_name == p.input.full_name
+                        && e.input.sex == p.input.sex
+                        && e.input.role == p.input.role
+                        && e.input.phone == p.input.phone
+                        && e.input.joined_year == p.input.joined_year
+                        && e.input.active == p.input.active;
+                    if !same {
+                        agents::update_in(&mut tx, actor, e.id, &p.input).await?;
+                    }
+                    let missing = p.trainings.difference(&e.trainings).count();
+                    if same && missing == 0 {
+                        summary.unchanged += 1;
+                    } else {
+                        summary.updated += 1;
+                    }
+                    (e.id, e.trainings.clone())
+                }
+                None => {
+                    summary.created += 1;
+                    let id = agents::add_in(&mut tx, actor, p.unit_id, &p.input).await?;
+                    (id, BTreeSet::new())
+                }
+            };
+            for (code, date) in p.trainings.difference(&had) {
+                agents::add_training_in(&mut tx, actor, id, code, date).await?;
+            }
+            Ok::<_, DbError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {}
+            Err(DbError::Sqlx(e)) => return Err(DbError::Sqlx(e)),
+            Err(e) => {
+                tx.rollback().await?;
+                return Ok(Err(vec![RowError {
+                    row: p.row,
+                    column: String::new(),
+                    value: p.input.full_name.clone(),
+                    reason: e.to_string(),
+                }]));
+            }
+        }
+        progress(done + 1);
+    }
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(Ok(summary))
+}
+
+/// The agents of one unit by name key, with their trainings.
+async fn existing(
+    conn: &mut sqlx::AnyConnection,
+    unit_id: i64,
+) -> DbResult<HashMap<String, Existing>> {
+    let mut out: HashMap<String, Existing> = HashMap::new();
+    let rows = sqlx::query(
+        "SELECT id, full_name, sex, role, active, phone, joined_year FROM ibm_agents WHERE unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_id = HashMap::new();
+    for r in &rows {
+        let id: i64 = r.get("id");
+        let input = AgentInput {
+            full_name: r.get("full_name"),
+            sex: r.get("sex"),
+            role: r.get("role"),
+            phone: r.get("phone"),
+            joined_year: r.get("joined_year"),
+            active: crate::db::flag(r, "active"),
+        };
+        by_id.insert(id, name_key(&input.full_name));
+        out.insert(
+            name_key(&input.full_name),
+            Existing {
+                id,
+                input,
+                trainings: BTreeSet::new(),
+            },
+        );
+    }
+    let trainings = sqlx::query(
+        "SELECT t.agent_id, t.training_code, t.held_on FROM ibm_agent_trainings t \
+         JOIN ibm_agents a ON a.id = t.agent_id WHERE a.unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for t in trainings {
+        if let Some(key) = by_id.get(&t.get::<i64, _>("agent_id"))
+            && let Some(e) = out.get_mut(key)
+        {
+            e.trainings
+                .insert((t.get("training_code"), t.get("held_on")));
+        }
+    }
+    Ok(out)
+}
+
+/// The agents of the units the principal may read, in the import columns. Names and phone numbers
+/// are personal data: the same scope as the agents page.
+pub async fn export(db: &Db, who: &Principal) -> DbResult<Table> {
+    let mut t = Table::new(&columns());
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
+    else {
+        return Ok(t);
+    };
+    let sql = format!(
+        "SELECT a.id, u.code AS unit_code, a.full_name, a.sex, a.role, a.joined_year, a.active, a.phone \
+         FROM ibm_agents a JOIN ibm_units u ON u.id = a.unit_id JOIN offices o ON o.id = u.office_id \
+         WHERE {scope} ORDER BY u.code, a.full_name, a.id"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let tsql = format!(
+        "SELECT t.agent_id, t.training_code, t.held_on FROM ibm_agent_trainings t \
+         JOIN ibm_agents a ON a.id = t.agent_id JOIN ibm_units u ON u.id = a.unit_id \
+         JOIN offices o ON o.id = u.office_id WHERE {scope}"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(tsql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let mut trainings: HashMap<i64, BTreeSet<(String, String)>> = HashMap::new();
+    for r in q.fetch_all(db.pool()).await? {
+        trainings
+            .entry(r.get("agent_id"))
+            .or_default()
+            .insert((r.get("training_code"), r.get("held_on")));
+    }
+    for r in rows {
+        let id: i64 = r.get("id");
+        t.rows.push(vec![
+            r.get("unit_code"),
+            r.get("full_name"),
+            r.get("sex"),
+            r.get("role"),
+            r.get::<i64, _>("joined_year").to_string(),
+            flag_text(crate::db::flag(&r, "active")),
+            r.get("phone"),
+            trainings.get(&id).map(trainings_text).unwrap_or_default(),
+        ]);
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trainings_cell_round_trips_and_refuses_bad_parts() {
+        let t = parse_trainings(" tot_agen@2025-03-12;; rujukan @ 2024-01-05 ").unwrap();
+        assert_eq!(
+            trainings_text(&t),
+            "rujukan@2024-01-05; tot_agen@2025-03-12"
+        );
+        assert_eq!(parse_trainings(&trainings_text(&t)).unwrap(), t);
+        assert_eq!(parse_trainings("tot_agen").unwrap_err(), "tot_agen");
+        assert!(parse_trainings("tot@2025-13-01").is_err());
+        assert_eq!(name_key("  Siti   RAHMAWATI "), "siti rahmawati");
+    }
+}
