@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_rollup"),
     migration!(5, "0005_api_tokens"),
     migration!(6, "0006_exchange_mapping"),
+    migration!(7, "0007_external_values"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

@@ -1778,9 +1778,25 @@ async fn agents_import_from_spreadsheets_and_round_trip() {
             "{}: name kept as written, case differs",
             t.label
         );
+        // Two agents of one unit may share a name: the export's id_agen tells them apart.
+        let twin = agents::AgentInput {
+            full_name: "Budi".into(),
+            sex: "l".into(),
+            role: "anggota".into(),
+            phone: String::new(),
+            joined_year: 2025,
+            active: false,
+        };
+        agents::add(&t.db, sys, unit, &twin).await.unwrap();
+        let by_name = csv(&format!("{header}\nIBM-A1,Budi,l,anggota,2024,,,\n"));
+        let errors = xagents::import(&t.db, sys, &by_name, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(errors[0].reason.contains("id_agen"), "{errors:?}");
         // Export → import is lossless and changes nothing.
         let exported = xagents::export(&t.db, &admin).await.unwrap();
-        assert_eq!(exported.rows.len(), 2);
+        assert_eq!(exported.rows.len(), 3);
         for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
             let back =
                 exchange::read(&exchange::write(&exported, format, "agen").unwrap()).unwrap();
@@ -1789,9 +1805,22 @@ async fn agents_import_from_spreadsheets_and_round_trip() {
                 .await
                 .unwrap()
                 .unwrap();
-            assert_eq!(r.unchanged, 2, "{}: {format:?} round trip", t.label);
+            assert_eq!(r.unchanged, 3, "{}: {format:?} round trip", t.label);
         }
         assert_eq!(xagents::export(&t.db, &admin).await.unwrap(), exported);
+        let mut edited = exported.clone();
+        let twin_row = edited.rows.iter().position(|r| r[5] == "tidak").unwrap();
+        edited.rows[twin_row][5] = "ya".into();
+        let r = xagents::import(&t.db, sys, &edited, false, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (r.updated, r.unchanged),
+            (1, 2),
+            "{}: only the twin changed",
+            t.label
+        );
         // Bad rows, each named; nothing written.
         let count = || {
             let db = t.db.clone();

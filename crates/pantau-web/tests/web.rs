@@ -168,6 +168,17 @@ impl Client {
     }
 
     /// A JSON request carrying this session's CSRF token.
+    /// A POST of a raw body (an XML or JSON payload as another system sends it).
+    async fn post_raw(&mut self, uri: &str, body: String) -> Resp {
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("x-csrf-token", self.csrf.clone())
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
     async fn api(&mut self, method: &str, uri: &str, body: Value) -> Resp {
         let token = self.csrf.clone();
         self.json(method, uri, body, Some(&token)).await
@@ -2164,6 +2175,140 @@ async fn aggregate_values_go_out_as_dhis2_and_adx_with_mapped_codes() {
             "{}: {d}",
             t.label
         );
+        // Received values: what went out comes back, codes translated, equal to Pantau's own.
+        let sent = admin.get("/api/v1/exchange/dhis2?year=2026").await.body;
+        let r = admin
+            .post_raw(
+                "/api/v1/exchange/dhis2?source=dhis2-uji&dry_run=true",
+                sent.clone(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        assert_eq!(r.json()["summary"]["dry_run"], true);
+        let listed = admin.get("/api/v1/exchange/values?year=2026").await.json();
+        assert_eq!(
+            listed["values"].as_array().unwrap().len(),
+            0,
+            "a dry run keeps nothing"
+        );
+        let r = admin
+            .post_raw("/api/v1/exchange/dhis2?source=dhis2-uji", sent.clone())
+            .await;
+        let summary = r.json()["summary"].clone();
+        assert!(
+            summary["created"].as_u64().unwrap() >= 24,
+            "{}: {summary}",
+            t.label
+        );
+        let again = admin
+            .post_raw("/api/v1/exchange/dhis2?source=dhis2-uji", sent)
+            .await
+            .json();
+        assert_eq!(
+            again["summary"]["unchanged"], summary["created"],
+            "idempotent"
+        );
+        let adx_sent = admin.get("/api/v1/exchange/adx?year=2026").await.body;
+        let r = admin
+            .post_raw("/api/v1/exchange/adx?source=adx-uji", adx_sent)
+            .await
+            .json();
+        assert_eq!(
+            r["summary"]["created"], summary["created"],
+            "{}: {r}",
+            t.label
+        );
+        let listed = admin.get("/api/v1/exchange/values?year=2026").await.json();
+        let rows = listed["values"].as_array().unwrap();
+        assert_eq!(rows.len() as u64, 2 * summary["created"].as_u64().unwrap());
+        assert_eq!(listed["differing"], 0, "{}: {listed}", t.label);
+        let jabar_units = rows
+            .iter()
+            .find(|v| {
+                v["source"] == "adx-uji"
+                    && v["office_code"] == "BNNP-32"
+                    && v["indicator"] == "ibm_units"
+            })
+            .unwrap();
+        assert_eq!(
+            (
+                jabar_units["external"].as_i64(),
+                jabar_units["pantau"].as_i64()
+            ),
+            (Some(1), Some(1))
+        );
+        // A differing value shows as a difference; bad values are listed and nothing is kept.
+        let other = r#"{"dataSet":"DS_IBM","dataValues":[{"dataElement":"DE_UNITS","period":"2026","orgUnit":"OU_JABAR","value":"5"}]}"#;
+        let r = admin
+            .post_raw("/api/v1/exchange/dhis2?source=dhis2-uji", other.into())
+            .await
+            .json();
+        assert_eq!(r["summary"]["updated"], 1);
+        let listed = admin
+            .get("/api/v1/exchange/values?year=2026&source=dhis2-uji")
+            .await
+            .json();
+        assert_eq!(listed["differing"], 1, "{listed}");
+        let bad = r#"{"dataValues":[{"dataElement":"DE_TIDAK","period":"2026","orgUnit":"OU_JABAR","value":"1"},
+            {"dataElement":"DE_UNITS","period":"202601","orgUnit":"OU_JABAR","value":"1"},
+            {"dataElement":"DE_UNITS","period":"2026","orgUnit":"OU_TIDAK","value":"1"},
+            {"dataElement":"DE_UNITS","period":"2026","orgUnit":"BNNK-32.73","value":"-1"},
+            {"dataElement":"DE_UNITS","period":"2026","orgUnit":"BNNK-32.73","value":"2"},
+            {"dataElement":"ibm_units","period":"2026-01-01/P1Y","orgUnit":"BNNK-32.73","value":"3"}]}"#;
+        let r = admin
+            .post_raw("/api/v1/exchange/dhis2?source=dhis2-uji", bad.into())
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let errors: Vec<(u64, String)> = r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["row"].as_u64().unwrap(),
+                    e["column"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            vec![
+                (1, "dataElement".to_string()),
+                (2, "period".into()),
+                (3, "orgUnit".into()),
+                (4, "value".into()),
+                (6, "dataElement".into())
+            ],
+            "{}",
+            t.label
+        );
+        for broken in ["{", "<adx", "[]"] {
+            let r = admin
+                .post_raw("/api/v1/exchange/dhis2?source=x", broken.into())
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let r = admin
+                .post_raw("/api/v1/exchange/adx?source=x", broken.into())
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let listed = admin
+            .get("/api/v1/exchange/values?year=2026&source=dhis2-uji")
+            .await
+            .json();
+        assert_eq!(
+            listed["differing"], 1,
+            "nothing of the refused payloads kept"
+        );
+        // A district officer may not send values for its province, nor read another district's.
+        let mine = r#"{"dataValues":[{"dataElement":"ibm_units","period":"2026","orgUnit":"OU_JABAR","value":"1"}]}"#;
+        let r = bnnk
+            .post_raw("/api/v1/exchange/dhis2?source=bnnk", mine.into())
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("kewenangan"));
+        let seen = bogor.get("/api/v1/exchange/values?year=2026").await.json();
+        assert_eq!(seen["values"].as_array().unwrap().len(), 0, "{seen}");
         t.finish().await;
     }
 }

@@ -181,6 +181,17 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Aggregate values received from another system: DHIS2 dataValueSets JSON (.json) or ADX
+    /// XML (.xml), codes translated back by the exchange mapping, kept under `--source` beside
+    /// Pantau's own figures (`GET /api/v1/exchange/values`).
+    Agregat {
+        file: PathBuf,
+        /// e.g. dhis2-kemenkes (default: the payload's data set code).
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A new SNI instrument version from a CSV or XLSX file; it becomes the active version.
     Instrumen {
         file: PathBuf,
@@ -666,6 +677,41 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             .await?;
             bar.finish_and_clear();
             print_import(result, "lembaga")?;
+        }
+        ImportCommand::Agregat {
+            file,
+            source,
+            dry_run,
+        } => {
+            use pantau_core::aggregate::{parse_adx_xml, parse_dhis2_json};
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let parsed = match file.extension().and_then(|e| e.to_str()) {
+                Some("json") => parse_dhis2_json(&bytes),
+                Some("xml") => parse_adx_xml(&bytes),
+                _ => bail!("the file name must end in .json (DHIS2) or .xml (ADX)"),
+            };
+            let incoming = match parsed {
+                Ok(set) => set,
+                Err(errors) => {
+                    let errors: Vec<pantau_db::exchange::RowError> =
+                        errors.into_iter().map(Into::into).collect();
+                    return report_row_errors(&errors);
+                }
+            };
+            let source = source
+                .or_else(|| incoming.data_set.clone())
+                .unwrap_or_default()
+                .to_lowercase();
+            let result = pantau_db::exchange::aggregate::import_values(
+                db,
+                Actor::System("cli"),
+                &source,
+                &incoming,
+                dry_run,
+            )
+            .await?;
+            print_import(result, &format!("nilai agregat ({source})"))?;
         }
         ImportCommand::Instrumen {
             file,

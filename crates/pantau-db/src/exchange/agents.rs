@@ -1,7 +1,8 @@
-//! Agen Pemulihan in and out of spreadsheets. Agents have no code of their own: the natural key is
-//! the unit code with the agent's name (case and spacing ignored), so a re-import updates the same
-//! agents. Trainings are one cell, `kode@YYYY-MM-DD` separated by `;`; an import adds the trainings
-//! an agent lacks and never removes one (a training attended stays attended).
+//! Agen Pemulihan in and out of spreadsheets. Agents have no code of their own: a row is matched
+//! by `id_agen` (Pantau's number, written by every export) when it has one, otherwise by unit code
+//! and name (case and spacing ignored) — two agents of one unit may share a name, and the number
+//! tells them apart on the way back. Trainings are one cell, `kode@YYYY-MM-DD` separated by `;`;
+//! an import adds the trainings an agent lacks and never removes one.
 
 use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
 use crate::error::{DbError, DbResult};
@@ -22,7 +23,7 @@ pub const REQUIRED: &[&str] = &[
     "peran",
     "tahun_bergabung",
 ];
-pub const OPTIONAL: &[&str] = &["aktif", "telepon", "pelatihan"];
+pub const OPTIONAL: &[&str] = &["aktif", "telepon", "pelatihan", "id_agen"];
 
 pub fn columns() -> Vec<&'static str> {
     REQUIRED.iter().chain(OPTIONAL).copied().collect()
@@ -40,6 +41,7 @@ pub fn template() -> Table {
             "ya",
             "0812-0000-0000",
             "ap_dasar@2025-03-12",
+            "",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -82,6 +84,7 @@ fn trainings_text(t: &BTreeSet<(String, String)>) -> String {
 struct Planned {
     row: usize,
     unit_id: i64,
+    agent_id: Option<i64>,
     input: AgentInput,
     trainings: BTreeSet<(String, String)>,
 }
@@ -116,7 +119,7 @@ pub async fn import(
             .collect();
     // unit code → (id, coaching office path), looked up once per code.
     let mut units: HashMap<String, Option<(i64, String)>> = HashMap::new();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut plan = Vec::new();
     for (i, cells) in table.rows.iter().enumerate() {
         if errors.len() >= MAX_ERRORS {
@@ -158,10 +161,37 @@ pub async fn import(
                 "nama",
                 "nama wajib diisi, paling panjang 200 karakter".into(),
             );
-        } else if let Some(first) = seen.insert((unit_code.clone(), name_key(&name)), row) {
+        }
+        let agent_id = match cell("id_agen") {
+            text if text.is_empty() => None,
+            text => match text.parse::<i64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
+                    err(
+                        "id_agen",
+                        "nomor agen dari ekspor Pantau, atau kosong".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let key = match agent_id {
+            Some(id) => format!("#{id}"),
+            None => format!("{unit_code}\u{0}{}", name_key(&name)),
+        };
+        if !name.trim().is_empty()
+            && let Some(first) = seen.insert(key, row)
+        {
+            let column = if agent_id.is_some() {
+                "id_agen"
+            } else {
+                "nama"
+            };
             err(
-                "nama",
-                format!("agen ganda di unit ini; sudah ada di baris {first}"),
+                column,
+                format!(
+                    "agen ganda di unit ini; sudah ada di baris {first} (bedakan dengan id_agen)"
+                ),
             );
         }
         let sex = cell("jenis_kelamin").to_lowercase();
@@ -217,6 +247,7 @@ pub async fn import(
         plan.push(Planned {
             row,
             unit_id,
+            agent_id,
             input: AgentInput {
                 full_name: name.split_whitespace().collect::<Vec<_>>().join(" "),
                 sex,
@@ -237,13 +268,59 @@ pub async fn import(
         ..Default::default()
     };
     let mut tx = db.begin().await?;
-    let mut existing_by_unit: HashMap<i64, HashMap<String, Existing>> = HashMap::new();
+    let mut existing_by_unit: HashMap<i64, Vec<Existing>> = HashMap::new();
+    // Agents already written by an earlier row: a name row must not land on an id row's agent.
+    let mut touched: HashMap<i64, usize> = HashMap::new();
     for (done, p) in plan.iter().enumerate() {
         if !existing_by_unit.contains_key(&p.unit_id) {
             let found = existing(&mut tx, p.unit_id).await?;
             existing_by_unit.insert(p.unit_id, found);
         }
-        let known = existing_by_unit[&p.unit_id].get(&name_key(&p.input.full_name));
+        let of_unit = &existing_by_unit[&p.unit_id];
+        let matched: Result<Option<&Existing>, (&str, String)> = match p.agent_id {
+            Some(id) => match of_unit.iter().find(|e| e.id == id) {
+                Some(e) => Ok(Some(e)),
+                None => Err(("id_agen", format!("agen {id} tidak ada di unit ini"))),
+            },
+            None => {
+                let key = name_key(&p.input.full_name);
+                let same: Vec<&Existing> = of_unit
+                    .iter()
+                    .filter(|e| name_key(&e.input.full_name) == key)
+                    .collect();
+                match same.as_slice() {
+                    [] => Ok(None),
+                    [one] => Ok(Some(*one)),
+                    _ => Err((
+                        "nama",
+                        "beberapa agen di unit ini bernama sama; isi id_agen".into(),
+                    )),
+                }
+            }
+        };
+        let known = match matched {
+            Ok(k) => k,
+            Err((column, reason)) => {
+                tx.rollback().await?;
+                return Ok(Err(vec![RowError {
+                    row: p.row,
+                    column: column.into(),
+                    value: p.input.full_name.clone(),
+                    reason,
+                }]));
+            }
+        };
+        if let Some(e) = known
+            && let Some(first) = touched.insert(e.id, p.row)
+        {
+            tx.rollback().await?;
+            return Ok(Err(vec![RowError {
+                row: p.row,
+                column: "nama".into(),
+                value: p.input.full_name.clone(),
+                reason: format!("agen yang sama dengan baris {first}"),
+            }]));
+        }
         let result = async {
             let (id, had) = match known {
                 Some(e) => {
@@ -299,39 +376,29 @@ pub async fn import(
     Ok(Ok(summary))
 }
 
-/// The agents of one unit by name key, with their trainings.
-async fn existing(
-    conn: &mut sqlx::AnyConnection,
-    unit_id: i64,
-) -> DbResult<HashMap<String, Existing>> {
-    let mut out: HashMap<String, Existing> = HashMap::new();
+/// The agents of one unit, with their trainings.
+async fn existing(conn: &mut sqlx::AnyConnection, unit_id: i64) -> DbResult<Vec<Existing>> {
     let rows = sqlx::query(
         "SELECT id, full_name, sex, role, active, phone, joined_year FROM ibm_agents WHERE unit_id = $1",
     )
     .bind(unit_id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_id = HashMap::new();
-    for r in &rows {
-        let id: i64 = r.get("id");
-        let input = AgentInput {
-            full_name: r.get("full_name"),
-            sex: r.get("sex"),
-            role: r.get("role"),
-            phone: r.get("phone"),
-            joined_year: r.get("joined_year"),
-            active: crate::db::flag(r, "active"),
-        };
-        by_id.insert(id, name_key(&input.full_name));
-        out.insert(
-            name_key(&input.full_name),
-            Existing {
-                id,
-                input,
-                trainings: BTreeSet::new(),
+    let mut out: Vec<Existing> = rows
+        .iter()
+        .map(|r| Existing {
+            id: r.get("id"),
+            input: AgentInput {
+                full_name: r.get("full_name"),
+                sex: r.get("sex"),
+                role: r.get("role"),
+                phone: r.get("phone"),
+                joined_year: r.get("joined_year"),
+                active: crate::db::flag(r, "active"),
             },
-        );
-    }
+            trainings: BTreeSet::new(),
+        })
+        .collect();
     let trainings = sqlx::query(
         "SELECT t.agent_id, t.training_code, t.held_on FROM ibm_agent_trainings t \
          JOIN ibm_agents a ON a.id = t.agent_id WHERE a.unit_id = $1",
@@ -340,9 +407,8 @@ async fn existing(
     .fetch_all(&mut *conn)
     .await?;
     for t in trainings {
-        if let Some(key) = by_id.get(&t.get::<i64, _>("agent_id"))
-            && let Some(e) = out.get_mut(key)
-        {
+        let agent: i64 = t.get("agent_id");
+        if let Some(e) = out.iter_mut().find(|e| e.id == agent) {
             e.trainings
                 .insert((t.get("training_code"), t.get("held_on")));
         }
@@ -395,6 +461,7 @@ pub async fn export(db: &Db, who: &Principal) -> DbResult<Table> {
             flag_text(crate::db::flag(&r, "active")),
             r.get("phone"),
             trainings.get(&id).map(trainings_text).unwrap_or_default(),
+            id.to_string(),
         ]);
     }
     Ok(t)

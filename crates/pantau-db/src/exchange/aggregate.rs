@@ -165,3 +165,268 @@ pub async fn office_values(
     }
     Ok(out)
 }
+
+/// One received value beside Pantau's own figure for the same indicator, office and year.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reconciled {
+    pub source: String,
+    pub year: i64,
+    pub indicator: String,
+    pub office_code: String,
+    pub office_name: String,
+    pub external: i64,
+    /// Pantau's value; `None` when the reader may not see the office's dashboard.
+    pub pantau: Option<i64>,
+}
+
+fn check_source(source: &str) -> DbResult<()> {
+    let ok = (1..=60).contains(&source.len())
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(DbError::invalid(
+            "sumber 1–60 karakter: huruf kecil, angka, - _ . (mis. dhis2-kemenkes)",
+        ))
+    }
+}
+
+/// Stores the values of a received payload (DHIS2 or ADX) under `source`, all or nothing:
+/// external codes are translated back through the mapping, every value is checked (known
+/// indicator, known office within the importer's scope, a yearly period, a whole number ≥ 0, no
+/// value twice) and problems are listed per value (`row` = its position, from 1). Re-importing
+/// the same payload changes nothing; `dry_run` does everything and rolls back.
+pub async fn import_values(
+    db: &Db,
+    actor: Actor<'_>,
+    source: &str,
+    incoming: &pantau_core::aggregate::IncomingSet,
+    dry_run: bool,
+) -> DbResult<Result<super::units::ImportSummary, Vec<super::RowError>>> {
+    use super::RowError;
+    use pantau_core::aggregate::{reverse, yearly_period};
+    check_source(source)?;
+    if incoming.values.is_empty() {
+        return Ok(Err(vec![RowError::file(
+            "tidak ada nilai (dataValues kosong)",
+        )]));
+    }
+    let mapping = mapping(db).await?;
+    let offices: HashMap<String, (i64, String)> = sqlx::query("SELECT id, code, path FROM offices")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get::<String, _>("code"), (r.get("id"), r.get("path"))))
+        .collect();
+    let mut errors = Vec::new();
+    let mut seen: HashMap<(i64, String, i64), usize> = HashMap::new();
+    let mut plan: Vec<(i64, String, i64, i64)> = Vec::new();
+    for (i, v) in incoming.values.iter().enumerate() {
+        if errors.len() >= super::MAX_ERRORS {
+            break;
+        }
+        let row = i + 1;
+        let mut err = |column: &str, value: &str, reason: String| {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                value: value.chars().take(200).collect(),
+                reason,
+            })
+        };
+        let indicator = reverse(&mapping, "indicator", &v.data_element);
+        if !INDICATORS.iter().any(|(c, _)| *c == indicator) {
+            err(
+                "dataElement",
+                &v.data_element,
+                "indikator tidak dikenal (periksa pemetaan kode)".into(),
+            );
+        }
+        let office_code = reverse(&mapping, "org_unit", &v.org_unit);
+        let office = match offices.get(&office_code) {
+            None => {
+                err(
+                    "orgUnit",
+                    &v.org_unit,
+                    "satker tidak dikenal (periksa pemetaan kode)".into(),
+                );
+                None
+            }
+            Some((id, path)) => {
+                let path = pantau_core::org::OfficePath::parse(path)
+                    .unwrap_or_else(|| pantau_core::org::OfficePath::root(*id));
+                if actor.authorize(Permission::WriteData, &path).is_err() {
+                    err(
+                        "orgUnit",
+                        &v.org_unit,
+                        "di luar wilayah kewenangan Anda".into(),
+                    );
+                    None
+                } else {
+                    Some(*id)
+                }
+            }
+        };
+        let year = yearly_period(&v.period).filter(|y| (2015..=2100).contains(y));
+        if year.is_none() {
+            err(
+                "period",
+                &v.period,
+                "periode tahunan 2015–2100: 2025 atau 2025-01-01/P1Y".into(),
+            );
+        }
+        let value = v.value.trim().parse::<i64>().ok().filter(|n| *n >= 0);
+        if value.is_none() {
+            err("value", &v.value, "bilangan bulat 0 atau lebih".into());
+        }
+        let (Some(office_id), Some(year), Some(value)) = (office, year, value) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((office_id, indicator.clone(), year), row) {
+            err(
+                "dataElement",
+                &v.data_element,
+                format!(
+                    "nilai ganda untuk indikator, satker dan periode ini; sudah ada di nilai ke-{first}"
+                ),
+            );
+            continue;
+        }
+        plan.push((office_id, indicator, year, value));
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = super::units::ImportSummary {
+        rows: plan.len(),
+        dry_run,
+        ..Default::default()
+    };
+    let now = crate::now_rfc3339();
+    let mut tx = db.begin().await?;
+    for (office_id, indicator, year, value) in &plan {
+        let before: Option<i64> = sqlx::query(
+            "SELECT value FROM external_values WHERE source = $1 AND year = $2 AND indicator = $3 AND office_id = $4",
+        )
+        .bind(source)
+        .bind(year)
+        .bind(indicator)
+        .bind(office_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.get("value"));
+        match before {
+            Some(b) if b == *value => summary.unchanged += 1,
+            Some(_) => {
+                summary.updated += 1;
+                sqlx::query(
+                    "UPDATE external_values SET value = $1, imported_at = $2 \
+                     WHERE source = $3 AND year = $4 AND indicator = $5 AND office_id = $6",
+                )
+                .bind(value)
+                .bind(&now)
+                .bind(source)
+                .bind(year)
+                .bind(indicator)
+                .bind(office_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                summary.created += 1;
+                sqlx::query(
+                    "INSERT INTO external_values (source, year, indicator, office_id, value, imported_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(source)
+                .bind(year)
+                .bind(indicator)
+                .bind(office_id)
+                .bind(value)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "import",
+            entity: "nilai_agregat",
+            entity_id: source.to_string(),
+            office_path: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "values": summary.rows, "created": summary.created, "updated": summary.updated,
+                "unchanged": summary.unchanged, "data_set": incoming.data_set,
+            })),
+        },
+    )
+    .await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(Ok(summary))
+}
+
+/// Received values of `year` the principal may read (optionally of one source), each beside
+/// Pantau's own value, for reconciliation. Ordered by source, office code and indicator.
+pub async fn reconcile(
+    db: &Db,
+    who: &Principal,
+    year: i64,
+    source: Option<&str>,
+    today: NaiveDate,
+) -> DbResult<Vec<Reconciled>> {
+    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
+    else {
+        return Ok(vec![]);
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT e.source, e.year, e.indicator, e.value, e.office_id, o.code, o.name FROM external_values e \
+         JOIN offices o ON o.id = e.office_id WHERE e.year = $1 AND ($2 = '' OR e.source = $2) AND {scope} \
+         ORDER BY e.source, o.code, e.indicator"
+    )))
+    .bind(year)
+    .bind(source.unwrap_or(""));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let mut own: HashMap<i64, Option<HashMap<&'static str, i64>>> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let office_id: i64 = r.get("office_id");
+        if !own.contains_key(&office_id) {
+            let values = match office_values(db, who, Some(office_id), year, today).await {
+                Ok(v) => v
+                    .into_iter()
+                    .next()
+                    .map(|o| o.values.into_iter().collect::<HashMap<_, _>>()),
+                Err(DbError::Forbidden(_)) | Err(DbError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            own.insert(office_id, values);
+        }
+        let indicator: String = r.get("indicator");
+        let pantau = own[&office_id]
+            .as_ref()
+            .and_then(|m| m.get(indicator.as_str()).copied());
+        out.push(Reconciled {
+            source: r.get("source"),
+            year: r.get("year"),
+            indicator,
+            office_code: r.get("code"),
+            office_name: r.get("name"),
+            external: r.get("value"),
+            pantau,
+        });
+    }
+    Ok(out)
+}

@@ -25,6 +25,17 @@ pub struct RowError {
     pub reason: String,
 }
 
+impl From<pantau_core::aggregate::PayloadError> for RowError {
+    fn from(e: pantau_core::aggregate::PayloadError) -> Self {
+        RowError {
+            row: e.index,
+            column: e.field,
+            value: e.value,
+            reason: e.reason,
+        }
+    }
+}
+
 impl RowError {
     pub fn file(reason: impl Into<String>) -> Self {
         RowError {

@@ -32,8 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/ibm", get(ibm_dashboard))
         .route("/dashboard/sni", get(sni_dashboard))
         .route("/packs", get(pack))
-        .route("/exchange/dhis2", get(dhis2_values))
-        .route("/exchange/adx", get(adx_values))
+        .route(
+            "/exchange/dhis2",
+            get(dhis2_values).post(import_dhis2_values),
+        )
+        .route("/exchange/adx", get(adx_values).post(import_adx_values))
+        .route("/exchange/values", get(received_values))
         .route(
             "/exchange/mapping",
             get(exchange_mapping).put(set_exchange_mapping),
@@ -295,4 +299,110 @@ async fn set_exchange_mapping(
     Ok(Json(json!({
         "mapping": pantau_db::exchange::aggregate::mapping_rows(&state.db).await?
     })))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// Where the values come from, e.g. `dhis2-kemenkes`; the payload's data set when absent.
+    source: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Stores received aggregate values (see `exchange::aggregate::import_values`): 200 with the
+/// counts, or 422 with every problem (`row` = the value's position, from 1). Nothing is kept
+/// from a refused payload.
+async fn import_received(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &ImportQuery,
+    parsed: Result<pantau_core::aggregate::IncomingSet, Vec<pantau_core::aggregate::PayloadError>>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let unprocessable = |errors: Vec<pantau_db::exchange::RowError>| {
+        (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": "payload refused; nothing was stored", "errors": errors })),
+        )
+            .into_response()
+    };
+    let incoming = match parsed {
+        Ok(set) => set,
+        Err(errors) => {
+            return Ok(unprocessable(errors.into_iter().map(Into::into).collect()));
+        }
+    };
+    let source = q
+        .source
+        .clone()
+        .or_else(|| incoming.data_set.clone())
+        .unwrap_or_default()
+        .to_lowercase();
+    match pantau_db::exchange::aggregate::import_values(
+        &state.db,
+        Actor::User(user.principal()),
+        &source,
+        &incoming,
+        q.dry_run,
+    )
+    .await?
+    {
+        Ok(summary) => Ok(Json(json!({ "source": source, "summary": summary })).into_response()),
+        Err(errors) => Ok(unprocessable(errors)),
+    }
+}
+
+/// Receives a DHIS2 `dataValueSets` JSON payload.
+async fn import_dhis2_values(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, AppError> {
+    let parsed = pantau_core::aggregate::parse_dhis2_json(&body);
+    import_received(&state, &user, &q, parsed).await
+}
+
+/// Receives an ADX XML payload.
+async fn import_adx_values(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, AppError> {
+    let parsed = pantau_core::aggregate::parse_adx_xml(&body);
+    import_received(&state, &user, &q, parsed).await
+}
+
+#[derive(Deserialize)]
+struct ReceivedQuery {
+    year: Option<i64>,
+    source: Option<String>,
+}
+
+/// Received values of a year beside Pantau's own, with the difference, for reconciliation.
+async fn received_values(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ReceivedQuery>,
+) -> ApiResult {
+    let today = chrono::Utc::now().date_naive();
+    let year = q
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&today) as i64);
+    let rows = pantau_db::exchange::aggregate::reconcile(
+        &state.db,
+        user.principal(),
+        year,
+        q.source.as_deref(),
+        today,
+    )
+    .await?;
+    let differing = rows
+        .iter()
+        .filter(|r| r.pantau.is_some_and(|p| p != r.external))
+        .count();
+    Ok(Json(
+        json!({ "year": year, "values": rows, "differing": differing }),
+    ))
 }
