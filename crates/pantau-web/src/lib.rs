@@ -2,7 +2,7 @@
 //! Handlers stay thin: they parse input, call `pantau-db` (which checks access and audits), and
 //! render. Sessions, CSRF, the login throttle and security headers live in `auth` and `security`.
 
-mod api;
+pub mod api;
 pub mod auth;
 mod cache;
 mod error;
@@ -94,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(ui::healthz))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(api::doc::openapi_json),
+        )
+        .route("/api/docs", axum::routing::get(api::doc::docs_page))
         .route("/static/{*path}", axum::routing::get(static_files::serve))
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(

@@ -235,6 +235,8 @@ enum ExportCommand {
         #[arg(long)]
         year: i64,
     },
+    /// The API's OpenAPI document (JSON), as served at /api/openapi.json.
+    Openapi { file: PathBuf },
     /// National and per-BNNP indicator values of a year as DHIS2 dataValueSets JSON (.json) or
     /// ADX XML (.xml), codes translated by the exchange mapping.
     Aggregate {
@@ -847,6 +849,12 @@ fn report_row_errors(errors: &[pantau_db::exchange::RowError]) -> Result<()> {
 
 async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
     use pantau_db::exchange::{self, Format};
+    if let ExportCommand::Openapi { file } = &cmd {
+        let body = serde_json::to_string_pretty(&pantau_web::api::doc::document())?;
+        std::fs::write(file, body).with_context(|| format!("writing {}", file.display()))?;
+        println!("OpenAPI ke {}", file.display());
+        return Ok(());
+    }
     let root = offices::national_root(db).await?.id;
     let everyone = pantau_core::access::Principal {
         user_id: 0,
@@ -859,6 +867,7 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         }],
     };
     let (file, table) = match cmd {
+        ExportCommand::Openapi { .. } => unreachable!("answered above"),
         ExportCommand::Unit { file } => (file, exchange::units::export(db, &everyone, None).await?),
         ExportCommand::Aggregate { file, year } => {
             use pantau_core::aggregate;

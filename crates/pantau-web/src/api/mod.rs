@@ -15,6 +15,7 @@ use pantau_db::{Actor, audit, users, wilayah};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub mod doc;
 mod ibm;
 mod sni;
 
