@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exchange;
+pub mod guard;
 pub mod ibm;
 pub mod migrate;
 pub mod offices;

@@ -7,6 +7,7 @@ pub mod auth;
 mod cache;
 mod error;
 mod form;
+pub mod guard;
 pub mod i18n;
 mod page;
 mod security;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::writes))
         .route("/healthz", axum::routing::get(ui::healthz))
         .route(
             "/api/openapi.json",

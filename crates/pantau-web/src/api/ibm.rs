@@ -81,6 +81,7 @@ async fn list_units(
     user: CurrentUser,
     Query(q): Query<UnitQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let filter = UnitFilter {
         office_id: q.office_id,
         status: q.status,
@@ -249,11 +250,19 @@ async fn unit_compliance(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> ApiResult {
+    pantau_db::guard::authorize(
+        &s.db,
+        user.principal(),
+        pantau_core::access::Permission::ReadData,
+        pantau_db::guard::Target::Unit(id),
+    )
+    .await?;
     let c = reports::compliance(&s.db, user.principal(), Some(id), today()).await?;
     Ok(Json(json!({ "compliance": c.into_iter().next() })))
 }
 
 async fn compliance(State(s): State<AppState>, user: CurrentUser) -> ApiResult {
+    user.office_wide()?;
     let all = reports::compliance(&s.db, user.principal(), None, today()).await?;
     let silent = all.iter().filter(|c| c.silent).count();
     Ok(Json(json!({ "items": all, "silent": silent })))
@@ -366,6 +375,7 @@ async fn target_table(
     user: CurrentUser,
     Query(q): Query<TargetQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let (rows, total) = targets::table(&s.db, user.principal(), q.office_id, q.year).await?;
     let pct = |r: &pantau_core::ibm::TargetRow| r.on_target_pct();
     let rows: Vec<_> = rows
@@ -387,6 +397,7 @@ async fn factor_summary(
     user: CurrentUser,
     Query(q): Query<YearQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let items: Vec<_> = evaluations::factor_summary(&s.db, user.principal(), q.year, None)
         .await?
         .into_iter()

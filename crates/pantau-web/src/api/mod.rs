@@ -141,6 +141,13 @@ async fn audit_entries(
     Query(q): Query<AuditQuery>,
     Query(page): Query<Paging>,
 ) -> ApiResult {
+    if user
+        .principal()
+        .scope_roots(pantau_core::access::Permission::ReadAudit)
+        .is_empty()
+    {
+        return Err(AppError::Forbidden);
+    }
     let mut filter = q.filter();
     filter.limit = page.limit.unwrap_or(100).clamp(1, 500);
     filter.offset = page.offset.unwrap_or(0).max(0);
@@ -176,6 +183,7 @@ async fn ibm_dashboard(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let d = pantau_db::dashboard::ibm(
         &state.db,
         user.principal(),
@@ -192,6 +200,7 @@ async fn sni_dashboard(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let d = pantau_db::dashboard::sni(
         &state.db,
         user.principal(),
@@ -207,6 +216,7 @@ async fn pack(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let p = pantau_db::packs::build(
         &state.db,
         user.principal(),
@@ -223,6 +233,7 @@ async fn aggregate_values(
     user: &CurrentUser,
     q: &DashboardQuery,
 ) -> Result<(i64, Vec<pantau_core::aggregate::DataValue>, String), AppError> {
+    user.office_wide()?;
     use pantau_db::exchange::aggregate;
     let year = year_or_now(q.year);
     let offices =
@@ -387,6 +398,7 @@ async fn received_values(
     user: CurrentUser,
     Query(q): Query<ReceivedQuery>,
 ) -> ApiResult {
+    user.office_wide()?;
     let today = chrono::Utc::now().date_naive();
     let year = q
         .year

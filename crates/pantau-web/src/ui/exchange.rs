@@ -245,6 +245,7 @@ pub async fn export(
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
+    user.office_wide()?;
     let who = user.principal();
     match q.jenis.as_deref() {
         Some("laporan") => {

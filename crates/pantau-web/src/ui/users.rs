@@ -32,11 +32,7 @@ pub async fn list(
     page: Page,
 ) -> Result<Response, AppError> {
     let p = user.principal();
-    if p.scope_roots(Permission::ManageUsers).is_empty()
-        && p.scope_roots(Permission::ReadAudit).is_empty()
-    {
-        return Err(AppError::Forbidden);
-    }
+    may_see_users(p)?;
     // Offices where this user may grant roles.
     let offices = offices::in_scope(&state.db, p)
         .await?
@@ -103,6 +99,7 @@ pub async fn show(
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    may_see_users(user.principal())?;
     let (u, grants) = users::get(&state.db, user.principal(), id).await?;
     render(UserPage {
         page,
@@ -130,4 +127,15 @@ pub async fn reset_password(
     }
     users::set_password(&state.db, Actor::User(user.principal()), id, &f.password).await?;
     Ok(saved(&format!("/pengguna/{id}"), "users-password-set"))
+}
+
+/// Accounts are shown to those who manage users or read the audit trail (its entries name them).
+fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
+    if p.scope_roots(Permission::ManageUsers).is_empty()
+        && p.scope_roots(Permission::ReadAudit).is_empty()
+    {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
 }

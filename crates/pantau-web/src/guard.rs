@@ -1,0 +1,194 @@
+//! Writes are refused for who may not make them before the request body is read: the route's
+//! pattern says what a write needs (see [`need`]), and a caller without it gets 403 (or 404 for a
+//! record that does not exist) whatever it sent. Storage checks every write again; this layer
+//! makes the answer to an outsider independent of the body, so it reveals nothing about the form.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::AppError;
+use axum::extract::{MatchedPath, RawPathParams, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use pantau_core::access::{Permission, Principal};
+use pantau_db::guard::{self, Target};
+use std::sync::Arc;
+
+/// What an unsafe request to a route needs.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// The caller's own account (signing out, password, API tokens).
+    SelfService,
+    /// Reference data, areas and the office tree: managed nationally.
+    National,
+    /// User accounts: a role that manages users.
+    Users,
+    /// A new record or an import: a role that writes office data.
+    OfficeWriter,
+    /// A change to the record the path names.
+    Record(fn(i64) -> Target),
+    /// A change to the record that only office staff make (registry, certification, sessions,
+    /// recommendations, cohorts): an institution's own operator may not.
+    StaffRecord(fn(i64) -> Target),
+}
+
+/// The need of an unsafe request to `pattern` (the route as registered, API prefix included).
+pub fn need(pattern: &str) -> Need {
+    let p = pattern.strip_prefix("/api/v1").unwrap_or(pattern);
+    const NATIONAL: &[&str] = &[
+        "/referensi",
+        "/wilayah/{code}/",
+        "/satker/{id}/struktur",
+        "/satker/{id}/wilayah",
+        "/ibm/rollover",
+        "/ibm/roll-over",
+        "/exchange/mapping",
+        "/ibm/stages",
+        "/reference/",
+        "/settings/",
+        "/sni/instrument/",
+    ];
+    const RECORDS: &[(&str, fn(i64) -> Target)] = &[
+        ("/ibm/units/{id}", Target::Unit),
+        ("/ibm/{id}", Target::Unit),
+        ("/sni/lembaga/{id}", Target::Institution),
+        ("/sni/institutions/{id}", Target::Institution),
+        ("/sni/peserta/{id}", Target::Participant),
+        ("/sni/participants/{id}", Target::Participant),
+        ("/sni/penilaian/{id}", Target::Assessment),
+        ("/sni/assessments/{id}", Target::Assessment),
+        ("/sni/tindak-lanjut/{id}", Target::Action),
+        ("/sni/actions/{id}", Target::Action),
+        ("/sni/sertifikasi/{id}", Target::Certification),
+        ("/sni/certifications/{id}", Target::Certification),
+        ("/sni/kohort/{id}", Target::Cohort),
+        ("/sni/cohorts/{id}", Target::Cohort),
+        ("/satker/{id}", Target::Office),
+    ];
+    const STAFF: &[&str] = &[
+        "/sni/institutions/{id}",
+        "/sni/institutions/{id}/certifications",
+        "/sni/lembaga/{id}/sertifikasi",
+        "/sni/sertifikasi/{id}",
+        "/sni/certifications/{id}",
+        "/sni/peserta/{id}/rekomendasi",
+        "/sni/participants/{id}/recommendation",
+        "/sni/peserta/{id}/sesi",
+        "/sni/participants/{id}/sessions",
+        "/sni/kohort/{id}/peserta",
+        "/sni/cohorts/{id}/participants",
+    ];
+    let record = RECORDS
+        .iter()
+        .find(|(prefix, _)| p.starts_with(prefix))
+        .map(|(_, target)| *target);
+    if p == "/logout" || p == "/login" || p.starts_with("/akun") {
+        Need::SelfService
+    } else if p == "/satker" || NATIONAL.iter().any(|n| p.starts_with(n)) {
+        Need::National
+    } else if p.starts_with("/pengguna") {
+        Need::Users
+    } else if let Some(target) = record {
+        if STAFF.contains(&p) {
+            Need::StaffRecord(target)
+        } else {
+            Need::Record(target)
+        }
+    } else {
+        Need::OfficeWriter
+    }
+}
+
+fn holds_anywhere(who: &Principal, permission: Permission, office_level_only: bool) -> bool {
+    who.grants
+        .iter()
+        .any(|g| g.role.permits(permission) && (!office_level_only || g.institution_id.is_none()))
+}
+
+/// Route layer: applies [`need`] to every unsafe request of a signed-in caller.
+pub async fn writes(
+    State(state): State<AppState>,
+    matched: Option<MatchedPath>,
+    params: RawPathParams,
+    req: Request,
+    next: Next,
+) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let auth = req.extensions().get::<Arc<Auth>>().cloned();
+    let (Some(auth), Some(matched), true) = (auth, matched, unsafe_method) else {
+        return next.run(req).await;
+    };
+    let who = &auth.principal;
+    let allowed = match need(matched.as_str()) {
+        Need::SelfService => Ok(()),
+        Need::National => {
+            if who.grants.iter().any(|g| {
+                g.role.permits(Permission::ManageReference)
+                    && g.institution_id.is_none()
+                    && g.office_path.ids().len() == 1
+            }) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+        Need::Users => {
+            if holds_anywhere(who, Permission::ManageUsers, true) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+        Need::OfficeWriter => {
+            if holds_anywhere(who, Permission::WriteData, true) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+        Need::Record(target) | Need::StaffRecord(target) => {
+            let staff_only = matches!(need(matched.as_str()), Need::StaffRecord(_));
+            let id = params
+                .iter()
+                .find(|(name, _)| *name == "id")
+                .and_then(|(_, v)| v.parse::<i64>().ok());
+            match id {
+                None => Err(AppError::NotFound),
+                Some(_) if staff_only && !holds_anywhere(who, Permission::WriteData, true) => {
+                    Err(AppError::Forbidden)
+                }
+                Some(id) => guard::authorize(&state.db, who, Permission::WriteData, target(id))
+                    .await
+                    .map_err(AppError::from),
+            }
+        }
+    };
+    match allowed {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_get_the_need_their_records_call_for() {
+        assert!(matches!(need("/logout"), Need::SelfService));
+        assert!(matches!(need("/akun/token/cabut"), Need::SelfService));
+        assert!(matches!(need("/referensi/tahap"), Need::National));
+        assert!(matches!(need("/api/v1/ibm/stages/{code}"), Need::National));
+        assert!(matches!(need("/satker"), Need::National));
+        assert!(matches!(need("/pengguna/{id}/sandi"), Need::Users));
+        assert!(matches!(need("/ibm"), Need::OfficeWriter));
+        assert!(matches!(need("/api/v1/exchange/dhis2"), Need::OfficeWriter));
+        assert!(matches!(need("/ibm/{id}/agen"), Need::Record(t) if t(5) == Target::Unit(5)));
+        assert!(
+            matches!(need("/api/v1/sni/actions/{id}/status"), Need::Record(t) if t(5) == Target::Action(5))
+        );
+        assert!(
+            matches!(need("/satker/{id}/profil"), Need::Record(t) if t(5) == Target::Office(5))
+        );
+    }
+}
