@@ -453,3 +453,4 @@ api-docs-path = Path
 api-docs-what = Purpose
 api-docs-params = Parameters (* required)
 api-docs-body = Request body
+xchg-download = Download this table

@@ -453,3 +453,4 @@ api-docs-path = Alamat
 api-docs-what = Kegunaan
 api-docs-params = Parameter (* wajib)
 api-docs-body = Isi permintaan
+xchg-download = Unduh tabel ini

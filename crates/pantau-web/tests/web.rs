@@ -1969,9 +1969,50 @@ async fn units_are_imported_and_exported_as_spreadsheets_through_the_web() {
             .upload_with(&action, &[], "unit.csv", file.as_bytes())
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // The target table and the compliance list as spreadsheets, in the reader's scope.
+        let targets = bnnk.get("/ibm/target?year=2025&unduh=csv").await;
+        assert!(
+            targets.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let table = pantau_db::exchange::read(targets.body.as_bytes()).unwrap();
+        assert_eq!(
+            table.headers[0..2],
+            ["wilayah".to_string(), "unit".to_string()]
+        );
+        let total = table.rows.last().unwrap();
+        assert_eq!(
+            (total[0].as_str(), total[1].as_str()),
+            ("Jumlah", "1"),
+            "{}: {table:?}",
+            t.label
+        );
+        let xlsx = bnnk
+            .send(
+                Request::get("/ibm/target?year=2025&unduh=xlsx")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        let compliance = bnnk.get("/ibm/kepatuhan?unduh=csv").await;
+        assert!(
+            compliance.body.starts_with("\u{feff}kode_unit,nama_unit"),
+            "{}",
+            compliance.body
+        );
+        assert_eq!(
+            bnnk.get("/ibm/target?year=2025&unduh=pdf").await.status,
+            StatusCode::NOT_FOUND
+        );
         // Another district's officer does not see Bandung's unit in its export.
         let mut bogor = Client::new(&t);
         bogor.login("bnnk.bogor").await;
+        let theirs = bogor.get("/ibm/target?year=2025&unduh=csv").await;
+        let table = pantau_db::exchange::read(theirs.body.as_bytes()).unwrap();
+        assert_eq!(table.rows.last().unwrap()[1], "0", "{}", t.label);
         assert!(
             !bogor
                 .get("/ibm/ekspor/csv")

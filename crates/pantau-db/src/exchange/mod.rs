@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod institutions;
 pub mod reports;
 pub mod units;
+pub mod views;
 
 use serde::Serialize;
 use std::io::Cursor;

@@ -760,6 +760,8 @@ struct TargetsPage {
 pub struct TargetQuery {
     year: Option<i64>,
     office: Option<i64>,
+    /// `csv` or `xlsx`: the table as a spreadsheet instead of the page.
+    unduh: Option<String>,
 }
 
 impl TargetsPage {
@@ -771,6 +773,13 @@ impl TargetsPage {
             format!("/ibm/{id}")
         } else {
             "#".into()
+        }
+    }
+    /// This table as a spreadsheet (`csv` or `xlsx`).
+    fn download_href(&self, format: &str) -> String {
+        match self.office_id {
+            Some(id) => format!("/ibm/target?year={}&office={id}&unduh={format}", self.year),
+            None => format!("/ibm/target?year={}&unduh={format}", self.year),
         }
     }
     fn pct(&self, row: &TargetRow) -> String {
@@ -789,6 +798,10 @@ pub async fn target_table(
     user.office_wide()?;
     let year = q.year.unwrap_or_else(this_year);
     let (rows, total) = targets::table(&state.db, user.principal(), q.office, year).await?;
+    if let Some(format) = &q.unduh {
+        let table = pantau_db::exchange::views::targets(&rows, &total, &page.t("ibm-total"));
+        return super::exchange::download(&table, format, &format!("target-ibm-{year}"));
+    }
     let (title, parent_id) = match q.office {
         Some(id) => {
             let o = offices::get(&state.db, user.principal(), id).await?;
@@ -844,10 +857,17 @@ struct CompliancePage {
     silent: usize,
 }
 
+#[derive(Deserialize)]
+pub struct DownloadQuery {
+    /// `csv` or `xlsx`: the table as a spreadsheet instead of the page.
+    unduh: Option<String>,
+}
+
 pub async fn compliance(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
+    Query(q): Query<DownloadQuery>,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
     let p = user.principal();
@@ -868,6 +888,14 @@ pub async fn compliance(
         .filter_map(|c| Some((by_id.get(&c.unit_id)?.clone(), c)))
         .collect();
     rows.sort_by_key(|(u, c)| (!c.silent, std::cmp::Reverse(c.missing), u.code.clone()));
+    if let Some(format) = &q.unduh {
+        let listed: Vec<(String, String, &Compliance)> = rows
+            .iter()
+            .map(|(u, c)| (u.code.clone(), u.name.clone(), c))
+            .collect();
+        let table = pantau_db::exchange::views::compliance(&listed);
+        return super::exchange::download(&table, format, "kepatuhan-laporan-ibm");
+    }
     let silent = rows.iter().filter(|(_, c)| c.silent).count();
     render(CompliancePage { page, rows, silent })
 }
