@@ -2191,6 +2191,18 @@ async fn aggregate_values_go_out_as_dhis2_and_adx_with_mapped_codes() {
             Some("0")
         );
         assert!(values.iter().all(|v| v["period"] == "2026"));
+        // Every BNNP is listed, with explicit zeros where it has no unit.
+        assert_eq!(
+            find("DE_UNITS", "BNNP-35").as_deref(),
+            Some("0"),
+            "{}: a province without units",
+            t.label
+        );
+        let provinces = values
+            .iter()
+            .filter(|v| v["dataElement"] == "DE_UNITS")
+            .count();
+        assert!(provinces >= 35, "the nation and every BNNP: {provinces}");
         let adx = admin.get("/api/v1/exchange/adx?year=2026").await;
         assert!(
             adx.headers[header::CONTENT_TYPE]

@@ -163,6 +163,17 @@ pub async fn office_values(
             values: values_of(&row.targets, &row.reporting),
         });
     }
+    // Child offices without units report explicit zeros: a receiving system then knows the
+    // office reported nothing, rather than that its data are missing.
+    for o in offices::directory(db).await? {
+        if o.parent_id == Some(root_id) && o.active && !out.iter().any(|v| v.office_code == o.code)
+        {
+            out.push(OfficeValues {
+                office_code: o.code,
+                values: values_of(&TargetRow::default(), &dashboard::Completeness::default()),
+            });
+        }
+    }
     Ok(out)
 }
 
