@@ -1907,13 +1907,13 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
                     .unwrap()
             }
         };
-        let dry = xreports::import(&t.db, sys, &good, true)
+        let dry = xreports::import(&t.db, sys, &good, true, &|_| {})
             .await
             .unwrap()
             .unwrap();
         assert_eq!(dry.created, 2);
         assert_eq!(count(&t).await, 0, "{}: a dry run writes nothing", t.label);
-        let done = xreports::import(&t.db, sys, &good, false)
+        let done = xreports::import(&t.db, sys, &good, false, &|_| {})
             .await
             .unwrap()
             .unwrap();
@@ -1928,7 +1928,7 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
             .unwrap()
             .unwrap();
         assert_eq!(jan.lines.len(), 2);
-        let again = xreports::import(&t.db, sys, &good, false)
+        let again = xreports::import(&t.db, sys, &good, false, &|_| {})
             .await
             .unwrap()
             .unwrap();
@@ -1944,7 +1944,7 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
         for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
             let back =
                 exchange::read(&exchange::write(&exported, format, "laporan").unwrap()).unwrap();
-            let r = xreports::import(&t.db, sys, &back, false)
+            let r = xreports::import(&t.db, sys, &back, false, &|_| {})
                 .await
                 .unwrap()
                 .unwrap();
@@ -1952,7 +1952,7 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
         }
         let mut edited = exported.clone();
         edited.rows[0][4] = "7".into();
-        let r = xreports::import(&t.db, sys, &edited, false)
+        let r = xreports::import(&t.db, sys, &edited, false, &|_| {})
             .await
             .unwrap()
             .unwrap();
@@ -1966,7 +1966,7 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
              IBM-R1,2025-03,kegiatan,sosialisasi,dua,,,\nIBM-R1,2025-04,kegiatan,sosialisasi,1,,,\n\
              IBM-R1,2025-04,kegiatan,sosialisasi,3,,,\n"
         ));
-        let errors = xreports::import(&t.db, sys, &bad, false)
+        let errors = xreports::import(&t.db, sys, &bad, false, &|_| {})
             .await
             .unwrap()
             .unwrap_err();
@@ -1990,7 +1990,7 @@ async fn reports_import_from_spreadsheets_and_round_trip() {
         assert_eq!(count(&t).await, before, "{}", t.label);
         // Outside the importer's district.
         let bogor = Actor::User(&who(&t, "bnnk.bogor").await);
-        let errors = xreports::import(&t.db, bogor, &good, false)
+        let errors = xreports::import(&t.db, bogor, &good, false, &|_| {})
             .await
             .unwrap()
             .unwrap_err();

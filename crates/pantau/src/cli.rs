@@ -761,9 +761,7 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
                 Ok(t) => t,
                 Err(errors) => return report_row_errors(&errors),
             };
-            let bar = ProgressBar::new(table.rows.len() as u64);
-            bar.set_style(bar_style());
-            bar.set_prefix("unit IBM");
+            let bar = progress_bar(table.rows.len(), "unit IBM");
             let year = year.unwrap_or_else(|| {
                 pantau_db::chrono::Datelike::year(&pantau_db::chrono::Utc::now()) as i64
             });
@@ -788,8 +786,13 @@ async fn import_reports(db: &Db, file: &std::path::Path, dry_run: bool) -> Resul
         Ok(t) => t,
         Err(errors) => return report_row_errors(&errors),
     };
+    let bar = progress_bar(table.rows.len(), "laporan");
     let result =
-        pantau_db::exchange::reports::import(db, Actor::System("cli"), &table, dry_run).await?;
+        pantau_db::exchange::reports::import(db, Actor::System("cli"), &table, dry_run, &|done| {
+            bar.set_position(done as u64)
+        })
+        .await?;
+    bar.finish_and_clear();
     print_import(result, "laporan")
 }
 

@@ -78,6 +78,7 @@ pub async fn import(
     actor: Actor<'_>,
     table: &Table,
     dry_run: bool,
+    progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
     let mut errors = table.check_columns(REQUIRED, OPTIONAL);
     if !errors.is_empty() {
@@ -186,7 +187,10 @@ pub async fn import(
     };
     let submitted = today;
     let mut tx = db.begin().await?;
+    let mut rows_done = 0;
     for ((unit, period), lines) in &groups {
+        rows_done += lines.len();
+        progress(rows_done);
         let existing: Option<HashSet<_>> = match sqlx::query(
             "SELECT id FROM ibm_reports WHERE unit_id = $1 AND period = $2",
         )

@@ -141,7 +141,7 @@ pub async fn import(
     let none = &|_| {};
     let result = match exchange::read(&file) {
         Ok(table) => match kind.key {
-            "laporan" => exchange::reports::import(&state.db, actor, &table, dry_run).await?,
+            "laporan" => exchange::reports::import(&state.db, actor, &table, dry_run, none).await?,
             "agen" => exchange::agents::import(&state.db, actor, &table, dry_run, none).await?,
             "lembaga" => {
                 exchange::institutions::import(&state.db, actor, &table, dry_run, none).await?
