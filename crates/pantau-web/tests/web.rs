@@ -1590,6 +1590,35 @@ async fn a_newcomer_runs_the_sni_flow_and_the_cohort_dashboard_changes() {
             "{}",
             t.label
         );
+        // The same progress as a spreadsheet.
+        let sheet = admin
+            .get(&format!("/sni/kohort/{}?unduh=csv", cohort.id))
+            .await;
+        let table = pantau_db::exchange::read(sheet.body.as_bytes()).unwrap();
+        let row = table
+            .rows
+            .iter()
+            .find(|r| r[0] == "Yayasan Rumah Pemulihan Bandung")
+            .unwrap();
+        let col = |name: &str| table.headers.iter().position(|h| h == name).unwrap();
+        assert_eq!(
+            (
+                row[col("lembaga")].as_str(),
+                row[col("skor_awal")].as_str(),
+                row[col("skor_terakhir")].as_str(),
+                row[col("peningkatan")].as_str(),
+                row[col("direkomendasikan")].as_str()
+            ),
+            (
+                "Yayasan Rumah Pemulihan Bandung",
+                "50.0",
+                "100.0",
+                "50.0",
+                "ya"
+            ),
+            "{}: {table:?}",
+            t.label
+        );
         let _ = inst;
         t.finish().await;
     }

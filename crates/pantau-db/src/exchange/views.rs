@@ -61,3 +61,66 @@ pub fn compliance(rows: &[(String, String, &Compliance)]) -> Table {
     }
     t
 }
+
+/// A cohort's progress, one row per participant the reader may see: the furthest assessment,
+/// the baseline and latest scores with the improvement, each aspect before and after, and the
+/// outcome so far.
+pub fn cohort(d: &crate::sni::cohorts::Dashboard) -> Table {
+    let pct = |v: Option<f64>| v.map(|p| format!("{p:.1}")).unwrap_or_default();
+    let mut headers: Vec<String> = [
+        "lembaga",
+        "kepemilikan",
+        "provinsi",
+        "tahap",
+        "status",
+        "skor_awal",
+        "skor_terakhir",
+        "peningkatan",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for a in &d.aspects {
+        headers.push(format!("{}_awal", a.code));
+        headers.push(format!("{}_terakhir", a.code));
+    }
+    for h in [
+        "lulus",
+        "direkomendasikan",
+        "tersertifikasi",
+        "tindak_lanjut_terbuka",
+        "tindak_lanjut_lewat",
+    ] {
+        headers.push(h.to_string());
+    }
+    let mut t = Table {
+        headers,
+        rows: Vec::new(),
+    };
+    for r in &d.rows {
+        let mut row = vec![
+            r.participant.institution_name.clone(),
+            r.participant.ownership.clone(),
+            r.participant.province_code.clone(),
+            r.stage.clone().unwrap_or_default(),
+            r.stage_status.clone().unwrap_or_default(),
+            pct(r.baseline_pct),
+            pct(r.latest_pct),
+            pct(r.improvement),
+        ];
+        for a in &d.aspects {
+            let (before, after) = r.aspects.get(&a.id).copied().unwrap_or((None, None));
+            row.push(pct(before));
+            row.push(pct(after));
+        }
+        row.extend([
+            super::flag_text(r.passes),
+            super::flag_text(r.recommended),
+            super::flag_text(r.certified),
+            r.open_actions.to_string(),
+            r.overdue_actions.to_string(),
+        ]);
+        t.rows.push(row);
+    }
+    t
+}

@@ -349,14 +349,25 @@ impl CohortPage {
     }
 }
 
+#[derive(Deserialize)]
+pub struct CohortQuery {
+    /// `csv` or `xlsx`: the progress table as a spreadsheet instead of the page.
+    unduh: Option<String>,
+}
+
 pub async fn cohort(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
     Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<CohortQuery>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let d = cohorts::dashboard(&state.db, p, id, &today()).await?;
+    if let Some(format) = &q.unduh {
+        let table = pantau_db::exchange::views::cohort(&d);
+        return super::exchange::download(&table, format, &format!("kohort-{}", d.cohort.id));
+    }
     let enrolled: Vec<i64> = d
         .rows
         .iter()
