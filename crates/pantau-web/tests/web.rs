@@ -1639,6 +1639,47 @@ async fn the_sni_api_applies_the_same_scope_and_takes_evidence_uploads() {
         );
         let list = op.get("/api/v1/sni/institutions").await.json();
         assert_eq!(list["total"], 1, "{}", t.label);
+        // Paging and the office filter of the institution list.
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let page = admin
+            .get("/api/v1/sni/institutions?limit=5&offset=5")
+            .await
+            .json();
+        assert_eq!(page["items"].as_array().unwrap().len(), 5);
+        assert_eq!(page["total"], 36, "{}: {page}", t.label);
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mine = admin
+            .get(&format!("/api/v1/sni/institutions?office_id={bandung}"))
+            .await
+            .json();
+        assert!(
+            mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["office_id"] == bandung),
+            "{mine}"
+        );
+        assert!(mine["total"].as_u64().unwrap() >= 1);
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        assert_eq!(
+            bogor
+                .get(&format!("/api/v1/sni/institutions?office_id={bandung}"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let cohorts = admin.get("/api/v1/sni/cohorts?year=2025").await.json();
+        assert!(
+            cohorts["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["year"] == 2025)
+                && !cohorts["items"].as_array().unwrap().is_empty()
+        );
         let inst_id = list["items"][0]["id"].as_i64().unwrap();
         let other = pantau_db::sni::institutions::by_code(&t.db, "LR-002")
             .await

@@ -452,12 +452,15 @@ pub const OPERATIONS: &[Operation] = &[
         "referensi",
         "Change the reporting rule (national admin)",
     ),
-    op(
-        "GET",
-        "/sni/institutions",
-        "sni",
-        "Rehabilitation institutions within scope",
-    ),
+    Operation {
+        query: &[OFFICE, LIMIT, OFFSET],
+        ..op(
+            "GET",
+            "/sni/institutions",
+            "sni",
+            "Rehabilitation institutions within scope, paged",
+        )
+    },
     op(
         "POST",
         "/sni/institutions",
@@ -513,12 +516,20 @@ pub const OPERATIONS: &[Operation] = &[
         "sni",
         "Add or change a requirement (national admin)",
     ),
-    op(
-        "GET",
-        "/sni/cohorts",
-        "sni",
-        "Coaching cohorts within scope",
-    ),
+    Operation {
+        query: &[Param(
+            "year",
+            "integer",
+            false,
+            "tahun kohort / cohort year",
+        )],
+        ..op(
+            "GET",
+            "/sni/cohorts",
+            "sni",
+            "Coaching cohorts within scope",
+        )
+    },
     op("POST", "/sni/cohorts", "sni", "Create a cohort"),
     Operation {
         query: &[Param(

@@ -65,9 +65,31 @@ pub fn routes() -> Router<AppState> {
         .route("/sni/assessments/{id}/evidence", get(list_evidence))
 }
 
-async fn list_institutions(State(s): State<AppState>, user: CurrentUser) -> ApiResult {
-    let items = institutions::list(&s.db, user.principal()).await?;
-    Ok(Json(json!({ "items": items, "total": items.len() })))
+#[derive(Deserialize)]
+struct InstitutionQuery {
+    /// Only institutions coached under this office.
+    office_id: Option<i64>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_institutions(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<InstitutionQuery>,
+) -> ApiResult {
+    let mut items = institutions::list(&s.db, user.principal()).await?;
+    if let Some(id) = q.office_id {
+        let office = pantau_db::offices::get(&s.db, user.principal(), id).await?;
+        items.retain(|i| i.office_path.starts_with(&office.path));
+    }
+    let total = items.len();
+    let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let offset = q.offset.unwrap_or(0).max(0) as usize;
+    let page: Vec<_> = items.into_iter().skip(offset).take(limit).collect();
+    Ok(Json(
+        json!({ "items": page, "total": total, "limit": limit, "offset": offset }),
+    ))
 }
 
 async fn create_institution(
@@ -180,10 +202,21 @@ async fn upsert_requirement(
     ))
 }
 
-async fn list_cohorts(State(s): State<AppState>, user: CurrentUser) -> ApiResult {
-    Ok(Json(
-        json!({ "items": cohorts::list(&s.db, user.principal()).await? }),
-    ))
+#[derive(Deserialize)]
+struct CohortListQuery {
+    year: Option<i64>,
+}
+
+async fn list_cohorts(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CohortListQuery>,
+) -> ApiResult {
+    let mut items = cohorts::list(&s.db, user.principal()).await?;
+    if let Some(year) = q.year {
+        items.retain(|c| c.year == year);
+    }
+    Ok(Json(json!({ "items": items })))
 }
 
 #[derive(Deserialize)]
