@@ -15,6 +15,7 @@ use sqlx::Row;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Unit(i64),
+    Agent(i64),
     Institution(i64),
     Participant(i64),
     Assessment(i64),
@@ -50,6 +51,16 @@ pub async fn authorize(
     let institution = match target {
         Target::Unit(id) => {
             ibm::authorize_unit(&mut conn, actor, permission, id).await?;
+            return Ok(());
+        }
+        Target::Agent(id) => {
+            let unit: i64 = sqlx::query("SELECT unit_id FROM ibm_agents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| DbError::not_found(format!("agen {id}")))?
+                .get("unit_id");
+            ibm::authorize_unit(&mut conn, actor, permission, unit).await?;
             return Ok(());
         }
         Target::Office(id) => {

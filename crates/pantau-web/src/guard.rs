@@ -50,6 +50,7 @@ pub fn need(pattern: &str) -> Need {
     ];
     const RECORDS: &[(&str, fn(i64) -> Target)] = &[
         ("/ibm/units/{id}", Target::Unit),
+        ("/ibm/agents/{id}", Target::Agent),
         ("/ibm/{id}", Target::Unit),
         ("/sni/lembaga/{id}", Target::Institution),
         ("/sni/institutions/{id}", Target::Institution),

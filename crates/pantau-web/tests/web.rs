@@ -2727,6 +2727,18 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/wilayah/{code}/pemekaran", Roles(ADMIN)),
     // The JSON API: the same rules.
     ("GET", "/api/v1/me", Signed),
+    ("GET", "/api/v1/users", Roles(AUDIT_READERS)),
+    ("GET", "/api/v1/users/{id}", Scoped(AUDIT_READERS)),
+    (
+        "PUT",
+        "/api/v1/ibm/agents/{id}/active",
+        Scoped(OFFICE_WRITERS),
+    ),
+    (
+        "POST",
+        "/api/v1/ibm/agents/{id}/trainings",
+        Scoped(OFFICE_WRITERS),
+    ),
     ("GET", "/api/v1/wilayah", Signed),
     ("GET", "/api/v1/wilayah/{code}", Signed),
     ("GET", "/api/v1/satker", Signed),
@@ -3070,6 +3082,10 @@ async fn the_access_table_covers_every_registered_route() {
             "SELECT MIN(id) FROM sni_actions WHERE participant_id = {participant}"
         ))
         .await;
+        let agent = one(format!(
+            "SELECT MIN(id) FROM ibm_agents WHERE unit_id = {unit}"
+        ))
+        .await;
         let officer = pantau_db::users::by_username(&t.db, "bnnk.bandung")
             .await
             .unwrap()
@@ -3146,7 +3162,10 @@ async fn the_access_table_covers_every_registered_route() {
             .unwrap();
         }
         let concrete = |path: &str| -> String {
-            let id = if path.contains("/ibm/") && path.contains("{id}") {
+            let id = if path.contains("/ibm/")
+                && path.contains("{id}")
+                && !path.contains("agents/{id}")
+            {
                 unit
             } else if path.contains("lembaga/{id}") || path.contains("institutions/{id}") {
                 institution
@@ -3162,8 +3181,10 @@ async fn the_access_table_covers_every_registered_route() {
                 certification
             } else if path.contains("bukti/{id}") {
                 evidence
-            } else if path.contains("pengguna/{id}") {
+            } else if path.contains("pengguna/{id}") || path.contains("users/{id}") {
                 officer
+            } else if path.contains("agents/{id}") {
+                agent
             } else if path.contains("satker/{id}") {
                 bandung
             } else {
@@ -3330,6 +3351,14 @@ async fn the_openapi_document_matches_the_routes_and_every_operation_answers_as_
             .await
             .unwrap();
         let ids: Vec<(&str, String)> = vec![
+            (
+                "/ibm/agents/{id}",
+                first("SELECT MIN(id) FROM ibm_agents").await.to_string(),
+            ),
+            (
+                "/users/{id}",
+                first("SELECT MIN(id) FROM users").await.to_string(),
+            ),
             (
                 "/satker/{id}",
                 first("SELECT id FROM offices WHERE code = 'BNNP-32'")

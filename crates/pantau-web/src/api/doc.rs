@@ -97,6 +97,18 @@ pub const OPERATIONS: &[Operation] = &[
         "akun",
         "The signed-in user, its grants and CSRF token",
     ),
+    op(
+        "GET",
+        "/users",
+        "akun",
+        "User accounts in scope with their grants (user managers and audit readers)",
+    ),
+    op(
+        "GET",
+        "/users/{id}",
+        "akun",
+        "One user account with its grants",
+    ),
     Operation {
         query: &[
             Param(
@@ -319,6 +331,18 @@ pub const OPERATIONS: &[Operation] = &[
         "/ibm/units/{id}/agents",
         "ibm",
         "Add an Agen Pemulihan",
+    ),
+    op(
+        "PUT",
+        "/ibm/agents/{id}/active",
+        "ibm",
+        "An Agen Pemulihan stops or resumes volunteering",
+    ),
+    op(
+        "POST",
+        "/ibm/agents/{id}/trainings",
+        "ibm",
+        "Record a training an Agen Pemulihan attended",
     ),
     op(
         "POST",

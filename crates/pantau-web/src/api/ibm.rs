@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ibm/units/{id}/status", post(change_status))
         .route("/ibm/units/{id}/years/{year}", put(set_year))
         .route("/ibm/units/{id}/agents", get(list_agents).post(add_agent))
+        .route("/ibm/agents/{id}/active", put(set_agent_active))
+        .route("/ibm/agents/{id}/trainings", post(add_agent_training))
         .route("/ibm/units/{id}/reports", post(submit_report))
         .route("/ibm/units/{id}/reports/{period}", get(report))
         .route("/ibm/units/{id}/compliance", get(unit_compliance))
@@ -205,6 +207,46 @@ async fn add_agent(
 ) -> ApiResult {
     let agent_id = agents::add(&s.db, Actor::User(user.principal()), id, &b).await?;
     Ok(Json(json!({ "id": agent_id })))
+}
+
+#[derive(Deserialize)]
+struct ActiveBody {
+    active: bool,
+}
+
+/// An agent stops (or resumes) volunteering; the record stays.
+async fn set_agent_active(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<ActiveBody>,
+) -> ApiResult {
+    agents::set_active(&s.db, Actor::User(user.principal()), id, b.active).await?;
+    Ok(Json(json!({ "id": id, "active": b.active })))
+}
+
+#[derive(Deserialize)]
+struct TrainingBody {
+    training_code: String,
+    held_on: String,
+}
+
+/// A training the agent attended (the code from the `training` reference list).
+async fn add_agent_training(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Json(b): Json<TrainingBody>,
+) -> ApiResult {
+    agents::add_training(
+        &s.db,
+        Actor::User(user.principal()),
+        id,
+        &b.training_code,
+        &b.held_on,
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
 }
 
 #[derive(Deserialize)]

@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .merge(ibm::routes())
         .merge(sni::routes())
         .route("/me", get(me))
+        .route("/users", get(user_list))
+        .route("/users/{id}", get(user_detail))
         .route("/wilayah", get(areas))
         .route("/wilayah/{code}", get(area))
         .route("/satker", get(office_directory))
@@ -418,4 +420,25 @@ async fn received_values(
     Ok(Json(
         json!({ "year": year, "values": rows, "differing": differing }),
     ))
+}
+
+/// Accounts in scope with their grants: for those who manage users or read the audit trail.
+async fn user_list(State(state): State<AppState>, user: CurrentUser) -> ApiResult {
+    crate::ui::may_see_users(user.principal())?;
+    let items: Vec<Value> = users::list(&state.db, user.principal())
+        .await?
+        .into_iter()
+        .map(|(u, grants)| json!({ "user": u, "grants": grants }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn user_detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    crate::ui::may_see_users(user.principal())?;
+    let (u, grants) = users::get(&state.db, user.principal(), id).await?;
+    Ok(Json(json!({ "user": u, "grants": grants })))
 }

@@ -27,6 +27,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+pub(crate) use users::may_see_users;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::show))

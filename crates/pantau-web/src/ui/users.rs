@@ -130,7 +130,7 @@ pub async fn reset_password(
 }
 
 /// Accounts are shown to those who manage users or read the audit trail (its entries name them).
-fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
+pub(crate) fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
     if p.scope_roots(Permission::ManageUsers).is_empty()
         && p.scope_roots(Permission::ReadAudit).is_empty()
     {
