@@ -1071,12 +1071,25 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
             before,
             units_on_dashboard(&admin.get("/dasbor?year=2026").await.body)
         );
+        let api_units = |v: Value| v["dashboard"]["total"]["units"].as_i64().unwrap();
+        let api_before = api_units(admin.get("/api/v1/dashboard/ibm?year=2026").await.json());
+        assert_eq!(
+            api_before, before,
+            "{}: the API and the page agree",
+            t.label
+        );
         let r = bnnk.api("POST", "/api/v1/ibm/units", body.clone()).await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
         assert_eq!(
             units_on_dashboard(&admin.get("/dasbor?year=2026").await.body),
             before + 1,
             "{}: the new unit shows on the next page load",
+            t.label
+        );
+        assert_eq!(
+            api_units(admin.get("/api/v1/dashboard/ibm?year=2026").await.json()),
+            before + 1,
+            "{}: and on the next API read",
             t.label
         );
         let id = r.json()["unit"]["id"].as_i64().unwrap();

@@ -180,21 +180,17 @@ fn today() -> pantau_db::chrono::NaiveDate {
     pantau_db::chrono::Utc::now().date_naive()
 }
 
+/// The IBM dashboard's figures, shared with the page's cache (computed once per reader, office,
+/// year and day until the next write).
 async fn ibm_dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
     user.office_wide()?;
-    let d = pantau_db::dashboard::ibm(
-        &state.db,
-        user.principal(),
-        q.office_id,
-        year_or_now(q.year),
-        today(),
-    )
-    .await?;
-    Ok(Json(json!({ "dashboard": d })))
+    let f = crate::ui::dashboard::figures(&state, &user, q.office_id, year_or_now(q.year), today())
+        .await?;
+    Ok(Json(json!({ "dashboard": f.d })))
 }
 
 async fn sni_dashboard(
@@ -203,14 +199,11 @@ async fn sni_dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
     user.office_wide()?;
-    let d = pantau_db::dashboard::sni(
-        &state.db,
-        user.principal(),
-        year_or_now(q.year),
-        &today().to_string(),
-    )
-    .await?;
-    Ok(Json(json!({ "dashboard": d })))
+    // The SNI summary does not depend on the office; the page's cache entry for the whole scope
+    // holds it.
+    let f =
+        crate::ui::dashboard::figures(&state, &user, None, year_or_now(q.year), today()).await?;
+    Ok(Json(json!({ "dashboard": f.sni })))
 }
 
 async fn pack(

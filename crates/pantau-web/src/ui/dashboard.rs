@@ -122,13 +122,13 @@ pub async fn show(
 /// [`crate::cache::FiguresCache`] until the next write.
 #[derive(Clone)]
 pub struct Figures {
-    d: IbmDashboard,
-    sni: dashboard::SniSummary,
+    pub(crate) d: IbmDashboard,
+    pub(crate) sni: dashboard::SniSummary,
     /// Only at the national level: on-target share per province.
     map_chart: Option<String>,
 }
 
-async fn figures(
+pub(crate) async fn figures(
     state: &AppState,
     user: &CurrentUser,
     office: Option<i64>,
