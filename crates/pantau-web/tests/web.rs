@@ -1071,6 +1071,17 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
             before,
             units_on_dashboard(&admin.get("/dasbor?year=2026").await.body)
         );
+        // The pack's total row: the first number after the total label in its footer.
+        let units_in_pack = |html: &str| -> i64 {
+            let foot = &html[html.find("<tfoot>").expect("pack total")..];
+            let start = foot.find("<td>").unwrap() + "<td>".len();
+            foot[start..start + foot[start..].find('<').unwrap()]
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        let pack_before = units_in_pack(&admin.get("/paket?year=2026").await.body);
+        assert_eq!(pack_before, before, "{}", t.label);
         let api_units = |v: Value| v["dashboard"]["total"]["units"].as_i64().unwrap();
         let api_before = api_units(admin.get("/api/v1/dashboard/ibm?year=2026").await.json());
         assert_eq!(
@@ -1090,6 +1101,12 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
             api_units(admin.get("/api/v1/dashboard/ibm?year=2026").await.json()),
             before + 1,
             "{}: and on the next API read",
+            t.label
+        );
+        assert_eq!(
+            units_in_pack(&admin.get("/paket?year=2026").await.body),
+            before + 1,
+            "{}: and in the pack",
             t.label
         );
         let id = r.json()["unit"]["id"].as_i64().unwrap();

@@ -56,12 +56,7 @@ pub async fn show(
     user.office_wide()?;
     let today = chrono::Utc::now().date_naive();
     let year = q.year.unwrap_or(today.year() as i64);
-    // The whole page per session (it carries the session's CSRF token), language and address.
-    let page_key = format!(
-        "{}|{}|{uri}|{today}",
-        user.0.session_token,
-        page.lang.code()
-    );
+    let page_key = super::page_cache_key(&user, &page, &uri, today);
     if let Some(html) = state.pages.get(&page_key) {
         return Ok(Html((*html).clone()).into_response());
     }

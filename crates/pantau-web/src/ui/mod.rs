@@ -134,6 +134,21 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Renders a template into a 200 page.
+/// The key of a page kept whole in `AppState::pages` until the next write: per session (the page
+/// carries the session's CSRF token), language, address and day.
+pub(crate) fn page_cache_key(
+    user: &crate::auth::CurrentUser,
+    page: &Page,
+    uri: &axum::http::Uri,
+    today: chrono::NaiveDate,
+) -> String {
+    format!(
+        "{}|{}|{uri}|{today}",
+        user.0.session_token,
+        page.lang.code()
+    )
+}
+
 pub(crate) fn render(t: impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }

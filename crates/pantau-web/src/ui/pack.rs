@@ -1,7 +1,6 @@
 //! Evaluation-meeting packs: a print-ready page (the browser prints it to PDF) and an XLSX
 //! workbook with the same tables.
 
-use super::render;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -9,7 +8,7 @@ use crate::page::Page;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_db::offices;
 use pantau_db::packs::{self, Pack};
@@ -62,26 +61,39 @@ impl PackPage {
     }
 }
 
+/// The pack page, kept whole until the next write like the dashboard (its "generated" time says
+/// when the figures were taken).
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
     Query(q): Query<PackQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
+    let page_key = super::page_cache_key(&user, &page, &uri, chrono::Utc::now().date_naive());
+    if let Some(html) = state.pages.get(&page_key) {
+        return Ok(Html((*html).clone()).into_response());
+    }
+    let generation = state.pages.generation();
     let (pack, title, year) = load(&state, &user, &page, &q).await?;
     let xlsx_href = match q.office {
         Some(o) => format!("/paket.xlsx?year={year}&office={o}"),
         None => format!("/paket.xlsx?year={year}"),
     };
-    render(PackPage {
+    let html = PackPage {
         pack,
         title,
         year,
         xlsx_href,
         generated: pantau_db::now_rfc3339(),
         page,
-    })
+    }
+    .render()?;
+    state
+        .pages
+        .put(page_key, generation, std::sync::Arc::new(html.clone()));
+    Ok(Html(html).into_response())
 }
 
 /// The same pack as an XLSX workbook: one sheet per table.
