@@ -100,10 +100,30 @@ pub fn need(pattern: &str) -> Need {
     }
 }
 
-fn holds_anywhere(who: &Principal, permission: Permission, office_level_only: bool) -> bool {
+/// Whether any office-level grant (not one limited to an institution) allows `permission`.
+fn holds_anywhere(who: &Principal, permission: Permission) -> bool {
     who.grants
         .iter()
-        .any(|g| g.role.permits(permission) && (!office_level_only || g.institution_id.is_none()))
+        .any(|g| g.institution_id.is_none() && g.role.permits(permission))
+}
+
+fn refuse_unless(ok: bool) -> Result<(), AppError> {
+    if ok { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// Write access to the record the path's `{id}` names.
+async fn record(
+    state: &AppState,
+    who: &Principal,
+    params: &RawPathParams,
+    target: fn(i64) -> Target,
+) -> Result<(), AppError> {
+    let id = params
+        .iter()
+        .find(|(name, _)| *name == "id")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    Ok(guard::authorize(&state.db, who, Permission::WriteData, target(id)).await?)
 }
 
 /// Route layer: applies [`need`] to every unsafe request of a signed-in caller.
@@ -122,45 +142,14 @@ pub async fn writes(
     let who = &auth.principal;
     let allowed = match need(matched.as_str()) {
         Need::SelfService => Ok(()),
-        Need::National => {
-            if who.grants.iter().any(|g| {
-                g.role.permits(Permission::ManageReference)
-                    && g.institution_id.is_none()
-                    && g.office_path.ids().len() == 1
-            }) {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-        Need::Users => {
-            if holds_anywhere(who, Permission::ManageUsers, true) {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-        Need::OfficeWriter => {
-            if holds_anywhere(who, Permission::WriteData, true) {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-        Need::Record(target) | Need::StaffRecord(target) => {
-            let staff_only = matches!(need(matched.as_str()), Need::StaffRecord(_));
-            let id = params
-                .iter()
-                .find(|(name, _)| *name == "id")
-                .and_then(|(_, v)| v.parse::<i64>().ok());
-            match id {
-                None => Err(AppError::NotFound),
-                Some(_) if staff_only && !holds_anywhere(who, Permission::WriteData, true) => {
-                    Err(AppError::Forbidden)
-                }
-                Some(id) => guard::authorize(&state.db, who, Permission::WriteData, target(id))
-                    .await
-                    .map_err(AppError::from),
+        Need::National => refuse_unless(who.is_national(Permission::ManageReference)),
+        Need::Users => refuse_unless(holds_anywhere(who, Permission::ManageUsers)),
+        Need::OfficeWriter => refuse_unless(holds_anywhere(who, Permission::WriteData)),
+        Need::Record(target) => record(&state, who, &params, target).await,
+        Need::StaffRecord(target) => {
+            match refuse_unless(holds_anywhere(who, Permission::WriteData)) {
+                Ok(()) => record(&state, who, &params, target).await,
+                refused => refused,
             }
         }
     };
