@@ -43,6 +43,16 @@ impl WriteTx {
         self.tx.rollback().await?;
         Ok(())
     }
+
+    /// Commits, or — for a dry run, which does every write to count what would change — rolls
+    /// back.
+    pub async fn finish(self, dry_run: bool) -> DbResult<()> {
+        if dry_run {
+            self.rollback().await
+        } else {
+            self.commit().await
+        }
+    }
 }
 
 impl std::ops::Deref for WriteTx {

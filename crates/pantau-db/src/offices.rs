@@ -301,11 +301,7 @@ pub async fn update_profile(
 }
 
 fn check_structure(s: &OfficeStructure) -> DbResult<()> {
-    let code_ok = (2..=40).contains(&s.code.len())
-        && s.code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-    if !code_ok {
+    if !crate::ibm::is_code(&s.code, 2..=40) {
         return Err(DbError::invalid(
             "kode satker 2–40 karakter: huruf, angka, - . _",
         ));

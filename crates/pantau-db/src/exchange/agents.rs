@@ -103,13 +103,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
-    if !errors.is_empty() {
+    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
         return Ok(Err(errors));
     }
-    if table.rows.is_empty() {
-        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
-    }
+    let mut errors = Vec::new();
     let training_codes: HashSet<String> =
         sqlx::query("SELECT code FROM ref_items WHERE list = 'training'")
             .fetch_all(db.pool())
@@ -353,26 +350,17 @@ pub async fn import(
             Ok::<_, DbError>(())
         }
         .await;
-        match result {
-            Ok(()) => {}
-            Err(DbError::Sqlx(e)) => return Err(DbError::Sqlx(e)),
-            Err(e) => {
-                tx.rollback().await?;
-                return Ok(Err(vec![RowError {
-                    row: p.row,
-                    column: String::new(),
-                    value: p.input.full_name.clone(),
-                    reason: e.to_string(),
-                }]));
-            }
+        if let Err(e) = result {
+            tx.rollback().await?;
+            return Ok(Err(vec![RowError::from_write(
+                e,
+                p.row,
+                &p.input.full_name,
+            )?]));
         }
         progress(done + 1);
     }
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
+    tx.finish(dry_run).await?;
     Ok(Ok(summary))
 }
 

@@ -378,11 +378,7 @@ pub async fn import_values(
         },
     )
     .await?;
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
+    tx.finish(dry_run).await?;
     Ok(Ok(summary))
 }
 

@@ -65,13 +65,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
-    if !errors.is_empty() {
+    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
         return Ok(Err(errors));
     }
-    if table.rows.is_empty() {
-        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
-    }
+    let mut errors = Vec::new();
     let offices: HashMap<String, (i64, String, String)> =
         sqlx::query("SELECT id, code, level, path FROM offices")
             .fetch_all(db.pool())
@@ -96,11 +93,7 @@ pub async fn import(
         let mut err =
             |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
         let code = cell("kode");
-        let code_ok = (3..=40).contains(&code.len())
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-        if !code_ok {
+        if !crate::ibm::is_code(&code, 3..=40) {
             err(
                 "kode",
                 "kode lembaga 3–40 karakter: huruf, angka, - . _".into(),
@@ -252,26 +245,13 @@ pub async fn import(
             }
             Err(e) => Err(e),
         };
-        match result {
-            Ok(()) => {}
-            Err(DbError::Sqlx(e)) => return Err(DbError::Sqlx(e)),
-            Err(e) => {
-                tx.rollback().await?;
-                return Ok(Err(vec![RowError {
-                    row: *row,
-                    column: String::new(),
-                    value: input.code.clone(),
-                    reason: e.to_string(),
-                }]));
-            }
+        if let Err(e) = result {
+            tx.rollback().await?;
+            return Ok(Err(vec![RowError::from_write(e, *row, &input.code)?]));
         }
         progress(done + 1);
     }
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
+    tx.finish(dry_run).await?;
     Ok(Ok(summary))
 }
 

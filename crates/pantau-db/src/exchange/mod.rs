@@ -38,6 +38,20 @@ impl From<pantau_core::aggregate::PayloadError> for RowError {
 }
 
 impl RowError {
+    /// A write refused while an import was being applied, as the error of the row that caused
+    /// it; database failures stay failures.
+    pub fn from_write(e: crate::DbError, row: usize, value: &str) -> crate::DbResult<RowError> {
+        match e {
+            crate::DbError::Sqlx(e) => Err(crate::DbError::Sqlx(e)),
+            e => Ok(RowError {
+                row,
+                column: String::new(),
+                value: value.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
     pub fn file(reason: impl Into<String>) -> Self {
         RowError {
             row: 0,
@@ -116,6 +130,19 @@ impl Table {
             column: column.into(),
             value: self.cell(cells, column).chars().take(200).collect(),
             reason,
+        }
+    }
+
+    /// What every importer checks first: the header (see [`Table::check_columns`]) and that
+    /// there is at least one row of data.
+    pub fn check_import(&self, required: &[&str], optional: &[&str]) -> Result<(), Vec<RowError>> {
+        let errors = self.check_columns(required, optional);
+        if !errors.is_empty() {
+            Err(errors)
+        } else if self.rows.is_empty() {
+            Err(vec![RowError::file("berkas tanpa baris data")])
+        } else {
+            Ok(())
         }
     }
 

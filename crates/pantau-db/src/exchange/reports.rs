@@ -4,7 +4,7 @@
 //! the first submission date, as on the form).
 
 use super::{MAX_ERRORS, RowError, Table};
-use crate::error::{DbError, DbResult};
+use crate::error::DbResult;
 use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
 use crate::{Actor, Db, reference};
 use pantau_core::access::{Permission, Principal};
@@ -80,13 +80,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    let mut errors = table.check_columns(REQUIRED, OPTIONAL);
-    if !errors.is_empty() {
+    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
         return Ok(Err(errors));
     }
-    if table.rows.is_empty() {
-        return Ok(Err(vec![RowError::file("berkas tanpa baris data")]));
-    }
+    let mut errors = Vec::new();
     let rules = LineRules::load(db).await?;
     let rule = reference::reporting_rule(db).await?;
     let today = chrono::Utc::now().date_naive();
@@ -244,23 +241,16 @@ pub async fn import(
             submitted,
         };
         if let Err(e) = reports::write_in(&mut tx, actor, *unit, checked, lines, "").await {
-            if let DbError::Sqlx(e) = e {
-                return Err(DbError::Sqlx(e));
-            }
             tx.rollback().await?;
-            return Ok(Err(vec![RowError {
-                row: first_row[&(*unit, *period)],
-                column: String::new(),
-                value: period.to_string(),
-                reason: e.to_string(),
-            }]));
+            let row = first_row[&(*unit, *period)];
+            return Ok(Err(vec![RowError::from_write(
+                e,
+                row,
+                &period.to_string(),
+            )?]));
         }
     }
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
+    tx.finish(dry_run).await?;
     Ok(Ok(summary))
 }
 

@@ -38,6 +38,14 @@ pub(crate) async fn authorize_unit(
     Ok(path)
 }
 
+/// Whether `code` is a record code: `lengths` bytes of letters, digits, `-`, `.` and `_`.
+pub(crate) fn is_code(code: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+    lengths.contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+}
+
 pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> DbResult<()> {
     if required && value.trim().is_empty() {
         return Err(DbError::invalid(format!("{field} wajib diisi")));

@@ -171,12 +171,7 @@ pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Ve
 
 /// Validates input: codes, a current village, a BNNK/BNNP office, a known funding source.
 async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()> {
-    let code_ok = (3..=40).contains(&input.code.len())
-        && input
-            .code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-    if !code_ok {
+    if !super::is_code(&input.code, 3..=40) {
         return Err(DbError::invalid(
             "kode unit 3–40 karakter: huruf, angka, - . _",
         ));

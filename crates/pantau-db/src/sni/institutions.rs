@@ -74,11 +74,7 @@ pub struct InstitutionInput {
 }
 
 async fn check(conn: &mut AnyConnection, i: &InstitutionInput) -> DbResult<()> {
-    let code_ok = (3..=40).contains(&i.code.len())
-        && i.code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-    if !code_ok {
+    if !crate::ibm::is_code(&i.code, 3..=40) {
         return Err(DbError::invalid(
             "kode lembaga 3–40 karakter: huruf, angka, - . _",
         ));

@@ -527,11 +527,7 @@ pub async fn import(
         after: Some(json!({"code": code, "title": title, "threshold": threshold, "aspects": aspects.len(), "requirements": rows.len()})),
     })
     .await?;
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
+    tx.finish(dry_run).await?;
     Ok(Ok(InstrumentImport {
         id: (!dry_run).then_some(id),
         aspects: aspects.len(),
