@@ -10,7 +10,6 @@ use crate::ibm::agents::{self, AgentInput};
 use crate::{Actor, Db};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{AgentRole, Sex};
-use pantau_core::org::OfficePath;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -115,7 +114,7 @@ pub async fn import(
             .map(|r| r.get("code"))
             .collect();
     // unit code → (id, coaching office path), looked up once per code.
-    let mut units: HashMap<String, Option<(i64, String)>> = HashMap::new();
+    let mut units = super::UnitCodes::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut plan = Vec::new();
     for (i, cells) in table.rows.iter().enumerate() {
@@ -127,29 +126,11 @@ pub async fn import(
         let mut err =
             |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
         let unit_code = cell("kode_unit");
-        if !units.contains_key(&unit_code) {
-            let found = sqlx::query(
-                "SELECT u.id, o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.code = $1",
-            )
-            .bind(&unit_code)
-            .fetch_optional(db.pool())
-            .await?
-            .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("path")));
-            units.insert(unit_code.clone(), found);
-        }
-        let unit = match &units[&unit_code] {
-            None => {
-                err("kode_unit", "unit IBM tidak ditemukan".into());
+        let unit = match units.writable(db, actor, &unit_code).await? {
+            Ok(id) => Some(id),
+            Err(reason) => {
+                err("kode_unit", reason.into());
                 None
-            }
-            Some((id, path)) => {
-                let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(0));
-                if actor.authorize(Permission::WriteData, &path).is_err() {
-                    err("kode_unit", "unit di luar wilayah kewenangan Anda".into());
-                    None
-                } else {
-                    Some(*id)
-                }
             }
         };
         let name = cell("nama");

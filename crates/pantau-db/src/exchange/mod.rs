@@ -62,6 +62,51 @@ impl RowError {
     }
 }
 
+/// IBM units named by code in an import, each looked up once.
+#[derive(Default)]
+pub(crate) struct UnitCodes {
+    known: std::collections::HashMap<String, Option<(i64, pantau_core::org::OfficePath)>>,
+}
+
+impl UnitCodes {
+    /// The unit's id when it exists and `actor` may write to it; otherwise the reason for the
+    /// row's error in the `kode_unit` column.
+    pub(crate) async fn writable(
+        &mut self,
+        db: &crate::Db,
+        actor: crate::Actor<'_>,
+        code: &str,
+    ) -> crate::DbResult<Result<i64, &'static str>> {
+        use sqlx::Row;
+        if !self.known.contains_key(code) {
+            let found = sqlx::query(
+                "SELECT u.id, o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.code = $1",
+            )
+            .bind(code)
+            .fetch_optional(db.pool())
+            .await?
+            .and_then(|r| {
+                Some((
+                    r.get::<i64, _>("id"),
+                    pantau_core::org::OfficePath::parse(&r.get::<String, _>("path"))?,
+                ))
+            });
+            self.known.insert(code.to_string(), found);
+        }
+        Ok(match &self.known[code] {
+            None => Err("unit IBM tidak ditemukan"),
+            Some((_, path))
+                if actor
+                    .authorize(pantau_core::access::Permission::WriteData, path)
+                    .is_err() =>
+            {
+                Err("unit di luar wilayah kewenangan Anda")
+            }
+            Some((id, _)) => Ok(*id),
+        })
+    }
+}
+
 /// A sheet of text cells under a header row (names lower-cased and trimmed).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {

@@ -9,7 +9,6 @@ use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
 use crate::{Actor, Db, reference};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{Period, ReportState};
-use pantau_core::org::OfficePath;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -87,7 +86,7 @@ pub async fn import(
     let rules = LineRules::load(db).await?;
     let rule = reference::reporting_rule(db).await?;
     let today = chrono::Utc::now().date_naive();
-    let mut units: HashMap<String, Option<(i64, OfficePath)>> = HashMap::new();
+    let mut units = super::UnitCodes::default();
     let mut groups: BTreeMap<(i64, Period), Vec<ReportLine>> = BTreeMap::new();
     let mut first_row: HashMap<(i64, Period), usize> = HashMap::new();
     let mut seen: HashMap<(i64, Period, (String, String, String, String, String)), usize> =
@@ -100,27 +99,12 @@ pub async fn import(
         let cell = |c: &str| table.cell(cells, c).to_string();
         let mut err =
             |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
-        let code = cell("kode_unit");
-        if !units.contains_key(&code) {
-            let found = sqlx::query(
-                "SELECT u.id, o.path FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.code = $1",
-            )
-            .bind(&code)
-            .fetch_optional(db.pool())
-            .await?
-            .and_then(|r| Some((r.get::<i64, _>("id"), OfficePath::parse(&r.get::<String, _>("path"))?)));
-            units.insert(code.clone(), found);
-        }
-        let unit = match &units[&code] {
-            None => {
-                err("kode_unit", "unit tidak ditemukan".into());
+        let unit = match units.writable(db, actor, &cell("kode_unit")).await? {
+            Ok(id) => Some(id),
+            Err(reason) => {
+                err("kode_unit", reason.into());
                 None
             }
-            Some((_, path)) if actor.authorize(Permission::WriteData, path).is_err() => {
-                err("kode_unit", "di luar wilayah kewenangan Anda".into());
-                None
-            }
-            Some((id, _)) => Some(*id),
         };
         let period = match Period::parse(&cell("periode")) {
             Ok(p) if !rule.is_period_start(p) => {
