@@ -25,6 +25,10 @@ pub enum IbmError {
     },
     #[error("periode tidak sah: {0:?} (format YYYY-MM)")]
     InvalidPeriod(String),
+    #[error(
+        "prinsip empat mata: yang memverifikasi atau memfinalkan penilaian harus orang lain dari yang mengajukannya ({0})"
+    )]
+    SameAsSubmitter(String),
 }
 
 macro_rules! string_enum {
@@ -232,6 +236,23 @@ impl AssessmentStatus {
     pub fn is_editable(self) -> bool {
         self == AssessmentStatus::Draft
     }
+}
+
+/// The four-eyes rule: whoever verifies or finalises an assessment is not who submitted it.
+/// `actor` and `submitted_by` are usernames.
+pub fn check_four_eyes(
+    action: AssessmentAction,
+    submitted_by: Option<&str>,
+    actor: &str,
+) -> Result<(), IbmError> {
+    let reviews = matches!(
+        action,
+        AssessmentAction::Verify | AssessmentAction::Finalize
+    );
+    if reviews && submitted_by.is_some_and(|s| s.eq_ignore_ascii_case(actor)) {
+        return Err(IbmError::SameAsSubmitter(actor.to_string()));
+    }
+    Ok(())
 }
 
 /// A stage as the rules need it: its order and its criteria.
@@ -513,6 +534,17 @@ impl TargetRow {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn whoever_submits_an_assessment_may_not_verify_or_finalise_it() {
+        use AssessmentAction::*;
+        assert!(check_four_eyes(Verify, Some("bnnk.bandung"), "bnnk.bandung").is_err());
+        assert!(check_four_eyes(Finalize, Some("Admin.Pusat"), "admin.pusat").is_err());
+        assert!(check_four_eyes(Verify, Some("bnnk.bandung"), "bnnp.jabar").is_ok());
+        assert!(check_four_eyes(Return, Some("bnnp.jabar"), "bnnp.jabar").is_ok());
+        assert!(check_four_eyes(Submit, None, "bnnk.bandung").is_ok());
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

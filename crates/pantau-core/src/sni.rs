@@ -32,6 +32,14 @@ string_enum!(SessionType { Asistensi => "asistensi", Bimtek => "bimtek" });
 string_enum!(Tier { National => "nasional", Province => "provinsi", District => "kabupaten" });
 string_enum!(CertStatus { Applied => "diajukan", Audit => "audit", Certified => "tersertifikasi", Refused => "ditolak" });
 
+impl AssessmentKind {
+    /// Whether the institution fills it itself (the baseline self-assessment). The others are
+    /// the officers' own: an institution's operator may read them, never write to them.
+    pub fn self_assessed(self) -> bool {
+        self == AssessmentKind::Baseline
+    }
+}
+
 impl CertStatus {
     /// applied → audit → certified / refused (an application may also be refused outright).
     pub fn can_move_to(self, to: CertStatus) -> bool {

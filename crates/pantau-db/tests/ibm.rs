@@ -1,117 +1,18 @@
 //! IBM monitoring rules through storage, on every configured backend.
 
 use chrono::NaiveDate;
-use pantau_core::access::Principal;
 use pantau_core::ibm::ReportState;
 use pantau_core::ibm::{AssessmentAction, Category, UnitStatus};
-use pantau_core::org::AreaLevel;
-use pantau_db::ibm::assessments::{self, CriterionAnswer};
+use pantau_db::ibm::assessments::{self};
 use pantau_db::ibm::reports::{self, ReportLine};
 use pantau_db::ibm::units::{self, UnitInput};
 use pantau_db::ibm::visits::{self, ActionInput, ReviewInput, VisitInput};
 use pantau_db::ibm::{agents, evaluations, stages, targets};
 use pantau_db::testing::{self, TestDb};
-use pantau_db::wilayah::{self, WilayahFiles};
-use pantau_db::{Actor, DbError, audit, offices, seed, users};
+use pantau_db::{Actor, DbError, audit, offices};
 
-fn no_progress(_: AreaLevel, _: u64, _: u64) {}
-
-/// Areas of Jawa Barat down to villages (enough for units), the office tree, demo users.
-async fn seeded(t: &TestDb) {
-    let only_jabar = |bytes: &[u8]| -> Vec<u8> {
-        let text = std::str::from_utf8(bytes).unwrap();
-        let mut lines = text.lines();
-        let mut out = format!("{}\n", lines.next().unwrap());
-        for l in lines.filter(|l| l.starts_with("32.")) {
-            out.push_str(l);
-            out.push('\n');
-        }
-        out.into_bytes()
-    };
-    let districts = only_jabar(seed::bundled::DISTRICTS);
-    let villages = only_jabar(seed::bundled::VILLAGES);
-    let files = WilayahFiles {
-        provinces: seed::bundled::PROVINCES,
-        regencies: seed::bundled::REGENCIES,
-        districts: &districts[..],
-        villages: &villages[..],
-    };
-    wilayah::import(&t.db, files, AreaLevel::Village, &no_progress)
-        .await
-        .unwrap();
-    seed::offices_from_csv(&t.db, Actor::System("test"), seed::bundled::OFFICES)
-        .await
-        .unwrap();
-    seed::demo_users(&t.db).await.unwrap();
-}
-
-async fn who(t: &TestDb, username: &str) -> Principal {
-    let u = users::by_username(&t.db, username).await.unwrap();
-    users::principal(&t.db, u.id).await.unwrap()
-}
-
-fn unit_input(code: &str, village: &str, office_id: i64, funding: &str) -> UnitInput {
-    UnitInput {
-        code: code.into(),
-        name: format!("Unit {code}"),
-        village_code: village.into(),
-        office_id,
-        year_formed: 2025,
-        decree_number: "SK/01/2025".into(),
-        funding_source: funding.into(),
-        desa_bersinar: false,
-        priority_area: false,
-    }
-}
-
-/// A unit in Bandung, operating since `since`.
-async fn operating_unit(
-    t: &TestDb,
-    code: &str,
-    village: &str,
-    office: &str,
-    funding: &str,
-    since: &str,
-) -> i64 {
-    let office = offices::by_code(&t.db, office).await.unwrap();
-    let unit = units::create(
-        &t.db,
-        Actor::System("test"),
-        &unit_input(code, village, office.id, funding),
-        2025,
-    )
-    .await
-    .unwrap();
-    for to in [
-        UnitStatus::Formed,
-        UnitStatus::AgentsTrained,
-        UnitStatus::Operating,
-    ] {
-        units::change_status(&t.db, Actor::System("test"), unit.id, to, "", since)
-            .await
-            .unwrap();
-    }
-    unit.id
-}
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn answers_up_to(all: &[stages::Stage], ordinal: i64) -> Vec<CriterionAnswer> {
-    all.iter()
-        .flat_map(|s| s.criteria.iter().map(move |c| (s.ordinal, c)))
-        .map(|(o, c)| CriterionAnswer {
-            criterion_id: c.id,
-            met: o <= ordinal,
-            evidence: if o <= ordinal {
-                format!("bukti {}", c.code)
-            } else {
-                String::new()
-            },
-        })
-        .collect()
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn the_stage_workflow_moves_draft_submitted_verified_final_with_the_right_people() {

@@ -1,141 +1,23 @@
 //! SNI 8807 coaching through storage, on every configured backend.
 
-use pantau_core::access::{Principal, Role};
 use pantau_core::ibm::{ActionStatus, AssessmentAction};
-use pantau_core::org::AreaLevel;
 use pantau_core::sni::{AssessmentKind, Expiry};
 use pantau_db::sni::assessments::{self, ScoreInput};
-use pantau_db::sni::cohorts::{self, CohortInput};
+use pantau_db::sni::cohorts::{self};
 use pantau_db::sni::evidence::EvidenceStore;
-use pantau_db::sni::institutions::{self, InstitutionInput};
+use pantau_db::sni::institutions::{self};
 use pantau_db::sni::sessions::{self, ActionInput, SessionInput};
 use pantau_db::sni::{instrument, outcomes};
-use pantau_db::testing::{self, TestDb};
-use pantau_db::users::{self, NewUser};
-use pantau_db::{Actor, DbError, exchange, offices, seed};
+use pantau_db::testing::{self};
+use pantau_db::{Actor, DbError, exchange};
 
-fn no_progress(_: AreaLevel, _: u64, _: u64) {}
-
-struct World {
-    inst_bdg: i64,
-    inst_bogor: i64,
-    participant_bdg: i64,
-    participant_bogor: i64,
-}
-
-async fn who(t: &TestDb, username: &str) -> Principal {
-    let u = users::by_username(&t.db, username).await.unwrap();
-    users::principal(&t.db, u.id).await.unwrap()
-}
-
-/// Two institutions (Bandung, Bogor) in a regular cohort of BNNP Jawa Barat, and an operator
-/// for the Bandung one.
-async fn world(t: &TestDb) -> World {
-    seed::bundled_wilayah(&t.db, AreaLevel::Regency, &no_progress)
-        .await
-        .unwrap();
-    seed::offices_from_csv(&t.db, Actor::System("test"), seed::bundled::OFFICES)
-        .await
-        .unwrap();
-    seed::demo_users(&t.db).await.unwrap();
-    let sys = Actor::System("test");
-    let bdg = offices::by_code(&t.db, "BNNK-32.73").await.unwrap().id;
-    let bogor = offices::by_code(&t.db, "BNNK-32.71").await.unwrap().id;
-    let jabar = offices::by_code(&t.db, "BNNP-32").await.unwrap().id;
-    let input = |code: &str, area: &str, office: i64| InstitutionInput {
-        code: code.into(),
-        name: format!("Lembaga {code}"),
-        ownership: "komponen_masyarakat".into(),
-        service_kind: "sosial".into(),
-        modality: "rawat_inap".into(),
-        ipwl: true,
-        bnn_partner: true,
-        address: "Jl. Uji".into(),
-        area_code: area.into(),
-        office_id: office,
-    };
-    let inst_bdg = institutions::create(&t.db, sys, &input("LR-BDG", "32.73", bdg))
-        .await
-        .unwrap()
-        .id;
-    let inst_bogor = institutions::create(&t.db, sys, &input("LR-BGR", "32.71", bogor))
-        .await
-        .unwrap()
-        .id;
-    users::create(
-        &t.db,
-        sys,
-        NewUser {
-            username: "operator.lembaga".into(),
-            full_name: "Operator".into(),
-            email: String::new(),
-            password: seed::DEMO_PASSWORD.into(),
-            grants: vec![(Role::InstitutionOperator, bdg)],
-            institution_id: Some(inst_bdg),
-        },
-    )
-    .await
-    .unwrap();
-    let cohort = cohorts::create(
-        &t.db,
-        sys,
-        &CohortInput {
-            year: 2026,
-            kind: "reguler".into(),
-            name: "Reguler Jabar 2026".into(),
-            office_id: jabar,
-            start_date: "2026-06-01".into(),
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(cohort.end_date, "2026-11-30");
-    let participant_bdg = cohorts::add_participant(&t.db, sys, cohort.id, inst_bdg)
-        .await
-        .unwrap();
-    let participant_bogor = cohorts::add_participant(&t.db, sys, cohort.id, inst_bogor)
-        .await
-        .unwrap();
-    World {
-        inst_bdg,
-        inst_bogor,
-        participant_bdg,
-        participant_bogor,
-    }
-}
-
-/// Scores every requirement with `code`, except those listed in `overrides`.
-async fn score_all(
-    t: &TestDb,
-    actor: Actor<'_>,
-    assessment: i64,
-    code: &str,
-    overrides: &[(&str, &str)],
-) {
-    let inst = instrument::active(&t.db).await.unwrap();
-    let scores: Vec<ScoreInput> = inst
-        .requirements
-        .iter()
-        .map(|r| ScoreInput {
-            requirement_id: r.id,
-            scale_code: overrides
-                .iter()
-                .find(|o| o.0 == r.code)
-                .map(|o| o.1)
-                .unwrap_or(code)
-                .into(),
-            comment: String::new(),
-        })
-        .collect();
-    assessments::save_scores(&t.db, actor, assessment, &scores, "")
-        .await
-        .unwrap();
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn scores_are_weighted_per_aspect_and_overall_and_not_applicable_is_excluded() {
     for t in testing::all().await {
-        let w = world(&t).await;
+        let w = sni_world(&t).await;
         let sys = Actor::System("test");
         let inst = instrument::active(&t.db).await.unwrap();
         assert_eq!(
@@ -223,7 +105,7 @@ async fn scores_are_weighted_per_aspect_and_overall_and_not_applicable_is_exclud
 #[tokio::test]
 async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
     for t in testing::all().await {
-        let w = world(&t).await;
+        let w = sni_world(&t).await;
         let (op, bnnk, bnnp, admin) = (
             who(&t, "operator.lembaga").await,
             who(&t, "bnnk.bandung").await,
@@ -413,7 +295,7 @@ async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
 #[tokio::test]
 async fn sessions_track_follow_up_actions_and_certificates_warn_before_expiry() {
     for t in testing::all().await {
-        let w = world(&t).await;
+        let w = sni_world(&t).await;
         let (op, bnnk, bogor) = (
             who(&t, "operator.lembaga").await,
             who(&t, "bnnk.bandung").await,
@@ -568,7 +450,7 @@ async fn sessions_track_follow_up_actions_and_certificates_warn_before_expiry() 
 #[tokio::test]
 async fn evidence_files_are_checked_stored_outside_and_served_only_within_scope() {
     for t in testing::all().await {
-        let w = world(&t).await;
+        let w = sni_world(&t).await;
         let dir = std::env::temp_dir().join(format!(
             "pantau_evidence_{}",
             &pantau_db::sessions::random_token()[..12]
@@ -697,7 +579,7 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
     for t in testing::all().await {
-        let _ = world(&t).await;
+        let _ = sni_world(&t).await;
         let admin = who(&t, "admin.pusat").await;
         let bad = "aspek,nama_aspek,nama_aspek_en,kode,uraian,uraian_en,bobot,wajib,bukti\n\
                    layanan,Layanan,Services,L1,Skrining,Screening,2,ya,Form\n\
@@ -843,7 +725,7 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
 async fn institutions_import_from_spreadsheets_and_round_trip() {
     use pantau_db::exchange::institutions as xinst;
     for t in testing::all().await {
-        let _ = world(&t).await;
+        let _ = sni_world(&t).await;
         let sys = Actor::System("test");
         let admin = who(&t, "admin.pusat").await;
         let csv = |text: &str| exchange::read(text.as_bytes()).unwrap();

@@ -15,8 +15,12 @@ pub enum AppError {
     BadRequest(String),
     Csrf,
     TooLarge,
-    TooManyAttempts { minutes: u64 },
+    TooManyAttempts {
+        minutes: u64,
+    },
     Render(askama::Error),
+    /// A failure of our own that is not the database's (a task that panicked, say).
+    Internal(String),
 }
 
 impl From<DbError> for AppError {
@@ -73,7 +77,7 @@ impl AppError {
             AppError::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) => {
+            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -99,7 +103,7 @@ impl AppError {
             AppError::Db(DbError::Forbidden(_)) | AppError::Forbidden => {
                 ("forbidden", Message::Key("error-forbidden"))
             }
-            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) => {
+            AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) | AppError::Internal(_) => {
                 ("internal", Message::Key("error-internal"))
             }
         };

@@ -5,15 +5,14 @@
 pub mod agents;
 pub mod aggregate;
 pub mod institutions;
+mod read;
 pub mod reports;
 pub mod units;
 pub mod views;
 
+pub use read::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED_BYTES, column_letters, read};
 use serde::Serialize;
-use std::io::Cursor;
 
-/// Rows an import may hold; larger files are refused before any row is checked.
-pub const MAX_ROWS: usize = 100_000;
 /// Errors listed before the list is cut short.
 pub const MAX_ERRORS: usize = 500;
 
@@ -231,134 +230,6 @@ impl Table {
         }
         errors
     }
-}
-
-/// Reads a CSV (UTF-8, comma or semicolon separated) or XLSX file, told apart by its content.
-pub fn read(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(vec![RowError::file("berkas kosong")]);
-    }
-    let mut table = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)?
-    } else {
-        read_csv(bytes)?
-    };
-    table
-        .rows
-        .retain(|r| r.iter().any(|c| !c.trim().is_empty()));
-    if table.headers.iter().all(|h| h.is_empty()) {
-        return Err(vec![RowError::file("baris judul kolom tidak ada")]);
-    }
-    if table.rows.len() > MAX_ROWS {
-        return Err(vec![RowError::file(format!(
-            "terlalu banyak baris: {} (paling banyak {MAX_ROWS}); bagi berkasnya",
-            table.rows.len()
-        ))]);
-    }
-    Ok(table)
-}
-
-fn normalize_header(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').trim().to_lowercase()
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let row = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            return Err(vec![RowError {
-                row,
-                column: String::new(),
-                value: String::new(),
-                reason:
-                    "berkas bukan teks UTF-8: simpan ulang sebagai \"CSV UTF-8\" atau unggah XLSX"
-                        .into(),
-            }]);
-        }
-    };
-    let text = text.trim_start_matches('\u{feff}');
-    // Spreadsheets set to Indonesian locale save CSV with semicolons.
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let headers = match rdr.headers() {
-        Ok(h) => h.iter().map(normalize_header).collect(),
-        Err(e) => {
-            return Err(vec![RowError::file(format!(
-                "judul kolom tidak terbaca: {e}"
-            ))]);
-        }
-    };
-    let mut rows = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        match rec {
-            Ok(r) => rows.push(r.iter().map(|c| c.to_string()).collect()),
-            Err(e) => {
-                return Err(vec![RowError {
-                    row: i + 2,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: format!("baris tidak terbaca: {e}"),
-                }]);
-            }
-        }
-        if rows.len() > MAX_ROWS {
-            break;
-        }
-    }
-    Ok(Table { headers, rows })
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| vec![RowError::file(format!("berkas XLSX tidak terbaca: {e}"))])?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| vec![RowError::file("berkas XLSX tanpa lembar kerja")])?
-        .map_err(|e| vec![RowError::file(format!("lembar kerja tidak terbaca: {e}"))])?;
-    let cell = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            Data::Int(i) => i.to_string(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-            Data::Float(f) => f.to_string(),
-            Data::Bool(b) => if *b { "ya" } else { "tidak" }.into(),
-            // Excel counts days from 1899-12-30; dates come back as YYYY-MM-DD.
-            Data::DateTime(d) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                .and_then(|epoch| {
-                    epoch.checked_add_signed(chrono::Duration::days(d.as_f64().floor() as i64))
-                })
-                .map(|day| day.to_string())
-                .unwrap_or_else(|| d.to_string()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }
-    };
-    let mut rows = range.rows();
-    let headers = rows
-        .next()
-        .map(|r| r.iter().map(|c| normalize_header(&cell(c))).collect())
-        .unwrap_or_default();
-    let rows = rows
-        .take(MAX_ROWS + 1)
-        .map(|r| r.iter().map(cell).collect())
-        .collect();
-    Ok(Table { headers, rows })
 }
 
 /// CSV with a byte-order mark, so spreadsheet programs open it as UTF-8.

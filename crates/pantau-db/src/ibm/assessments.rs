@@ -6,7 +6,7 @@ use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
-use pantau_core::ibm::{AssessmentAction, AssessmentStatus, achieved_stage};
+use pantau_core::ibm::{AssessmentAction, AssessmentStatus, achieved_stage, check_four_eyes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -134,6 +134,13 @@ pub async fn save(
             bad.criterion_id
         )));
     }
+    let mut answered = HashSet::new();
+    if let Some(twice) = answers.iter().find(|a| !answered.insert(a.criterion_id)) {
+        return Err(DbError::invalid(format!(
+            "kriteria {} dijawab dua kali",
+            twice.criterion_id
+        )));
+    }
     let met: HashSet<i64> = answers
         .iter()
         .filter(|a| a.met)
@@ -227,6 +234,10 @@ pub async fn apply(
         .map_err(|e| DbError::invalid(e.to_string()))?;
     actor.authorize(needed, &path)?;
     let who = actor.name();
+    if let Actor::User(_) = actor {
+        check_four_eyes(action, current.submitted_by.as_deref(), &who)
+            .map_err(|e| DbError::invalid(e.to_string()))?;
+    }
     let stamp = match action {
         AssessmentAction::Submit => Some("submitted"),
         AssessmentAction::Verify => Some("verified"),

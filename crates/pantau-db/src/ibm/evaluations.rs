@@ -96,6 +96,11 @@ pub async fn save(
     check_text("hambatan", &input.obstacles_text, 5000, false)?;
     check_text("pendorong", &input.drivers_text, 5000, false)?;
     check_text("solusi", &input.solutions, 5000, false)?;
+    super::check_count(
+        "hambatan dan pendorong",
+        input.factor_ids.len(),
+        pantau_core::limits::FACTORS_PER_EVALUATION,
+    )?;
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
     for f in &input.factor_ids {

@@ -56,6 +56,11 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -
     Ok(())
 }
 
+/// Refuses a submitted list longer than its cap (see `pantau_core::limits`).
+pub(crate) fn check_count(what: &str, count: usize, max: usize) -> DbResult<()> {
+    pantau_core::limits::check(what, count, max).map_err(DbError::invalid)
+}
+
 pub(crate) fn check_date(field: &str, value: &str) -> DbResult<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
         .map_err(|_| DbError::invalid(format!("{field}: tanggal tidak sah {value:?} (YYYY-MM-DD)")))

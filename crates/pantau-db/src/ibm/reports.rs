@@ -110,6 +110,11 @@ impl LineRules {
 
 /// Checks every line against the reference lists (see [`LineRules::check`]) and for doubles.
 pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
+    super::check_count(
+        "baris laporan",
+        lines.len(),
+        pantau_core::limits::LINES_PER_REPORT,
+    )?;
     let rules = LineRules::load(db).await?;
     let mut seen = HashSet::new();
     for (i, l) in lines.iter().enumerate() {

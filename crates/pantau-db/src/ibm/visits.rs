@@ -1,12 +1,13 @@
 //! Monitoring visits (daring/luring) with findings, recommendations and follow-up actions.
 //! Every open action must be checked at the next visit: done, dropped, or carried on.
 
-use super::{authorize_unit, check_date, check_text};
+use super::{authorize_unit, check_count, check_date, check_text};
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ActionStatus, VisitMode};
+use pantau_core::limits;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -108,6 +109,16 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
         .ok_or_else(|| DbError::invalid("mode kunjungan: daring atau luring"))?;
     check_text("temuan", &input.findings, 5000, false)?;
     check_text("rekomendasi", &input.recommendations, 5000, false)?;
+    check_count(
+        "tindak lanjut",
+        input.actions.len(),
+        limits::ACTIONS_PER_RECORD,
+    )?;
+    check_count(
+        "tinjauan tindak lanjut",
+        input.reviews.len(),
+        limits::REVIEWS_PER_VISIT,
+    )?;
     for a in &input.actions {
         check_text("tindak lanjut", &a.description, 1000, true)?;
         check_text("penanggung jawab", &a.owner, 200, true)?;

@@ -7,7 +7,7 @@ use crate::error::{DbError, DbResult};
 use crate::ibm::{check_date, check_text};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
-use pantau_core::ibm::{AssessmentAction, AssessmentStatus};
+use pantau_core::ibm::{AssessmentAction, AssessmentStatus, check_four_eyes};
 use pantau_core::org::OfficePath;
 use pantau_core::sni::{Answers, AssessmentKind, ScoreSummary, gaps, score};
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,10 @@ impl Assessment {
 
     pub fn status(&self) -> AssessmentStatus {
         AssessmentStatus::parse(&self.status).unwrap_or(AssessmentStatus::Draft)
+    }
+
+    pub fn kind(&self) -> AssessmentKind {
+        AssessmentKind::parse(&self.kind).unwrap_or(AssessmentKind::Monitoring)
     }
 }
 
@@ -141,6 +145,40 @@ pub struct ScoreInput {
     pub comment: String,
 }
 
+/// Write access to an assessment's content, checked inside the writing transaction: the
+/// institution's operator writes only to its baseline self-assessment, officers to any; and the
+/// assessment must still be a draft. The status is checked by the statement that claims the row
+/// for this transaction, so a submission running beside this write either commits first (and
+/// the write is refused) or waits until the write has committed.
+pub(crate) async fn claim_draft(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    id: i64,
+) -> DbResult<(OfficePath, Assessment)> {
+    let a = load(conn, id).await?;
+    let (path, _) =
+        authorize_participant(conn, actor, Permission::WriteData, a.participant_id).await?;
+    if !a.kind().self_assessed() {
+        actor.authorize(Permission::WriteData, &path)?;
+    }
+    let claimed =
+        sqlx::query("UPDATE sni_assessments SET updated_at = $1 WHERE id = $2 AND status = $3")
+            .bind(now_rfc3339())
+            .bind(id)
+            .bind(AssessmentStatus::Draft.as_str())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if claimed == 0 {
+        let now = load(conn, id).await?;
+        return Err(DbError::invalid(format!(
+            "penilaian berstatus {} tidak dapat diubah",
+            now.status
+        )));
+    }
+    Ok((path, a))
+}
+
 /// Saves scores (replacing earlier ones for the same requirements) while the assessment is a draft.
 pub async fn save_scores(
     db: &Db,
@@ -151,23 +189,28 @@ pub async fn save_scores(
 ) -> DbResult<()> {
     check_text("catatan", note, 2000, false)?;
     let mut tx = db.begin().await?;
-    let a = load(&mut tx, id).await?;
-    let (path, _) =
-        authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
-    if !a.status().is_editable() {
+    let (path, a) = claim_draft(&mut tx, actor, id).await?;
+    let instrument_id = instrument_of(&mut tx, a.participant_id).await?;
+    let inst = instrument::load_in(&mut tx, instrument_id).await?;
+    let scale = inst.scale_values();
+    if scores.len() > inst.requirements.len() {
         return Err(DbError::invalid(format!(
-            "penilaian berstatus {} tidak dapat diubah",
-            a.status
+            "{} nilai dikirim; instrumen ini punya {} butir",
+            scores.len(),
+            inst.requirements.len()
         )));
     }
-    let instrument_id = instrument_of(&mut tx, a.participant_id).await?;
-    drop(tx);
-    let inst = instrument::load(db, instrument_id).await?;
-    let scale = inst.scale_values();
+    let mut seen = std::collections::HashSet::new();
     for s in scores {
         if !inst.requirements.iter().any(|r| r.id == s.requirement_id) {
             return Err(DbError::invalid(format!(
                 "butir {} bukan bagian instrumen",
+                s.requirement_id
+            )));
+        }
+        if !seen.insert(s.requirement_id) {
+            return Err(DbError::invalid(format!(
+                "butir {} dinilai dua kali",
                 s.requirement_id
             )));
         }
@@ -179,7 +222,6 @@ pub async fn save_scores(
         }
         check_text("komentar", &s.comment, 2000, false)?;
     }
-    let mut tx = db.begin().await?;
     for s in scores {
         sqlx::query(
             "INSERT INTO sni_scores (assessment_id, requirement_id, scale_code, comment) VALUES ($1, $2, $3, $4) \
@@ -233,10 +275,17 @@ pub async fn apply(
         .map_err(|e| DbError::invalid(e.to_string()))?;
     if needed == Permission::WriteData {
         authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
+        if !a.kind().self_assessed() {
+            actor.authorize(Permission::WriteData, &path)?;
+        }
     } else {
         actor.authorize(needed, &path)?;
     }
     let who = actor.name();
+    if let Actor::User(_) = actor {
+        check_four_eyes(action, a.submitted_by.as_deref(), &who)
+            .map_err(|e| DbError::invalid(e.to_string()))?;
+    }
     let column = match action {
         AssessmentAction::Submit => "submitted_by",
         AssessmentAction::Verify => "verified_by",
@@ -244,15 +293,23 @@ pub async fn apply(
         AssessmentAction::Return => "verified_by",
     };
     let value = (action != AssessmentAction::Return).then_some(who);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE sni_assessments SET status = $1, updated_at = $2, {column} = $3 WHERE id = $4"
+    // Only from the status just read: of two steps taken at once, the second finds it changed.
+    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE sni_assessments SET status = $1, updated_at = $2, {column} = $3 WHERE id = $4 AND status = $5"
     )))
     .bind(next.as_str())
     .bind(now_rfc3339())
     .bind(value)
     .bind(id)
+    .bind(&a.status)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Err(DbError::invalid(format!(
+            "penilaian {id} baru saja diubah orang lain; muat ulang halaman"
+        )));
+    }
     audit::record(
         &mut tx,
         actor,

@@ -47,6 +47,66 @@ fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The extension [`sniff`] gives for a content type it gave.
+fn extension_of(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        _ => "zip",
+    }
+}
+
+/// Default of the `sni.evidence_quota_mb` setting: evidence one assessment may hold.
+pub const DEFAULT_QUOTA_MB: u64 = 100;
+
+async fn quota_bytes(db: &Db) -> DbResult<u64> {
+    let mb = crate::reference::setting(db, "sni.evidence_quota_mb")
+        .await?
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(DEFAULT_QUOTA_MB);
+    Ok(mb * 1024 * 1024)
+}
+
+/// Writes to a temporary name, syncs, then renames: a crash never leaves half a file.
+async fn write_file(target: PathBuf, data: Vec<u8>) -> DbResult<()> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = target.with_extension("tmp");
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&data)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(tmp, target)
+    })
+    .await
+    .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?
+    .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))
+}
+
+/// The name a file is offered under: its own, with the extension of the type its content was
+/// recognised as (an Office document keeps its own extension), so a download never opens as
+/// something else than what was checked — a PDF named `.html` comes back as `.pdf`.
+pub fn name_for_type(name: &str, extension: &str) -> String {
+    const OFFICE: &[&str] = &["docx", "xlsx", "pptx", "odt", "ods", "odp"];
+    let (stem, current) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
+        _ => (name, String::new()),
+    };
+    let keeps = current == extension
+        || (extension == "jpg" && current == "jpeg")
+        || (extension == "zip" && OFFICE.contains(&current.as_str()));
+    if keeps {
+        name.to_string()
+    } else {
+        format!("{stem}.{extension}")
+    }
+}
+
 /// Keeps a readable, harmless file name: no path, no control characters, limited length.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
@@ -76,7 +136,11 @@ impl EvidenceStore {
         Ok(self.root.join(&stored[..2]).join(stored))
     }
 
-    /// Stores a file as evidence for one requirement of an assessment (write access needed).
+    /// Stores a file as evidence for one requirement of a draft assessment (write access
+    /// needed). Everything is checked before the file is written — access, the draft status,
+    /// that the requirement belongs to the assessment's instrument, the assessment's quota — and
+    /// the file is removed again when its row cannot be committed, so no file is ever left
+    /// without its row and audit entry.
     pub async fn upload(
         &self,
         db: &Db,
@@ -95,74 +159,86 @@ impl EvidenceStore {
                 MAX_BYTES / 1024 / 1024
             )));
         }
-        let (content_type, _) = sniff(bytes).ok_or_else(|| {
+        let (content_type, extension) = sniff(bytes).ok_or_else(|| {
             DbError::invalid("jenis berkas tidak diterima (PDF, JPG, PNG, dokumen Office)")
         })?;
-        let mut conn = db.pool().acquire().await?;
-        let (path, a) =
-            super::assessments::path_of(&mut conn, actor, Permission::WriteData, assessment_id)
-                .await?;
-        if !a.status().is_editable() {
-            return Err(DbError::invalid(
-                "bukti hanya dapat ditambah saat penilaian masih draf",
-            ));
+        let quota = quota_bytes(db).await?;
+        let mut tx = db.begin().await?;
+        let (path, _) = super::assessments::claim_draft(&mut tx, actor, assessment_id).await?;
+        let belongs = sqlx::query(
+            "SELECT 1 FROM sni_requirements r JOIN sni_cohorts c ON c.instrument_id = r.instrument_id \
+             JOIN sni_participants p ON p.cohort_id = c.id JOIN sni_assessments a ON a.participant_id = p.id \
+             WHERE a.id = $1 AND r.id = $2",
+        )
+        .bind(assessment_id)
+        .bind(requirement_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if !belongs {
+            return Err(DbError::invalid(format!(
+                "butir {requirement_id} bukan bagian instrumen penilaian ini"
+            )));
         }
-        drop(conn);
+        let used: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS used FROM sni_evidence WHERE assessment_id = $1",
+        )
+        .bind(assessment_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .get("used");
+        if used as u64 + bytes.len() as u64 > quota {
+            return Err(DbError::invalid(format!(
+                "kuota bukti penilaian ini {} MB; sudah terpakai {:.1} MB",
+                quota / 1024 / 1024,
+                used as f64 / 1024.0 / 1024.0
+            )));
+        }
         let stored = crate::sessions::random_token();
         let target = self.path(&stored)?;
-        let dir = target
-            .parent()
-            .expect("stored path has a parent")
-            .to_path_buf();
-        let data = bytes.to_vec();
-        let write_to = target.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            std::fs::create_dir_all(&dir)?;
-            // Write to a temporary name, sync, then rename: a crash never leaves half a file.
-            let tmp = write_to.with_extension("tmp");
-            {
-                use std::io::Write;
-                let mut f = std::fs::File::create(&tmp)?;
-                f.write_all(&data)?;
-                f.sync_all()?;
-            }
-            std::fs::rename(tmp, write_to)
-        })
-        .await
-        .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?
-        .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?;
+        write_file(target.clone(), bytes.to_vec()).await?;
         let sha = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
-        let name = clean_file_name(file_name);
-        let mut tx = db.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO sni_evidence (assessment_id, requirement_id, file_name, content_type, size_bytes, sha256, stored_name, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(assessment_id)
-        .bind(requirement_id)
-        .bind(&name)
-        .bind(content_type)
-        .bind(bytes.len() as i64)
-        .bind(&sha)
-        .bind(&stored)
-        .bind(actor.name())
-        .bind(now_rfc3339())
-        .fetch_one(&mut *tx)
-        .await?
-        .get("id");
-        audit::record(&mut tx, actor, Change {
-            action: "upload",
-            entity: "bukti_sni",
-            entity_id: id.to_string(),
-            office_path: Some(&path),
-            before: None,
-            after: Some(json!({"assessment_id": assessment_id, "requirement_id": requirement_id, "file_name": name, "size_bytes": bytes.len(), "sha256": sha})),
-        })
-        .await?;
-        tx.commit().await?;
+        let name = name_for_type(&clean_file_name(file_name), extension);
+        let recorded = async {
+            let id: i64 = sqlx::query(
+                "INSERT INTO sni_evidence (assessment_id, requirement_id, file_name, content_type, size_bytes, sha256, stored_name, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(assessment_id)
+            .bind(requirement_id)
+            .bind(&name)
+            .bind(content_type)
+            .bind(bytes.len() as i64)
+            .bind(&sha)
+            .bind(&stored)
+            .bind(actor.name())
+            .bind(now_rfc3339())
+            .fetch_one(&mut *tx)
+            .await?
+            .get("id");
+            audit::record(&mut tx, actor, Change {
+                action: "upload",
+                entity: "bukti_sni",
+                entity_id: id.to_string(),
+                office_path: Some(&path),
+                before: None,
+                after: Some(json!({"assessment_id": assessment_id, "requirement_id": requirement_id, "file_name": name, "size_bytes": bytes.len(), "sha256": sha})),
+            })
+            .await?;
+            tx.commit().await?;
+            DbResult::Ok(id)
+        }
+        .await;
+        let id = match recorded {
+            Ok(id) => id,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&target).await;
+                return Err(e);
+            }
+        };
         Ok(Evidence {
             id,
             assessment_id,
@@ -187,7 +263,8 @@ impl EvidenceStore {
             .fetch_optional(db.pool())
             .await?
             .ok_or_else(|| DbError::not_found(format!("bukti {evidence_id}")))?;
-        let e = from_row(&r);
+        let mut e = from_row(&r);
+        e.file_name = name_for_type(&e.file_name, extension_of(&e.content_type));
         let mut conn = db.pool().acquire().await?;
         super::assessments::path_of(
             &mut conn,
@@ -254,6 +331,16 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7 ...").map(|s| s.0), Some("application/pdf"));
         assert_eq!(sniff(b"<html><script>").map(|s| s.0), None);
         assert_eq!(sniff(b"MZ\x90\x00").map(|s| s.0), None);
+    }
+
+    #[test]
+    fn download_names_follow_the_recognised_type() {
+        assert_eq!(name_for_type("laporan.html", "pdf"), "laporan.pdf");
+        assert_eq!(name_for_type("izin.PDF", "pdf"), "izin.PDF");
+        assert_eq!(name_for_type("foto.jpeg", "jpg"), "foto.jpeg");
+        assert_eq!(name_for_type("notulen.docx", "zip"), "notulen.docx");
+        assert_eq!(name_for_type("skrip.js", "zip"), "skrip.zip");
+        assert_eq!(name_for_type("bukti", "png"), "bukti.png");
     }
 
     #[test]

@@ -92,15 +92,21 @@ impl Instrument {
 }
 
 pub async fn load(db: &Db, id: i64) -> DbResult<Instrument> {
+    let mut conn = db.pool().acquire().await?;
+    load_in(&mut conn, id).await
+}
+
+/// [`load`] on the caller's connection (inside its transaction).
+pub(crate) async fn load_in(conn: &mut sqlx::AnyConnection, id: i64) -> DbResult<Instrument> {
     let r = sqlx::query("SELECT * FROM sni_instruments WHERE id = $1")
         .bind(id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| DbError::not_found(format!("instrumen {id}")))?;
     let aspects =
         sqlx::query("SELECT * FROM sni_aspects WHERE instrument_id = $1 ORDER BY ordinal")
             .bind(id)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|a| Aspect {
@@ -115,7 +121,7 @@ pub async fn load(db: &Db, id: i64) -> DbResult<Instrument> {
         "SELECT r.* FROM sni_requirements r JOIN sni_aspects a ON a.id = r.aspect_id WHERE r.instrument_id = $1 ORDER BY a.ordinal, r.ordinal",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|q| Requirement {
@@ -132,7 +138,7 @@ pub async fn load(db: &Db, id: i64) -> DbResult<Instrument> {
     .collect();
     let scale = sqlx::query("SELECT * FROM sni_scale WHERE instrument_id = $1 ORDER BY ordinal")
         .bind(id)
-        .fetch_all(db.pool())
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|s| ScaleLevel {

@@ -4,10 +4,11 @@
 use super::authorize_participant;
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
-use crate::ibm::{check_date, check_text};
+use crate::ibm::{check_count, check_date, check_text};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ActionStatus, VisitMode};
+use pantau_core::limits;
 use pantau_core::sni::{SessionType, Tier};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -77,6 +78,12 @@ pub async fn record(
     let held = check_date("tanggal sesi", &input.held_on)?;
     check_text("peserta", &input.attendees, 2000, false)?;
     check_text("temuan", &input.findings, 5000, false)?;
+    check_count(
+        "tindak lanjut",
+        input.actions.len(),
+        limits::ACTIONS_PER_RECORD,
+    )?;
+    check_count("topik", input.topics.len(), limits::TOPICS_PER_SESSION)?;
     for a in &input.actions {
         check_text("tindak lanjut", &a.description, 1000, true)?;
         check_text("penanggung jawab", &a.owner, 200, true)?;

@@ -15,8 +15,16 @@ use pantau_db::Actor;
 use pantau_db::exchange::{self, Format, RowError, Table, units::ImportSummary};
 use serde::Deserialize;
 
-/// Largest spreadsheet accepted by upload.
-pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// Largest spreadsheet accepted by upload (with room for the form around it).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
+
+/// Reads an uploaded spreadsheet on a blocking thread: parsing is CPU-bound, and the async
+/// workers must stay free for other requests meanwhile.
+pub(crate) async fn read_upload(file: Vec<u8>) -> Result<Result<Table, Vec<RowError>>, AppError> {
+    tokio::task::spawn_blocking(move || exchange::read(&file))
+        .await
+        .map_err(|e| AppError::Internal(format!("spreadsheet reader: {e}")))
+}
 
 /// One kind of spreadsheet the exchange page takes and gives: its `jenis` key, its title and help
 /// messages, and its columns.
@@ -126,8 +134,8 @@ pub async fn import(
     if !may_import(&user) {
         return Err(AppError::Forbidden);
     }
-    let fields = crate::form::multipart_fields(multipart).await?;
-    let file = fields.get("file").cloned().unwrap_or_default();
+    let mut fields = crate::form::multipart_fields(multipart).await?;
+    let file = fields.remove("file").unwrap_or_default();
     let dry_run = fields.get("dry_run").is_some_and(|v| !v.is_empty());
     let year = crate::form::text_field(&fields, "year")
         .trim()
@@ -139,7 +147,7 @@ pub async fn import(
     let kind = all.iter().find(|k| k.key == key).unwrap_or(&all[0]);
     let actor = Actor::User(user.principal());
     let none = &|_| {};
-    let result = match exchange::read(&file) {
+    let result = match read_upload(file).await? {
         Ok(table) => match kind.key {
             "laporan" => exchange::reports::import(&state.db, actor, &table, dry_run, none).await?,
             "agen" => exchange::agents::import(&state.db, actor, &table, dry_run, none).await?,

@@ -200,13 +200,13 @@ pub async fn import_instrument(
     page: Page,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let fields = crate::form::multipart_fields(multipart).await?;
+    let mut fields = crate::form::multipart_fields(multipart).await?;
     let (code, title, threshold) = (
         crate::form::text_field(&fields, "code"),
         crate::form::text_field(&fields, "title"),
         crate::form::text_field(&fields, "threshold"),
     );
-    let file = fields.get("file").cloned().unwrap_or_default();
+    let file = fields.remove("file").unwrap_or_default();
     let threshold: f64 = threshold
         .trim()
         .replace(',', ".")
@@ -214,7 +214,7 @@ pub async fn import_instrument(
         .map(|t| if t > 1.0 { t / 100.0 } else { t })
         .map_err(|_| AppError::BadRequest("ambang lulus bukan angka".into()))?;
     let dry_run = fields.get("dry_run").is_some_and(|v| !v.is_empty());
-    let table = match pantau_db::exchange::read(&file) {
+    let table = match super::exchange::read_upload(file).await? {
         Ok(t) => t,
         Err(errors) => return super::exchange::import_errors(page, errors, "/referensi#sni"),
     };

@@ -97,3 +97,5 @@ impl TestDb {
         }
     }
 }
+
+pub mod xlsx;
