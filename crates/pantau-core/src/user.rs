@@ -2,6 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How long a sign-in key stays locked after `failures` failed attempts, once `max` is reached:
+/// a minute at `max`, doubling with each further failure, at most `cap_secs`. Below `max`, not
+/// at all. Backing off per key (a username at one address, one address, a username) means one
+/// attacker cannot lock a person out from everywhere with five guesses.
+pub fn lockout_secs(failures: u64, max: u64, cap_secs: u64) -> Option<u64> {
+    if max == 0 || failures < max {
+        return None;
+    }
+    let doublings = (failures - max).min(20) as u32;
+    Some(60u64.saturating_mul(1 << doublings).min(cap_secs).max(1))
+}
+
 /// A login name: 3–64 characters of lowercase letters, digits, `.`, `_`, `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Username(String);
@@ -70,6 +82,18 @@ pub fn check_password(username: &Username, password: &str) -> Result<(), UserErr
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lockouts_start_at_the_limit_and_double_up_to_the_cap() {
+        assert_eq!(lockout_secs(4, 5, 900), None);
+        assert_eq!(lockout_secs(5, 5, 900), Some(60));
+        assert_eq!(lockout_secs(6, 5, 900), Some(120));
+        assert_eq!(lockout_secs(8, 5, 900), Some(480));
+        assert_eq!(lockout_secs(9, 5, 900), Some(900));
+        assert_eq!(lockout_secs(10_000, 5, 900), Some(900));
+        assert_eq!(lockout_secs(3, 0, 900), None);
+    }
+
     use super::*;
 
     #[test]

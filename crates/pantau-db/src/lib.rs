@@ -24,6 +24,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sni;
 pub mod testing;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 pub mod wilayah;

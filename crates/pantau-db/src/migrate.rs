@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_api_tokens"),
     migration!(6, "0006_exchange_mapping"),
     migration!(7, "0007_external_values"),
+    migration!(8, "0008_login_throttle"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

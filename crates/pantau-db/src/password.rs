@@ -1,10 +1,20 @@
-//! Argon2id password hashing, run off the async threads because each hash costs real CPU time.
+//! Argon2id password hashing, run off the async threads because each hash costs real CPU time,
+//! and a few at a time: each takes 19 MiB, so a burst of sign-ins waits for a slot instead of
+//! taking the process's memory with it.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+/// Password hashes computed at once, process-wide.
+const PARALLEL: usize = 4;
+static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PARALLEL);
+
 pub async fn hash(password: String) -> String {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -17,6 +27,10 @@ pub async fn hash(password: String) -> String {
 
 /// Verifies `password` against a stored PHC string; a malformed hash never verifies.
 pub async fn verify(password: String, stored: String) -> bool {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|h| {

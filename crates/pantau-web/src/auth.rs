@@ -1,4 +1,4 @@
-//! Sessions, CSRF and the login throttle.
+//! Sessions and CSRF (the sign-in throttle is `pantau_db::throttle`).
 //!
 //! - `load_session` resolves the session cookie into an [`Auth`] (the principal with its grants),
 //!   picks the language, and renders any [`AppError`] into a page or JSON problem.
@@ -21,8 +21,7 @@ use pantau_core::access::Principal;
 use pantau_db::{sessions, users};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "pantau_session";
 pub const LOGIN_CSRF_COOKIE: &str = "pantau_login_csrf";
@@ -68,11 +67,33 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
     .expect("cookie values are ASCII tokens")
 }
 
-pub fn client_ip(req_parts: &axum::http::Extensions) -> String {
-    req_parts
+/// The client's address: the connection's peer, or — when the peer is a trusted reverse proxy —
+/// the last address its `X-Forwarded-For` adds (the one the proxy itself saw).
+pub fn client_ip(
+    parts: &axum::http::request::Parts,
+    trusted_proxies: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = parts
+        .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into())
+        .map(|c| c.0.ip())
+    else {
+        return "local".into();
+    };
+    if trusted_proxies.contains(&peer) {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .last();
+        if let Some(client) = forwarded {
+            return client.to_string();
+        }
+    }
+    peer.to_string()
 }
 
 pub fn is_api(path: &str) -> bool {
@@ -386,92 +407,9 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser 
     }
 }
 
-/// Counts failed logins per key in a fixed window. Keys are the username and the client address,
-/// so one address cannot try many users fast, nor many addresses one user.
-pub struct LoginThrottle {
-    max_failures: u32,
-    window: Duration,
-    entries: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    pub fn new(max_failures: u32, window_secs: u64) -> Self {
-        LoginThrottle {
-            max_failures,
-            window: Duration::from_secs(window_secs),
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn keys(username: &str, ip: &str) -> [(String, u32); 2] {
-        [
-            (format!("u:{}", username.trim().to_lowercase()), 1),
-            (format!("ip:{ip}"), 4),
-        ]
-    }
-
-    /// `Err(remaining)` while either key is over its limit.
-    pub fn check(&self, username: &str, ip: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        let mut entries = self.entries.lock().expect("throttle lock");
-        entries.retain(|_, (_, start)| now.duration_since(*start) < self.window);
-        for (key, factor) in Self::keys(username, ip) {
-            if let Some((count, start)) = entries.get(&key) {
-                if *count >= self.max_failures * factor {
-                    return Err(self.window.saturating_sub(now.duration_since(*start)));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn failed(&self, username: &str, ip: &str) {
-        let now = Instant::now();
-        let mut entries = self.entries.lock().expect("throttle lock");
-        for (key, _) in Self::keys(username, ip) {
-            let e = entries.entry(key).or_insert((0, now));
-            e.0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        let mut entries = self.entries.lock().expect("throttle lock");
-        entries.remove(&format!("u:{}", username.trim().to_lowercase()));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_throttle_blocks_after_the_limit_and_forgets_after_success() {
-        let t = LoginThrottle::new(3, 900);
-        for _ in 0..3 {
-            assert!(t.check("a", "1.1.1.1").is_ok());
-            t.failed("a", "1.1.1.1");
-        }
-        assert!(t.check("a", "1.1.1.1").is_err());
-        assert!(
-            t.check("A", "2.2.2.2").is_err(),
-            "the username is blocked from any address"
-        );
-        assert!(
-            t.check("b", "1.1.1.1").is_ok(),
-            "the address may still try others for a while"
-        );
-        t.succeeded("a");
-        assert!(t.check("a", "3.3.3.3").is_ok());
-    }
-
-    #[test]
-    fn one_address_is_blocked_after_many_users() {
-        let t = LoginThrottle::new(2, 900);
-        for i in 0..8 {
-            t.failed(&format!("user{i}"), "9.9.9.9");
-        }
-        assert!(t.check("fresh", "9.9.9.9").is_err());
-    }
 
     #[test]
     fn form_fields_are_decoded() {

@@ -20,16 +20,16 @@ use axum::middleware;
 use pantau_db::Db;
 use std::sync::Arc;
 
-pub use auth::LoginThrottle;
-
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (serve behind HTTPS in production).
     pub secure_cookies: bool,
-    /// Failed logins allowed per username (and, ×4, per client address) in one window.
-    pub login_max_failures: u32,
-    pub login_window_secs: u64,
+    /// The sign-in throttle's limits (shared by every server through the database).
+    pub login: pantau_db::throttle::Rule,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from anyone
+    /// else the header is ignored, so a client cannot pick its own address for the throttle.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Folder for uploaded evidence files (outside anything served).
     pub data_dir: std::path::PathBuf,
     /// Seconds a resolved session is reused without asking the database: a sign-out through
@@ -41,8 +41,8 @@ impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             secure_cookies: false,
-            login_max_failures: 5,
-            login_window_secs: 15 * 60,
+            login: pantau_db::throttle::Rule::default(),
+            trusted_proxies: Vec::new(),
             data_dir: std::path::PathBuf::from("pantau-data"),
             session_cache_secs: 5,
         }
@@ -54,7 +54,6 @@ pub struct AppState {
     pub db: Db,
     pub i18n: Arc<i18n::I18n>,
     pub config: Arc<WebConfig>,
-    pub throttle: Arc<LoginThrottle>,
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
     pub dashboards: Arc<cache::FiguresCache<ui::dashboard::Figures>>,
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
@@ -71,10 +70,6 @@ impl AppState {
             sessions: Arc::new(auth::SessionCache::new(session_ttl)),
             db,
             i18n: Arc::new(i18n::I18n::new()),
-            throttle: Arc::new(LoginThrottle::new(
-                config.login_max_failures,
-                config.login_window_secs,
-            )),
             evidence: Arc::new(pantau_db::sni::evidence::EvidenceStore::new(
                 config.data_dir.join("bukti"),
             )),

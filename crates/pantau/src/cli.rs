@@ -47,6 +47,10 @@ enum Command {
         /// Folder for uploaded evidence files.
         #[arg(long, env = "PANTAU_DATA_DIR", default_value = "pantau-data")]
         data_dir: std::path::PathBuf,
+        /// Addresses of reverse proxies (comma-separated) whose X-Forwarded-For names the
+        /// client; without it the header is ignored.
+        #[arg(long, env = "PANTAU_TRUSTED_PROXY", value_delimiter = ',')]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -290,6 +294,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             demo,
             secure_cookies,
             data_dir,
+            trusted_proxy,
         } => {
             migrate::run(&db).await?;
             if demo && seed::is_empty(&db).await? {
@@ -301,6 +306,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 WebConfig {
                     secure_cookies,
                     data_dir,
+                    trusted_proxies: trusted_proxy,
                     ..WebConfig::default()
                 },
             )
@@ -367,14 +373,19 @@ pub(crate) async fn open(url: &str) -> Result<Db> {
 }
 
 async fn serve(db: Db, addr: SocketAddr, config: WebConfig) -> Result<()> {
+    let login = config.login;
     let state = AppState::new(db.clone(), config);
-    // Expired sessions are removed in the background; lookups refuse them anyway.
+    // Expired sessions and forgotten sign-in failures are removed in the background; lookups
+    // refuse expired sessions anyway.
     let purge_db = db.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(600)).await;
             if let Err(e) = sessions::purge_expired(&purge_db).await {
                 tracing::warn!(error = %e, "session purge failed");
+            }
+            if let Err(e) = pantau_db::throttle::purge(&purge_db, &login).await {
+                tracing::warn!(error = %e, "sign-in throttle purge failed");
             }
         }
     });

@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use pantau_db::{sessions, users};
+use pantau_db::{sessions, throttle, users};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -62,23 +62,25 @@ pub async fn login(
     page: Page,
     req: Request,
 ) -> Result<Response, AppError> {
-    let ip = auth::client_ip(req.extensions());
-    let user_agent = req
-        .headers()
+    let (parts, body) = req.into_parts();
+    let ip = auth::client_ip(&parts, &state.config.trusted_proxies);
+    let user_agent = parts
+        .headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let Form(form) = Form::<LoginForm>::from_request(req, &state)
+    let Form(form) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
-    if let Err(wait) = state.throttle.check(&form.username, &ip) {
+    let rule = &state.config.login;
+    // Counted before the password is checked, so attempts sent at once cannot outrun the limit.
+    if let Err(wait) = throttle::attempt(&state.db, rule, &form.username, &ip).await? {
         return Err(AppError::TooManyAttempts {
-            minutes: wait.as_secs().div_ceil(60).max(1),
+            minutes: wait.div_ceil(60).max(1),
         });
     }
     let Some(user) = users::authenticate(&state.db, &form.username, &form.password).await? else {
-        state.throttle.failed(&form.username, &ip);
         tracing::info!(username = %form.username, %ip, "failed login");
         let error = Some(page.t("login-failed"));
         let body = LoginPage {
@@ -90,7 +92,7 @@ pub async fn login(
         .render()?;
         return Ok((StatusCode::UNAUTHORIZED, Html(body)).into_response());
     };
-    state.throttle.succeeded(&form.username);
+    throttle::succeeded(&state.db, rule, &form.username, &ip).await?;
     let (token, _) = sessions::create(&state.db, user.id, &ip, &user_agent).await?;
     let principal = users::principal(&state.db, user.id).await?;
     users::record_sign_in(&state.db, &principal, "login").await?;

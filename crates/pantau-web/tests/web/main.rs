@@ -1,0 +1,15 @@
+//! The web layer end to end, through the real router (sessions, CSRF, access, audit, rendering),
+//! on every configured database backend.
+
+mod access;
+mod audit;
+mod dashboard;
+mod exchange;
+mod harness;
+mod ibm;
+mod openapi;
+mod org;
+mod reference;
+mod security;
+mod session;
+mod sni;

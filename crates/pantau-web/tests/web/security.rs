@@ -1,0 +1,165 @@
+//! Hostile input and the security headers.
+
+use crate::harness::*;
+use axum::http::{StatusCode, header};
+use pantau_core::org::AreaLevel;
+use pantau_db::testing;
+
+#[tokio::test]
+async fn pages_escape_markup_and_carry_security_headers() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut c = Client::new(&t);
+        c.login("bnnk.bandung").await;
+        let evil = "<script>alert(1)</script>";
+        c.submit(
+            &format!("/satker/{bandung}/profil"),
+            &[
+                ("head_name", evil),
+                ("address", ""),
+                ("phone", ""),
+                ("email", ""),
+            ],
+        )
+        .await;
+        let page = c.get(&format!("/satker/{bandung}")).await;
+        assert!(
+            !page.body.contains(evil),
+            "{}: markup must be escaped",
+            t.label
+        );
+        assert!(
+            page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"),
+            "{}",
+            t.label
+        );
+        let csp = page
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        assert_eq!(
+            page.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+            "nosniff"
+        );
+        let health = c.get("/healthz").await;
+        assert_eq!(
+            (health.status, health.body.as_str()),
+            (StatusCode::OK, "ok")
+        );
+        assert_eq!(
+            c.get("/static/vendor/htmx-2.0.11.min.js").await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            c.get("/static/../Cargo.toml").await.status,
+            StatusCode::NOT_FOUND
+        );
+        t.finish().await;
+    }
+}
+
+/// Hostile input through the web layer: markup in free text is escaped on every page that
+/// shows it, SQL metacharacters are plain data, oversized bodies are refused, malformed
+/// addresses are client errors, and an uploaded file's name cannot climb out of its folder.
+#[tokio::test]
+async fn hostile_input_is_refused_or_neutralised() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let mut c = Client::new(&t);
+        c.login("bnnk.bandung").await;
+        let evil = "<script>alert(1)</script>\"'&";
+        let sql = "x'); DROP TABLE ibm_units; --";
+        let body = serde_json::json!({"code": "IBM-HOSTILE", "name": format!("{evil} {sql}"), "village_code": "32.73.01.1001",
+            "office_id": bandung, "year_formed": 2026, "decree_number": evil, "funding_source": "apbn", "first_year": 2026});
+        let r = c.api("POST", "/api/v1/ibm/units", body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let id = r.json()["unit"]["id"].as_i64().unwrap();
+        for page in [
+            format!("/ibm/{id}"),
+            "/ibm".to_string(),
+            "/ibm?q=HOSTILE".to_string(),
+            format!("/ibm/target?year=2026&office={bandung}"),
+            format!("/dasbor?year=2026&office={bandung}"),
+            "/audit".to_string(),
+        ] {
+            let p = c.get(&page).await;
+            assert_eq!(p.status, StatusCode::OK, "{}: {page}", t.label);
+            assert!(
+                !p.body.contains("<script>alert"),
+                "{}: raw markup on {page}",
+                t.label
+            );
+        }
+        assert!(
+            c.get(&format!("/ibm/{id}"))
+                .await
+                .body
+                .contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || c.get(&format!("/ibm/{id}"))
+                    .await
+                    .body
+                    .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
+        // The SQL text is stored as typed, and the table is still there.
+        let unit = c.get(&format!("/api/v1/ibm/units/{id}")).await.json();
+        assert!(
+            unit["unit"]["name"].as_str().unwrap().ends_with(sql),
+            "{}",
+            t.label
+        );
+        for q in ["' OR 1=1 --", "%' OR '1'='1", "\\", "%_%"] {
+            let enc = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
+            let r = c.get(&format!("/api/v1/ibm/units?q={enc}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}: {q}", t.label);
+            assert!(
+                !r.body.contains("IBM-HOSTILE") || q == "%_%",
+                "{}: {q} matched everything",
+                t.label
+            );
+            assert_eq!(
+                c.get(&format!("/api/v1/wilayah?q={enc}")).await.status,
+                StatusCode::OK
+            );
+        }
+        // Oversized bodies: refused before any handler reads them.
+        let big = "a".repeat(pantau_web::MAX_BODY_BYTES + 10);
+        let r = c
+            .submit(&format!("/satker/{bandung}/profil"), &[("head_name", &big)])
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}: form", t.label);
+        let r = c
+            .api(
+                "POST",
+                "/api/v1/ibm/units",
+                serde_json::json!({"name": big}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}: JSON", t.label);
+        // Malformed addresses and ids are client errors, never server errors.
+        for path in [
+            "/wilayah/%FF%FE",
+            "/ibm/not-a-number",
+            "/api/v1/ibm/units/99999999999999999999",
+            "/wilayah/32.73.01.1001%00",
+        ] {
+            let s = c.get(path).await.status;
+            assert!(s.is_client_error(), "{}: {path} gave {s}", t.label);
+        }
+        // A file name cannot climb out of its folder or carry markup.
+        use pantau_db::sni::evidence::clean_file_name;
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("..\\..\\boot.ini"), "boot.ini");
+        assert_eq!(
+            clean_file_name("<img src=x onerror=alert(1)>.png"),
+            "img src=x onerror=alert(1).png"
+        );
+        assert_eq!(clean_file_name("..."), "bukti");
+        t.finish().await;
+    }
+}
