@@ -177,7 +177,7 @@ fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
     // Unauthenticated UI visits go to the login page instead of an error page.
     if status == StatusCode::UNAUTHORIZED {
         let next =
-            percent_encoding::utf8_percent_encode(&page.path, percent_encoding::NON_ALPHANUMERIC);
+            percent_encoding::utf8_percent_encode(&page.here, percent_encoding::NON_ALPHANUMERIC);
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
     let tpl = ErrorPage {

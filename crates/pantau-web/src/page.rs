@@ -18,6 +18,8 @@ pub struct Page {
     pub auth: Option<Arc<Auth>>,
     pub csrf: String,
     pub path: String,
+    /// The path with its query: where to come back to.
+    pub here: String,
     /// A confirmation shown once after a redirect (`?ok=<message id>`).
     pub flash: Option<String>,
 }
@@ -96,13 +98,9 @@ impl Page {
         }
     }
 
-    /// Link that switches language and comes back here.
-    pub fn lang_switch_href(&self) -> String {
-        format!(
-            "/bahasa/{}?next={}",
-            self.lang.other().code(),
-            percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC)
-        )
+    /// Where the language switch posts to.
+    pub fn lang_switch_action(&self) -> String {
+        format!("/bahasa/{}", self.lang.other().code())
     }
 
     pub fn is_current(&self, prefix: &str) -> bool {
@@ -163,6 +161,11 @@ pub fn page_from_parts(parts: &Parts, state: &AppState) -> Page {
         auth,
         csrf,
         path: parts.uri.path().to_string(),
+        here: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()),
     }
 }
 

@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::show))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
-        .route("/bahasa/{lang}", get(session::switch_language))
+        .route("/bahasa/{lang}", post(session::switch_language))
         .route("/wilayah", get(areas::nation))
         .route("/wilayah/{code}", get(areas::show))
         .route("/wilayah/{code}/ganti-nama", post(areas::rename))

@@ -28,25 +28,38 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths: `/x`, never `//host` or `/\host`.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
+/// Where to go after signing in or switching language: a path on this site. `/` when none was
+/// given; a bad request for anything a browser could read as another site — a second `/` or a
+/// `\\` right after the first (browsers treat `\\` as `/` and drop tabs and newlines before
+/// parsing), control characters or whitespace anywhere.
+fn safe_next(next: Option<&str>) -> Result<String, AppError> {
+    let Some(next) = next.filter(|n| !n.is_empty()) else {
+        return Ok("/".to_string());
+    };
+    let local = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if local {
+        Ok(next.to_string())
+    } else {
+        Err(AppError::BadRequest(
+            "alamat tujuan harus jalur di situs ini".into(),
+        ))
     }
 }
 
 pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    let next = safe_next(q.next.as_deref())?;
     if page.signed_in() {
-        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
     render(LoginPage {
         page,
         error: None,
         username: String::new(),
-        next: safe_next(q.next.as_deref()),
+        next,
     })
 }
 
@@ -73,6 +86,7 @@ pub async fn login(
     let Form(form) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let next = safe_next(form.next.as_deref())?;
     let rule = &state.config.login;
     // Counted before the password is checked, so attempts sent at once cannot outrun the limit.
     if let Err(wait) = throttle::attempt(&state.db, rule, &form.username, &ip).await? {
@@ -85,7 +99,7 @@ pub async fn login(
         let error = Some(page.t("login-failed"));
         let body = LoginPage {
             username: form.username.clone(),
-            next: safe_next(form.next.as_deref()),
+            next,
             page,
             error,
         }
@@ -96,7 +110,7 @@ pub async fn login(
     let (token, _) = sessions::create(&state.db, user.id, &ip, &user_agent).await?;
     let principal = users::principal(&state.db, user.id).await?;
     users::record_sign_in(&state.db, &principal, "login").await?;
-    let mut res = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+    let mut res = Redirect::to(&next).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(
@@ -134,17 +148,24 @@ pub async fn logout(
     Ok(res)
 }
 
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    next: Option<String>,
+}
+
+/// Switches the language (a POST: it changes the user's stored preference) and goes back.
 pub async fn switch_language(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
     Path(lang): Path<String>,
-    Query(q): Query<NextQuery>,
+    Form(form): Form<LanguageForm>,
 ) -> Result<Response, AppError> {
     let lang = Lang::parse(&lang).ok_or(AppError::NotFound)?;
+    let next = safe_next(form.next.as_deref())?;
     if let Some(u) = user {
         users::set_language(&state.db, u.principal().user_id, lang.code()).await?;
     }
-    let mut res = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    let mut res = Redirect::to(&next).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(&state, LANG_COOKIE, lang.code(), 3600 * 24 * 365),
@@ -158,10 +179,22 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/satker/3")), "/satker/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
+        let ok = |n: &str| safe_next(Some(n)).unwrap();
+        assert_eq!(ok("/satker/3"), "/satker/3");
+        assert_eq!(ok("/ibm?q=a%20b&page=2"), "/ibm?q=a%20b&page=2");
+        assert_eq!(safe_next(None).unwrap(), "/");
+        assert_eq!(safe_next(Some("")).unwrap(), "/");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/\t/evil.example/x",
+            "/\n",
+            "/x y",
+            "/a\\b",
+            "evil",
+        ] {
+            assert!(safe_next(Some(bad)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -177,7 +177,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/static/{*path}", Public),
     ("GET", "/login", Public),
     ("POST", "/login", Public),
-    ("GET", "/bahasa/{lang}", Public),
+    ("POST", "/bahasa/{lang}", Public),
     // The API reference describes routes, not data.
     ("GET", "/api/openapi.json", Public),
     ("GET", "/api/docs", Public),

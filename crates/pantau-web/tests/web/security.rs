@@ -3,7 +3,7 @@
 use crate::harness::*;
 use axum::http::{StatusCode, header};
 use pantau_core::org::AreaLevel;
-use pantau_db::testing;
+use pantau_db::{seed, testing};
 
 #[tokio::test]
 async fn pages_escape_markup_and_carry_security_headers() {
@@ -160,6 +160,58 @@ async fn hostile_input_is_refused_or_neutralised() {
             "img src=x onerror=alert(1).png"
         );
         assert_eq!(clean_file_name("..."), "bukti");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_redirect_stays_on_this_site() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let mut c = Client::new(&t);
+        c.get("/login").await;
+        c.csrf = c.cookies["pantau_login_csrf"].clone();
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example/x",
+            "/\\evil.example",
+            "/\n",
+            "https://evil.example",
+        ] {
+            let r = c.submit("/bahasa/en", &[("next", bad)]).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {bad:?}", t.label);
+            let r = c.get(&format!("/login?next={}", enc(bad))).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {bad:?}", t.label);
+        }
+        // The reviewer's address, as a browser sends it.
+        assert_eq!(
+            c.get("/login?next=/%09/evil.example/x").await.status,
+            StatusCode::BAD_REQUEST
+        );
+        let r = c.submit("/bahasa/en", &[("next", "/ibm?q=bandung")]).await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, "/ibm?q=bandung")
+        );
+        // Changing the language changes a stored preference: not a GET.
+        assert_eq!(
+            c.get("/bahasa/en?next=/").await.status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        // Nor does a bad address survive sign-in.
+        let token = c.cookies["pantau_login_csrf"].clone();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("username", "bnnk.bandung"),
+                    ("password", seed::DEMO_PASSWORD),
+                    ("csrf_token", &token),
+                    ("next", "/\t/evil.example/x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", t.label);
         t.finish().await;
     }
 }
