@@ -148,6 +148,65 @@ pub async fn reporting_rule(db: &Db) -> DbResult<ReportingRule> {
     Ok(if rule.is_valid() { rule } else { d })
 }
 
+/// Limits national admins set: the longest API token lifetime and the evidence one assessment
+/// may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub token_max_days: i64,
+    pub evidence_quota_mb: i64,
+}
+
+pub async fn limits(db: &Db) -> DbResult<Limits> {
+    Ok(Limits {
+        token_max_days: crate::tokens::max_days(db).await?,
+        evidence_quota_mb: (crate::sni::evidence::quota_bytes(db).await? / 1024 / 1024) as i64,
+    })
+}
+
+pub async fn set_limits(db: &Db, actor: Actor<'_>, limits: Limits) -> DbResult<()> {
+    actor.authorize_national(Permission::ManageReference)?;
+    if !(1..=crate::tokens::MAX_DAYS).contains(&limits.token_max_days) {
+        return Err(DbError::invalid(format!(
+            "masa berlaku token 1–{} hari",
+            crate::tokens::MAX_DAYS
+        )));
+    }
+    if !(1..=10_000).contains(&limits.evidence_quota_mb) {
+        return Err(DbError::invalid("kuota bukti 1–10000 MB"));
+    }
+    let before = self::limits(db).await?;
+    let mut tx = db.begin().await?;
+    for (key, value) in [
+        ("auth.token_max_days", limits.token_max_days),
+        ("sni.evidence_quota_mb", limits.evidence_quota_mb),
+    ] {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "update",
+            entity: "pengaturan",
+            entity_id: "batas".into(),
+            office_path: None,
+            before: Some(serde_json::to_value(before).unwrap_or_default()),
+            after: Some(serde_json::to_value(limits).unwrap_or_default()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn set_reporting_rule(db: &Db, actor: Actor<'_>, rule: ReportingRule) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !rule.is_valid() {

@@ -11,8 +11,28 @@ use sqlx::Row;
 
 /// Tokens start with this, so a leaked one is easy to recognise (and to search for).
 pub const PREFIX: &str = "pt_";
-/// Longest lifetime a token may be given.
+/// Longest lifetime the `auth.token_max_days` setting may allow.
 pub const MAX_DAYS: i64 = 366;
+/// The setting's default.
+pub const DEFAULT_MAX_DAYS: i64 = 90;
+
+/// Longest lifetime a new token may be given (the `auth.token_max_days` setting).
+pub async fn max_days(db: &Db) -> DbResult<i64> {
+    Ok(crate::reference::setting(db, "auth.token_max_days")
+        .await?
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|d| (1..=MAX_DAYS).contains(d))
+        .unwrap_or(DEFAULT_MAX_DAYS))
+}
+
+/// Whether `actor` may see and revoke `user_id`'s tokens: the user itself, or whoever manages it.
+async fn authorize_owner(db: &Db, actor: Actor<'_>, user_id: i64) -> DbResult<()> {
+    if matches!(actor, Actor::User(p) if p.user_id == user_id) {
+        return Ok(());
+    }
+    let mut conn = db.pool().acquire().await?;
+    crate::users::authorize_manage(&mut conn, actor, user_id).await
+}
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
 #[derive(Debug, Clone, Serialize)]
@@ -25,18 +45,26 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
-/// Makes a token for `user_id` valid for `days`; returns the token text (shown once).
+/// Makes a token for `user_id` valid for `days`; returns the token text (shown once). People
+/// make tokens for themselves and confirm with their password (a session alone does not mint a
+/// credential that outlives it); the operator's CLI (a system actor) makes them for anyone.
 pub async fn create(
     db: &Db,
     actor: Actor<'_>,
     user_id: i64,
     name: &str,
     days: i64,
+    password: &str,
 ) -> DbResult<(String, ApiToken)> {
-    // People make tokens for themselves; the operator's CLI (a system actor) for anyone.
     if let Actor::User(p) = actor {
         if p.user_id != user_id {
             return Err(DbError::invalid("token hanya untuk akun sendiri"));
+        }
+        if crate::users::authenticate(db, &p.username, password)
+            .await?
+            .is_none()
+        {
+            return Err(DbError::invalid("kata sandi salah"));
         }
     }
     let name = name.trim();
@@ -45,8 +73,9 @@ pub async fn create(
             "nama token wajib diisi, paling panjang 100 karakter",
         ));
     }
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(DbError::invalid(format!("masa berlaku 1–{MAX_DAYS} hari")));
+    let max = max_days(db).await?;
+    if !(1..=max).contains(&days) {
+        return Err(DbError::invalid(format!("masa berlaku 1–{max} hari")));
     }
     let token = format!("{PREFIX}{}", random_token());
     let mut tx = db.begin().await?;
@@ -84,7 +113,13 @@ pub async fn create(
     Ok((token, t))
 }
 
-pub async fn list(db: &Db, user_id: i64) -> DbResult<Vec<ApiToken>> {
+/// A user's tokens, for the user or whoever manages it.
+pub async fn list_for(db: &Db, actor: Actor<'_>, user_id: i64) -> DbResult<Vec<ApiToken>> {
+    authorize_owner(db, actor, user_id).await?;
+    list(db, user_id).await
+}
+
+pub(crate) async fn list(db: &Db, user_id: i64) -> DbResult<Vec<ApiToken>> {
     Ok(sqlx::query(
         "SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
          WHERE user_id = $1 ORDER BY id",
@@ -104,13 +139,9 @@ pub async fn list(db: &Db, user_id: i64) -> DbResult<Vec<ApiToken>> {
     .collect())
 }
 
-/// Revokes one of the user's tokens; it stops working at once.
+/// Revokes one of the user's tokens (the user, or whoever manages it); it stops working at once.
 pub async fn revoke(db: &Db, actor: Actor<'_>, user_id: i64, id: i64) -> DbResult<()> {
-    if let Actor::User(p) = actor {
-        if p.user_id != user_id {
-            return Err(DbError::invalid("token hanya untuk akun sendiri"));
-        }
-    }
+    authorize_owner(db, actor, user_id).await?;
     let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",

@@ -291,7 +291,76 @@ async fn insert_grant(
     Ok(())
 }
 
-/// Sets a new password (by a user manager, or by the user for itself) and ends its sessions.
+/// Managing a user needs ManageUsers over every office it holds a role on (nationally for a
+/// user without any).
+pub(crate) async fn authorize_manage(
+    conn: &mut AnyConnection,
+    actor: Actor<'_>,
+    user_id: i64,
+) -> DbResult<()> {
+    let grants = grants_of(conn, user_id).await?;
+    for g in &grants {
+        let office = offices::load(conn, g.office_id).await?;
+        actor.authorize(Permission::ManageUsers, &office.office_path())?;
+    }
+    if grants.is_empty() {
+        actor.authorize_national(Permission::ManageUsers)?;
+    }
+    Ok(())
+}
+
+/// Ends every way a user is signed in: its sessions, and its API tokens (revoked).
+async fn end_access(conn: &mut AnyConnection, user_id: i64) -> DbResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now_rfc3339())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Disables an account (every session and token ends at once) or enables it again; user
+/// managers only, never on one's own account.
+pub async fn set_active(db: &Db, actor: Actor<'_>, user_id: i64, active: bool) -> DbResult<User> {
+    if matches!(actor, Actor::User(p) if p.user_id == user_id) {
+        return Err(DbError::invalid("akun sendiri tidak dapat dinonaktifkan"));
+    }
+    let mut tx = db.begin().await?;
+    let before = load(&mut tx, user_id).await?;
+    authorize_manage(&mut tx, actor, user_id).await?;
+    sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(active)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        end_access(&mut tx, user_id).await?;
+    }
+    let path = audit_path(&mut tx, user_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: if active { "enable" } else { "disable" },
+            entity: "pengguna",
+            entity_id: user_id.to_string(),
+            office_path: path.as_ref(),
+            before: Some(json!({ "active": before.active })),
+            after: Some(json!({ "active": active })),
+        },
+    )
+    .await?;
+    let after = load(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sets a new password (by a user manager, or by the user for itself) and ends its sessions and
+/// API tokens: whoever held the old password may have made them.
 pub async fn set_password(
     db: &Db,
     actor: Actor<'_>,
@@ -302,19 +371,7 @@ pub async fn set_password(
     let user = load(&mut conn, user_id).await?;
     let is_self = matches!(actor, Actor::User(p) if p.user_id == user_id);
     if !is_self {
-        let grants: Vec<(Role, i64)> = grants_of(&mut conn, user_id)
-            .await?
-            .iter()
-            .filter_map(|g| Some((Role::parse(&g.role)?, g.office_id)))
-            .collect();
-        // Managing a user needs ManageUsers over every office it holds a role on.
-        for (_, office_id) in &grants {
-            let office = offices::load(&mut conn, *office_id).await?;
-            actor.authorize(Permission::ManageUsers, &office.office_path())?;
-        }
-        if grants.is_empty() {
-            actor.authorize_national(Permission::ManageUsers)?;
-        }
+        authorize_manage(&mut conn, actor, user_id).await?;
     }
     drop(conn);
     let username = Username::parse(&user.username).map_err(|e| DbError::invalid(e.to_string()))?;
@@ -328,10 +385,7 @@ pub async fn set_password(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    end_access(&mut tx, user_id).await?;
     let path = audit_path(&mut tx, user_id).await?;
     audit::record(
         &mut tx,

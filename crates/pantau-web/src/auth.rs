@@ -96,6 +96,23 @@ pub fn client_ip(
     peer.to_string()
 }
 
+/// The client's address (see [`client_ip`]), as an extractor.
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_ip(
+            parts,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
 pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
@@ -272,6 +289,14 @@ impl SessionCache {
             }
         }
         entries.insert(token.to_string(), (std::time::Instant::now(), auth));
+    }
+
+    /// Forgets every cached session of one user (its account was disabled or its password set).
+    pub fn forget_user(&self, user_id: i64) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, auth)| auth.principal.user_id != user_id);
     }
 
     pub fn forget(&self, token: &str) {

@@ -141,8 +141,27 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         name: String,
+        /// Days it stays valid (at most the auth.token_max_days setting, 90 by default).
         #[arg(long, default_value_t = 90)]
         days: i64,
+    },
+    /// Disable an account: every session and API token of it ends at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// List a user's API tokens, or revoke one of them.
+    Tokens {
+        #[arg(long)]
+        username: String,
+        /// The id of the token to revoke (from the list).
+        #[arg(long)]
+        revoke: Option<i64>,
     },
 }
 
@@ -537,6 +556,17 @@ fn read_password(from_stdin: bool) -> Result<(String, bool)> {
     }
 }
 
+async fn set_active(db: &Db, username: &str, active: bool) -> Result<()> {
+    let user = users::by_username(db, username).await?;
+    users::set_active(db, Actor::System("cli"), user.id, active).await?;
+    if active {
+        println!("akun {username} aktif kembali");
+    } else {
+        println!("akun {username} dinonaktifkan; semua sesi dan token API-nya diakhiri");
+    }
+    Ok(())
+}
+
 async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
     match cmd {
         UserCommand::Create {
@@ -584,13 +614,35 @@ async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
         } => {
             let user = users::by_username(db, &username).await?;
             let (token, t) =
-                pantau_db::tokens::create(db, Actor::System("cli"), user.id, &name, days).await?;
+                pantau_db::tokens::create(db, Actor::System("cli"), user.id, &name, days, "")
+                    .await?;
             println!(
                 "token {} untuk {username}, berlaku sampai {}:",
                 t.name,
                 t.expires_at.unwrap_or_default()
             );
             println!("{token}");
+        }
+        UserCommand::Disable { username } => set_active(db, &username, false).await?,
+        UserCommand::Enable { username } => set_active(db, &username, true).await?,
+        UserCommand::Tokens { username, revoke } => {
+            let user = users::by_username(db, &username).await?;
+            let cli = Actor::System("cli");
+            if let Some(id) = revoke {
+                pantau_db::tokens::revoke(db, cli, user.id, id).await?;
+                println!("token {id} milik {username} dicabut");
+            }
+            for t in pantau_db::tokens::list_for(db, cli, user.id).await? {
+                let state = if t.revoked { "dicabut" } else { "berlaku" };
+                println!(
+                    "{:>6}  {:<30}  {state:<8}  dibuat {}  sampai {}  terakhir dipakai {}",
+                    t.id,
+                    t.name,
+                    t.created_at,
+                    t.expires_at.as_deref().unwrap_or("-"),
+                    t.last_used_at.as_deref().unwrap_or("-")
+                );
+            }
         }
         UserCommand::ResetPassword {
             username,

@@ -60,7 +60,7 @@ fn extension_of(content_type: &str) -> &'static str {
 /// Default of the `sni.evidence_quota_mb` setting: evidence one assessment may hold.
 pub const DEFAULT_QUOTA_MB: u64 = 100;
 
-async fn quota_bytes(db: &Db) -> DbResult<u64> {
+pub(crate) async fn quota_bytes(db: &Db) -> DbResult<u64> {
     let mb = crate::reference::setting(db, "sni.evidence_quota_mb")
         .await?
         .and_then(|v| v.parse::<u64>().ok())

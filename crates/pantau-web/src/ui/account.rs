@@ -2,7 +2,7 @@
 
 use super::{render, saved};
 use crate::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::{ClientAddress, CurrentUser};
 use crate::error::AppError;
 use crate::page::Page;
 use askama::Template;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use pantau_db::tokens::{self, ApiToken};
 use pantau_db::users::{self, GrantView};
-use pantau_db::{Actor, DbError};
+use pantau_db::{Actor, DbError, throttle};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -24,6 +24,8 @@ struct AccountPage {
     tokens: Vec<ApiToken>,
     /// A token just made: shown this once, never again.
     new_token: Option<String>,
+    /// Longest lifetime a new token may have (a setting).
+    max_days: i64,
 }
 
 pub async fn show(
@@ -31,13 +33,15 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
 ) -> Result<Response, AppError> {
-    let (_, grants) = users::get(&state.db, user.principal(), user.principal().user_id).await?;
+    let p = user.principal();
+    let (_, grants) = users::get(&state.db, p, p.user_id).await?;
     render(AccountPage {
         page,
         grants,
         error: None,
-        tokens: tokens::list(&state.db, user.principal().user_id).await?,
+        tokens: tokens::list_for(&state.db, Actor::User(p), p.user_id).await?,
         new_token: None,
+        max_days: tokens::max_days(&state.db).await?,
     })
 }
 
@@ -47,15 +51,28 @@ pub struct ChangeForm {
     password: String,
 }
 
+/// Counts a password confirmation against the sign-in throttle, like a sign-in: a session
+/// cannot be used to guess its own account's password faster than the sign-in form allows.
+async fn throttled(state: &AppState, username: &str, address: &str) -> Result<(), AppError> {
+    match throttle::attempt(&state.db, &state.config.login, username, address).await? {
+        Ok(()) => Ok(()),
+        Err(wait) => Err(AppError::TooManyAttempts {
+            minutes: wait.div_ceil(60).max(1),
+        }),
+    }
+}
+
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
+    ClientAddress(address): ClientAddress,
     Form(f): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let (_, grants) = users::get(&state.db, p, p.user_id).await?;
-    let existing = tokens::list(&state.db, p.user_id).await?;
+    let existing = tokens::list_for(&state.db, Actor::User(p), p.user_id).await?;
+    let max_days = tokens::max_days(&state.db).await?;
     let refuse = |page: Page, grants, msg: String| -> Result<Response, AppError> {
         let body = AccountPage {
             page,
@@ -63,10 +80,12 @@ pub async fn change_password(
             error: Some(msg),
             tokens: existing.clone(),
             new_token: None,
+            max_days,
         }
         .render()?;
         Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
     };
+    throttled(&state, &p.username, &address).await?;
     if users::authenticate(&state.db, &p.username, &f.current)
         .await?
         .is_none()
@@ -74,6 +93,7 @@ pub async fn change_password(
         let msg = page.t("account-wrong-password");
         return refuse(page, grants, msg);
     }
+    throttle::succeeded(&state.db, &state.config.login, &p.username, &address).await?;
     match users::set_password(&state.db, Actor::User(p), p.user_id, &f.password).await {
         // Changing the password ends every session, this one included: sign in again.
         Ok(()) => Ok(saved("/login", "users-password-set")),
@@ -86,6 +106,8 @@ pub async fn change_password(
 pub struct TokenForm {
     name: String,
     days: i64,
+    /// The account's password, asked again.
+    password: String,
 }
 
 /// Makes an API token for the signed-in user and shows it once.
@@ -93,16 +115,29 @@ pub async fn create_token(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
+    ClientAddress(address): ClientAddress,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let (_, grants) = users::get(&state.db, p, p.user_id).await?;
-    let (token, error) =
-        match tokens::create(&state.db, Actor::User(p), p.user_id, &f.name, f.days).await {
-            Ok((token, _)) => (Some(token), None),
-            Err(DbError::Invalid(msg)) => (None, Some(msg)),
-            Err(e) => return Err(e.into()),
-        };
+    throttled(&state, &p.username, &address).await?;
+    let made = tokens::create(
+        &state.db,
+        Actor::User(p),
+        p.user_id,
+        &f.name,
+        f.days,
+        &f.password,
+    )
+    .await;
+    let (token, error) = match made {
+        Ok((token, _)) => {
+            throttle::succeeded(&state.db, &state.config.login, &p.username, &address).await?;
+            (Some(token), None)
+        }
+        Err(DbError::Invalid(msg)) => (None, Some(msg)),
+        Err(e) => return Err(e.into()),
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -112,8 +147,9 @@ pub async fn create_token(
         page,
         grants,
         error,
-        tokens: tokens::list(&state.db, p.user_id).await?,
+        tokens: tokens::list_for(&state.db, Actor::User(p), p.user_id).await?,
         new_token: token,
+        max_days: tokens::max_days(&state.db).await?,
     }
     .render()?;
     Ok((status, Html(body)).into_response())

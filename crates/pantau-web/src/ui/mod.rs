@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/pengguna", get(users::list).post(users::create))
         .route("/pengguna/{id}", get(users::show))
         .route("/pengguna/{id}/sandi", post(users::reset_password))
+        .route("/pengguna/{id}/aktif", post(users::set_active))
+        .route("/pengguna/{id}/token/cabut", post(users::revoke_token))
         .route("/akun", get(account::show))
         .route("/akun/sandi", post(account::change_password))
         .route("/akun/token", post(account::create_token))
@@ -90,6 +92,7 @@ pub fn routes() -> Router<AppState> {
         .route("/referensi/kriteria", post(reference::save_criterion))
         .route("/referensi/daftar", post(reference::save_item))
         .route("/referensi/pelaporan", post(reference::save_rule))
+        .route("/referensi/batas", post(reference::save_limits))
         .route("/referensi/sni/butir", post(reference::save_requirement))
         .route("/referensi/sni/impor", post(reference::import_instrument))
         .route(

@@ -25,6 +25,7 @@ struct ReferencePage {
     stages: Vec<Stage>,
     lists: Vec<(&'static str, Vec<RefItem>)>,
     rule: ReportingRule,
+    limits: reference::Limits,
     instrument: Instrument,
 }
 
@@ -55,6 +56,7 @@ pub async fn show(
         stages: stages::list(&state.db).await?,
         lists,
         rule: reference::reporting_rule(&state.db).await?,
+        limits: reference::limits(&state.db).await?,
         instrument: instrument::active(&state.db).await?,
         page,
     })
@@ -145,6 +147,15 @@ pub async fn save_item(
     };
     reference::upsert_item(&state.db, Actor::User(user.principal()), &item).await?;
     Ok(saved("/referensi", "ibm-saved"))
+}
+
+pub async fn save_limits(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(limits): Form<reference::Limits>,
+) -> Result<Response, AppError> {
+    reference::set_limits(&state.db, Actor::User(user.principal()), limits).await?;
+    Ok(saved("/referensi#batas", "ibm-saved"))
 }
 
 pub async fn save_rule(

@@ -91,6 +91,8 @@ struct UserPage {
     page: Page,
     user: User,
     grants: Vec<GrantView>,
+    /// The user's API tokens, for those who manage it.
+    tokens: Option<Vec<pantau_db::tokens::ApiToken>>,
 }
 
 pub async fn show(
@@ -101,10 +103,14 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     may_see_users(user.principal())?;
     let (u, grants) = users::get(&state.db, user.principal(), id).await?;
+    let tokens = pantau_db::tokens::list_for(&state.db, Actor::User(user.principal()), id)
+        .await
+        .ok();
     render(UserPage {
         page,
         user: u,
         grants,
+        tokens,
     })
 }
 
@@ -126,7 +132,52 @@ pub async fn reset_password(
         ));
     }
     users::set_password(&state.db, Actor::User(user.principal()), id, &f.password).await?;
+    state.sessions.forget_user(id);
     Ok(saved(&format!("/pengguna/{id}"), "users-password-set"))
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// Disables an account (ending its sessions and tokens at once) or enables it again.
+pub async fn set_active(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, AppError> {
+    let active = f.active == "1";
+    users::set_active(&state.db, Actor::User(user.principal()), id, active).await?;
+    if !active {
+        state.sessions.forget_user(id);
+    }
+    let done = if active {
+        "users-enabled-done"
+    } else {
+        "users-disabled-done"
+    };
+    Ok(saved(&format!("/pengguna/{id}"), done))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    token_id: i64,
+}
+
+/// Revokes one of a managed user's API tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, AppError> {
+    pantau_db::tokens::revoke(&state.db, Actor::User(user.principal()), id, f.token_id).await?;
+    Ok(saved(
+        &format!("/pengguna/{id}#token"),
+        "users-token-revoked-done",
+    ))
 }
 
 /// Accounts are shown to those who manage users or read the audit trail (its entries name them).

@@ -76,6 +76,14 @@ impl Client {
         }
     }
 
+    /// Another browser on the same server (same caches), signed out.
+    pub fn sibling(&self) -> Self {
+        let mut c = self.clone();
+        c.cookies.clear();
+        c.csrf.clear();
+        c
+    }
+
     pub async fn upload(&mut self, uri: &str, file_name: &str, bytes: &[u8]) -> Resp {
         self.upload_with(uri, &[], file_name, bytes).await
     }

@@ -323,8 +323,47 @@ async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
         seeded(&t, AreaLevel::Village).await;
         let mut bnnk = Client::new(&t);
         bnnk.login("bnnk.bandung").await;
+        // A session alone does not mint a token: the password is asked again.
+        for password in ["", "salah-sandi-123"] {
+            let refused = bnnk
+                .submit(
+                    "/akun/token",
+                    &[("name", "x"), ("days", "30"), ("password", password)],
+                )
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                t.label
+            );
+            assert!(!refused.body.contains("pt_"));
+        }
+        let too_long = bnnk
+            .submit(
+                "/akun/token",
+                &[
+                    ("name", "x"),
+                    ("days", "366"),
+                    ("password", seed::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            too_long.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: 90 days at most",
+            t.label
+        );
         let made = bnnk
-            .submit("/akun/token", &[("name", "SIMRS kota"), ("days", "30")])
+            .submit(
+                "/akun/token",
+                &[
+                    ("name", "SIMRS kota"),
+                    ("days", "30"),
+                    ("password", seed::DEMO_PASSWORD),
+                ],
+            )
             .await;
         assert_eq!(made.status, StatusCode::OK, "{}", made.body);
         let title_end = made.body.find("</title>").unwrap();
@@ -395,15 +434,13 @@ async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         // Revoked: refused at once.
-        let list = pantau_db::tokens::list(
-            &t.db,
-            pantau_db::users::by_username(&t.db, "bnnk.bandung")
-                .await
-                .unwrap()
-                .id,
-        )
-        .await
-        .unwrap();
+        let id = pantau_db::users::by_username(&t.db, "bnnk.bandung")
+            .await
+            .unwrap()
+            .id;
+        let list = pantau_db::tokens::list_for(&t.db, pantau_db::Actor::System("test"), id)
+            .await
+            .unwrap();
         let id = list[0].id.to_string();
         let r = bnnk.submit("/akun/token/cabut", &[("id", &id)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -411,6 +448,214 @@ async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
             .send(bearer("GET", "/api/v1/ibm/units", &token, None))
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+/// Makes an API token on the account page and returns it.
+async fn new_token(c: &mut Client, days: &str) -> Resp {
+    c.submit(
+        "/akun/token",
+        &[
+            ("name", "uji"),
+            ("days", days),
+            ("password", seed::DEMO_PASSWORD),
+        ],
+    )
+    .await
+}
+
+fn token_in(r: &Resp) -> String {
+    let start = r.body.rfind("pt_").expect("a new token on the page");
+    r.body[start..start + 67].to_string()
+}
+
+async fn api_with(c: &mut Client, token: &str) -> StatusCode {
+    let req = Request::get("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let mut anonymous = c.clone();
+    anonymous.cookies.clear();
+    anonymous.send(req).await.status
+}
+
+#[tokio::test]
+async fn a_reset_or_a_disabled_account_ends_every_session_and_token_at_once() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let target = pantau_db::users::by_username(&t.db, "bnnk.bandung")
+            .await
+            .unwrap()
+            .id;
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let mut officer = admin.sibling();
+        officer.login("bnnk.bandung").await;
+        let token = token_in(&new_token(&mut officer, "30").await);
+        assert_eq!(api_with(&mut officer, &token).await, StatusCode::OK);
+
+        // A reset by an admin ends the session and the token.
+        let r = admin
+            .submit(
+                &format!("/pengguna/{target}/sandi"),
+                &[("password", "Sandi-Baru-2026")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            officer.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            api_with(&mut officer, &token).await,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+
+        // Disabling does the same, and refuses the next sign-in; enabling lets it in again.
+        let mut officer = admin.sibling();
+        assert_eq!(
+            officer
+                .try_login("bnnk.bandung", "Sandi-Baru-2026")
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        officer.csrf = officer.get("/api/v1/me").await.json()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let made = officer
+            .submit(
+                "/akun/token",
+                &[
+                    ("name", "uji"),
+                    ("days", "30"),
+                    ("password", "Sandi-Baru-2026"),
+                ],
+            )
+            .await;
+        let token = token_in(&made);
+        let mut leader = admin.sibling();
+        leader.login("pimpinan.pusat").await;
+        let r = leader
+            .submit(&format!("/pengguna/{target}/aktif"), &[("active", "0")])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{}: leadership manages no user",
+            t.label
+        );
+        let r = admin
+            .submit(&format!("/pengguna/{target}/aktif"), &[("active", "0")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            officer.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            api_with(&mut officer, &token).await,
+            StatusCode::UNAUTHORIZED
+        );
+        let mut again = admin.sibling();
+        assert_eq!(
+            again
+                .try_login("bnnk.bandung", "Sandi-Baru-2026")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        let page = admin.get(&format!("/pengguna/{target}")).await;
+        assert!(page.body.contains("Nonaktif"), "{}", t.label);
+        let r = admin
+            .submit(&format!("/pengguna/{target}/aktif"), &[("active", "1")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mut again = admin.sibling();
+        assert_eq!(
+            again
+                .try_login("bnnk.bandung", "Sandi-Baru-2026")
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn admins_see_and_revoke_another_users_tokens_and_set_the_longest_lifetime() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Province).await;
+        let target = pantau_db::users::by_username(&t.db, "bnnk.bandung")
+            .await
+            .unwrap()
+            .id;
+        let mut officer = Client::new(&t);
+        officer.login("bnnk.bandung").await;
+        let token = token_in(&new_token(&mut officer, "30").await);
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let page = admin.get(&format!("/pengguna/{target}")).await;
+        assert!(
+            page.body.contains("/token/cabut") && !page.body.contains(&token),
+            "{}",
+            t.label
+        );
+        let id = pantau_db::tokens::list_for(&t.db, pantau_db::Actor::System("test"), target)
+            .await
+            .unwrap()[0]
+            .id
+            .to_string();
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        let r = bogor
+            .submit(
+                &format!("/pengguna/{target}/token/cabut"),
+                &[("token_id", &id)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.label);
+        let r = admin
+            .submit(
+                &format!("/pengguna/{target}/token/cabut"),
+                &[("token_id", &id)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            api_with(&mut officer, &token).await,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            t.label
+        );
+
+        // The longest lifetime is a setting.
+        let r = admin
+            .submit(
+                "/referensi/batas",
+                &[("token_max_days", "30"), ("evidence_quota_mb", "100")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            new_token(&mut officer, "31").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            new_token(&mut officer, "30").await.status,
+            StatusCode::OK,
+            "{}",
+            t.label
+        );
         t.finish().await;
     }
 }
