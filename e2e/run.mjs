@@ -202,6 +202,28 @@ await step('dashboard, map and evaluation pack', async () => {
   await page.context().close();
 });
 
+await step('the map tooltip shows an office name as text, never as markup', async () => {
+  const page = await signIn('admin.pusat');
+  await page.goto(`${base}/satker`);
+  await Promise.all([page.waitForNavigation(), page.locator('a', { hasText: 'BNNP Jawa Barat' }).first().click()]);
+  const form = page.locator('form[action$="/struktur"]');
+  await form.locator('input[name=name]').fill('BNNP Jawa Barat <img src=x id=xss>');
+  await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+  await page.goto(`${base}/dasbor`);
+  await page.waitForSelector('.chart.map svg path', { timeout: 15_000 });
+  const shown = await page.evaluate(async () => {
+    const chart = window.echarts.getInstanceByDom(document.querySelector('.chart.map'));
+    chart.dispatchAction({ type: 'showTip', seriesIndex: 0, name: '32' });
+    await new Promise((r) => setTimeout(r, 300));
+    const tip = [...document.querySelectorAll('div')].find((d) => d.textContent.includes('BNNP Jawa Barat <img'));
+    return { injected: document.querySelector('#xss') !== null, text: tip ? tip.textContent : null };
+  });
+  assert.equal(shown.injected, false, 'no element made from the office name');
+  assert.ok(shown.text && shown.text.includes('<img src=x id=xss>'), `the name is shown as text (${shown.text})`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 await browser.close();
 stop();
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -55,11 +55,19 @@ impl Role {
         use Permission::*;
         match self {
             Role::NationalAdmin => true,
-            Role::NationalAnalyst | Role::Leadership => matches!(permission, ReadData | ReadAudit),
-            Role::BnnpOfficer => {
-                matches!(permission, ReadData | WriteData | ReadAudit | VerifyData)
+            Role::NationalAnalyst | Role::Leadership => {
+                matches!(permission, ReadData | ReadAudit | ReadPersonalData)
             }
-            Role::BnnkOfficer => matches!(permission, ReadData | WriteData | ReadAudit),
+            Role::BnnpOfficer => matches!(
+                permission,
+                ReadData | WriteData | ReadAudit | VerifyData | ReadPersonalData
+            ),
+            Role::BnnkOfficer => {
+                matches!(
+                    permission,
+                    ReadData | WriteData | ReadAudit | ReadPersonalData
+                )
+            }
             Role::InstitutionOperator => matches!(permission, ReadData | WriteData),
             Role::IkaiFacilitator => matches!(permission, ReadData),
         }
@@ -78,6 +86,9 @@ pub enum Permission {
     ReadData,
     /// Create or change operational data in scope.
     WriteData,
+    /// Read personal data of people in scope (names and phones of Agen Pemulihan): BNN's own
+    /// staff only — not partners such as IKAI, who work on SNI coaching.
+    ReadPersonalData,
     /// Read the audit trail of entities in scope.
     ReadAudit,
     /// Verify what a district submitted (a BNNP checking its BNNK's assessments).
@@ -331,6 +342,19 @@ mod tests {
         assert_eq!(p.institution_grants(Permission::ReadData), vec![77]);
         let officer = principal(Role::BnnkOfficer, &bandung);
         assert!(officer.can_institution(Permission::WriteData, &bandung, 78));
+    }
+
+    #[test]
+    fn only_bnn_staff_read_the_personal_data_of_agents() {
+        let pusat = OfficePath::root(1);
+        for role in Role::ALL {
+            let p = principal(role, &pusat);
+            assert_eq!(
+                p.can(Permission::ReadPersonalData, &pusat.child(9)),
+                !matches!(role, Role::IkaiFacilitator | Role::InstitutionOperator),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -87,6 +87,29 @@ pub async fn record(
     Ok(())
 }
 
+/// Records that personal data left the system: who exported how many rows of what. Filed under
+/// the exporter's first office, where that office's audit readers see it.
+pub async fn record_export(db: &Db, actor: Actor<'_>, entity: &str, rows: usize) -> DbResult<()> {
+    let mut conn = db.pool().acquire().await?;
+    let office = match actor {
+        Actor::User(p) => p.grants.first().map(|g| g.office_path.clone()),
+        Actor::System(_) => None,
+    };
+    record(
+        &mut conn,
+        actor,
+        Change {
+            action: "export",
+            entity,
+            entity_id: "*".into(),
+            office_path: office.as_ref(),
+            before: None,
+            after: Some(serde_json::json!({ "rows": rows })),
+        },
+    )
+    .await
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
     pub id: i64,

@@ -68,6 +68,84 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// Rows a dry run writes in one transaction before letting other writers in.
+pub const DRY_RUN_CHUNK: usize = 250;
+
+/// The write phase of an import. A real import is one transaction: every row or none. A dry run
+/// writes only to learn what the database would refuse, and rolls every write back; it does so a
+/// chunk of rows at a time, so that other writers do not wait behind a long dry run (SQLite has a
+/// single writer). Importers keep each row independent of earlier rows' writes, so the chunks
+/// find what one transaction would.
+pub struct ImportTx {
+    db: Db,
+    tx: Option<WriteTx>,
+    dry_run: bool,
+    in_chunk: usize,
+}
+
+impl ImportTx {
+    pub async fn begin(db: &Db, dry_run: bool) -> DbResult<ImportTx> {
+        Ok(ImportTx {
+            db: db.clone(),
+            tx: Some(db.begin().await?),
+            dry_run,
+            in_chunk: 0,
+        })
+    }
+
+    /// Marks a row written; a dry run hands the write lock on after every chunk.
+    pub async fn row_done(&mut self) -> DbResult<()> {
+        if !self.dry_run {
+            return Ok(());
+        }
+        self.in_chunk += 1;
+        if self.in_chunk >= DRY_RUN_CHUNK {
+            self.in_chunk = 0;
+            if let Some(tx) = self.tx.take() {
+                tx.rollback().await?;
+            }
+            self.tx = Some(self.db.begin().await?);
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(mut self) -> DbResult<()> {
+        match self.tx.take() {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Commits a real import; rolls a dry run back.
+    pub async fn finish(mut self) -> DbResult<()> {
+        match self.tx.take() {
+            Some(tx) => tx.finish(self.dry_run).await,
+            None => Ok(()),
+        }
+    }
+
+    fn conn(&self) -> &WriteTx {
+        self.tx
+            .as_ref()
+            .expect("an import transaction is open until finished")
+    }
+}
+
+impl std::ops::Deref for ImportTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        self.conn()
+    }
+}
+
+impl std::ops::DerefMut for ImportTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.tx
+            .as_mut()
+            .expect("an import transaction is open until finished")
+    }
+}
+
 impl Db {
     /// Connects to `url`: `postgres://…` for PostgreSQL, `sqlite:…` (or a bare file path) for an
     /// embedded SQLite file, created if missing.

@@ -593,3 +593,74 @@ async fn every_submitted_list_is_capped() {
         t.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_dry_run_lets_other_writers_in() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for t in testing::all().await {
+        seeded(&t).await;
+        let rows = 2_000;
+        let mut csv = String::from("kode,nama,kode_desa,kode_satker,tahun_dibentuk,sumber_dana\n");
+        for i in 0..rows {
+            csv.push_str(&format!(
+                "IBM-DRY-{i:05},Unit {i},32.73.01.1001,BNNK-32.73,2025,apbn\n"
+            ));
+        }
+        let table = pantau_db::exchange::read(csv.as_bytes()).unwrap();
+        let progress = Arc::new(AtomicUsize::new(0));
+        let writer = {
+            let (db, progress) = (t.db.clone(), progress.clone());
+            tokio::spawn(async move {
+                while progress.load(Ordering::SeqCst) < 300 {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+                let bandung = pantau_db::offices::by_code(&db, "BNNK-32.73")
+                    .await
+                    .unwrap();
+                let profile = pantau_db::offices::OfficeProfile {
+                    address: "Jl. Uji 2".into(),
+                    phone: String::new(),
+                    email: String::new(),
+                    head_name: String::new(),
+                };
+                pantau_db::offices::update_profile(
+                    &db,
+                    Actor::System("test"),
+                    bandung.id,
+                    &profile,
+                )
+                .await
+                .unwrap();
+                progress.load(Ordering::SeqCst)
+            })
+        };
+        let seen = progress.clone();
+        let summary = pantau_db::exchange::units::import(
+            &t.db,
+            Actor::System("test"),
+            &table,
+            2026,
+            true,
+            &move |done| seen.store(done, Ordering::SeqCst),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(summary.created, rows);
+        let when = writer.await.unwrap();
+        assert!(
+            when < rows,
+            "{}: the other write waited until the dry run had written all {rows} rows",
+            t.label
+        );
+        let written: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_units WHERE code LIKE 'IBM-DRY-%'",
+        )
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(written, 0, "{}: a dry run writes nothing", t.label);
+        t.finish().await;
+    }
+}

@@ -1696,7 +1696,7 @@ async fn agents_import_from_spreadsheets_and_round_trip() {
             .unwrap_err();
         assert!(errors[0].reason.contains("id_agen"), "{errors:?}");
         // Export → import is lossless and changes nothing.
-        let exported = xagents::export(&t.db, &admin).await.unwrap();
+        let exported = xagents::export(&t.db, Actor::User(&admin)).await.unwrap();
         assert_eq!(exported.rows.len(), 3);
         for format in [exchange::Format::Csv, exchange::Format::Xlsx] {
             let back =
@@ -1708,7 +1708,10 @@ async fn agents_import_from_spreadsheets_and_round_trip() {
                 .unwrap();
             assert_eq!(r.unchanged, 3, "{}: {format:?} round trip", t.label);
         }
-        assert_eq!(xagents::export(&t.db, &admin).await.unwrap(), exported);
+        assert_eq!(
+            xagents::export(&t.db, Actor::User(&admin)).await.unwrap(),
+            exported
+        );
         let mut edited = exported.clone();
         let twin_row = edited.rows.iter().position(|r| r[5] == "tidak").unwrap();
         edited.rows[twin_row][5] = "ya".into();

@@ -175,6 +175,7 @@ ibm-category = Category
 ibm-target-stage = Target stage
 ibm-proposed = proposed, not confirmed
 ibm-agents = Recovery agents (Agen Pemulihan)
+ibm-agents-private = The names and phone numbers of recovery agents are personal data; only BNN officers responsible for the area can see them.
 ibm-agent-role = Role
 ibm-agent-add = Add a recovery agent
 ibm-sex = Sex

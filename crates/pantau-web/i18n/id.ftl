@@ -175,6 +175,7 @@ ibm-category = Kategori
 ibm-target-stage = Target tahap
 ibm-proposed = usulan, belum dikonfirmasi
 ibm-agents = Agen Pemulihan
+ibm-agents-private = Nama dan nomor telepon Agen Pemulihan adalah data pribadi; hanya petugas BNN di wilayahnya yang dapat melihatnya.
 ibm-agent-role = Peran
 ibm-agent-add = Tambah Agen Pemulihan
 ibm-sex = Jenis kelamin

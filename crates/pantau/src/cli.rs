@@ -967,7 +967,10 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
                 other => bail!("unknown kind {other:?}: unit, agen, laporan, lembaga, instrumen"),
             },
         ),
-        ExportCommand::Agen { file } => (file, exchange::agents::export(db, &everyone).await?),
+        ExportCommand::Agen { file } => (
+            file,
+            exchange::agents::export(db, Actor::System("cli")).await?,
+        ),
         ExportCommand::Lembaga { file } => {
             (file, exchange::institutions::export(db, &everyone).await?)
         }

@@ -5,10 +5,11 @@
 //! an import adds the trainings an agent lacks and never removes one.
 
 use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::ibm::agents::{self, AgentInput};
 use crate::{Actor, Db};
-use pantau_core::access::{Permission, Principal};
+use pantau_core::access::Permission;
 use pantau_core::ibm::{AgentRole, Sex};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -245,11 +246,12 @@ pub async fn import(
         dry_run,
         ..Default::default()
     };
-    let mut tx = db.begin().await?;
+    let mut tx = ImportTx::begin(db, dry_run).await?;
     let mut existing_by_unit: HashMap<i64, Vec<Existing>> = HashMap::new();
     // Agents already written by an earlier row: a name row must not land on an id row's agent.
     let mut touched: HashMap<i64, usize> = HashMap::new();
     for (done, p) in plan.iter().enumerate() {
+        tx.row_done().await?;
         if !existing_by_unit.contains_key(&p.unit_id) {
             let found = existing(&mut tx, p.unit_id).await?;
             existing_by_unit.insert(p.unit_id, found);
@@ -341,7 +343,7 @@ pub async fn import(
         }
         progress(done + 1);
     }
-    tx.finish(dry_run).await?;
+    tx.finish().await?;
     Ok(Ok(summary))
 }
 
@@ -385,13 +387,21 @@ async fn existing(conn: &mut sqlx::AnyConnection, unit_id: i64) -> DbResult<Vec<
     Ok(out)
 }
 
-/// The agents of the units the principal may read, in the import columns. Names and phone numbers
-/// are personal data: the same scope as the agents page.
-pub async fn export(db: &Db, who: &Principal) -> DbResult<Table> {
+/// The agents of the units the actor may read personal data of, in the import columns. Names
+/// and phone numbers are personal data: the same scope as the agents page, and every export is
+/// recorded in the audit trail (who, how many agents).
+pub async fn export(db: &Db, actor: Actor<'_>) -> DbResult<Table> {
     let mut t = Table::new(&columns());
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
-    else {
-        return Ok(t);
+    let (scope, binds): (String, Vec<String>) = match actor {
+        Actor::User(who) => {
+            crate::db::scope_condition(who, Permission::ReadPersonalData, "o.path", 1).ok_or_else(
+                || pantau_core::access::Denied {
+                    permission: Permission::ReadPersonalData,
+                    target: "agen".into(),
+                },
+            )?
+        }
+        Actor::System(_) => ("1 = 1".to_string(), Vec::new()),
     };
     let sql = format!(
         "SELECT a.id, u.code AS unit_code, a.full_name, a.sex, a.role, a.joined_year, a.active, a.phone \
@@ -433,6 +443,7 @@ pub async fn export(db: &Db, who: &Principal) -> DbResult<Table> {
             id.to_string(),
         ]);
     }
+    crate::audit::record_export(db, actor, "agen", t.rows.len()).await?;
     Ok(t)
 }
 

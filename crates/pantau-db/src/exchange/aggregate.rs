@@ -2,6 +2,7 @@
 //! of an office and its child offices, with codes translated by the configurable mapping.
 
 use crate::audit::{self, Change};
+use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::{Actor, Db, dashboard, offices};
 use chrono::NaiveDate;
@@ -316,8 +317,9 @@ pub async fn import_values(
         ..Default::default()
     };
     let now = crate::now_rfc3339();
-    let mut tx = db.begin().await?;
+    let mut tx = ImportTx::begin(db, dry_run).await?;
     for (office_id, indicator, year, value) in &plan {
+        tx.row_done().await?;
         let before: Option<i64> = sqlx::query(
             "SELECT value FROM external_values WHERE source = $1 AND year = $2 AND indicator = $3 AND office_id = $4",
         )
@@ -378,7 +380,7 @@ pub async fn import_values(
         },
     )
     .await?;
-    tx.finish(dry_run).await?;
+    tx.finish().await?;
     Ok(Ok(summary))
 }
 

@@ -2,6 +2,7 @@
 //! the natural key (a re-import of the same file changes nothing).
 
 use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::sni::institutions::{self, InstitutionInput};
 use crate::{Actor, Db};
@@ -214,8 +215,9 @@ pub async fn import(
         dry_run,
         ..Default::default()
     };
-    let mut tx = db.begin().await?;
+    let mut tx = ImportTx::begin(db, dry_run).await?;
     for (done, (row, input)) in plan.iter().enumerate() {
+        tx.row_done().await?;
         let result = match institutions::by_code(db, &input.code).await {
             Ok(e) => {
                 let same = e.name == input.name
@@ -251,7 +253,7 @@ pub async fn import(
         }
         progress(done + 1);
     }
-    tx.finish(dry_run).await?;
+    tx.finish().await?;
     Ok(Ok(summary))
 }
 

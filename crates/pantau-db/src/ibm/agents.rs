@@ -48,7 +48,13 @@ fn yes() -> bool {
 
 pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Agent>> {
     let mut conn = db.pool().acquire().await?;
-    authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, unit_id).await?;
+    authorize_unit(
+        &mut conn,
+        Actor::User(who),
+        Permission::ReadPersonalData,
+        unit_id,
+    )
+    .await?;
     let rows =
         sqlx::query("SELECT * FROM ibm_agents WHERE unit_id = $1 ORDER BY role DESC, full_name")
             .bind(unit_id)

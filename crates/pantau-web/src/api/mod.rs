@@ -416,6 +416,7 @@ async fn received_values(
 }
 
 /// Accounts in scope with their grants: for those who manage users or read the audit trail.
+/// Names and addresses of people leave the system here: the read is recorded in the audit trail.
 async fn user_list(State(state): State<AppState>, user: CurrentUser) -> ApiResult {
     crate::ui::may_see_users(user.principal())?;
     let items: Vec<Value> = users::list(&state.db, user.principal())
@@ -423,6 +424,13 @@ async fn user_list(State(state): State<AppState>, user: CurrentUser) -> ApiResul
         .into_iter()
         .map(|(u, grants)| json!({ "user": u, "grants": grants }))
         .collect();
+    pantau_db::audit::record_export(
+        &state.db,
+        pantau_db::Actor::User(user.principal()),
+        "pengguna",
+        items.len(),
+    )
+    .await?;
     Ok(Json(json!({ "items": items })))
 }
 

@@ -262,7 +262,7 @@ pub async fn export(
             download(&table, &format, &format!("laporan-ibm-{year}"))
         }
         Some("agen") => {
-            let table = exchange::agents::export(&state.db, who).await?;
+            let table = exchange::agents::export(&state.db, Actor::User(who)).await?;
             download(&table, &format, "agen-pemulihan")
         }
         Some("lembaga") => {

@@ -232,7 +232,8 @@ struct UnitPage {
     stages: Vec<stages::Stage>,
     categories: Vec<&'static str>,
     year: i64,
-    agents: Vec<agents::Agent>,
+    /// `None` for readers without access to personal data (partners such as IKAI).
+    agents: Option<Vec<agents::Agent>>,
     trainings: Vec<RefItem>,
     compliance: Option<Compliance>,
     visits: Vec<Visit>,
@@ -283,7 +284,11 @@ pub async fn show(
         stages: all_stages,
         categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
         year,
-        agents: agents::list(&state.db, p, id).await?,
+        agents: match agents::list(&state.db, p, id).await {
+            Ok(list) => Some(list),
+            Err(pantau_db::DbError::Forbidden(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
         trainings: reference::items(&state.db, "training", false).await?,
         compliance: reports::compliance(&state.db, p, Some(id), today)
             .await?

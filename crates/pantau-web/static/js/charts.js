@@ -1,6 +1,9 @@
 // Draws every element with a data-chart attribute using the vendored ECharts.
 // The attribute holds {kind: "bar"|"line", categories: [...], series: [{name, data, stack}]}.
 // A plain script file: the CSP forbids inline script.
+// Tooltip text is HTML to ECharts: names from the database are escaped before they reach it.
+const escapeHtml = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
 document.addEventListener('DOMContentLoaded', () => {
   if (!window.echarts) return;
   document.querySelectorAll('[data-chart]').forEach((el) => {
@@ -14,7 +17,7 @@ document.addEventListener('DOMContentLoaded', () => {
         .then((geo) => {
           echarts.registerMap('ID', geo);
           chart.setOption({
-            tooltip: { trigger: 'item', formatter: (p) => (p.data ? p.data.label + ': ' + (p.data.value ?? '—') + '%' : p.name) },
+            tooltip: { trigger: 'item', formatter: (p) => escapeHtml(p.data ? p.data.label + ': ' + (p.data.value ?? '—') + '%' : p.name) },
             visualMap: { min: 0, max: 100, calculable: true, left: 'left', bottom: 10, text: ['100%', '0%'], inRange: { color: ['#f6d2cf', '#f3e6a8', '#b8e0c2', '#1f7a3d'] } },
             series: [{ type: 'map', map: 'ID', nameProperty: 'code', roam: true, data: spec.data, emphasis: { label: { show: false } } }],
           });

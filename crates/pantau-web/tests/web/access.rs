@@ -167,6 +167,8 @@ const F: bool = false;
 const OFFICE_READERS: [bool; 7] = [T, T, T, T, T, F, T];
 const EVERY_ROLE: [bool; 7] = [T; 7];
 const AUDIT_READERS: [bool; 7] = [T, T, T, T, T, F, F];
+/// BNN's own staff: the personal data of recovery agents is not for partners.
+const PERSONAL_READERS: [bool; 7] = [T, T, T, T, T, F, F];
 const OFFICE_WRITERS: [bool; 7] = [T, F, F, T, T, F, F];
 const COACHING_WRITERS: [bool; 7] = [T, F, F, T, T, T, F];
 const ADMIN: [bool; 7] = [T, F, F, F, F, F, F];
@@ -337,7 +339,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/ibm/units/{id}/agents",
-        Scoped(OFFICE_READERS),
+        Scoped(PERSONAL_READERS),
     ),
     (
         "POST",

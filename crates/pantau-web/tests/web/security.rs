@@ -215,3 +215,69 @@ async fn every_redirect_stays_on_this_site() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn agents_personal_data_stays_with_bnn_staff_and_every_export_of_it_is_audited() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let r = bnnk
+            .api(
+                "POST",
+                "/api/v1/ibm/units",
+                serde_json::json!({"code": "IBM-PII", "name": "Unit", "village_code": "32.73.01.1001",
+                    "office_id": office_id(&t, "BNNK-32.73").await, "year_formed": 2025,
+                    "decree_number": "", "funding_source": "apbn", "first_year": 2026}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let unit = r.json()["unit"]["id"].as_i64().unwrap();
+        let r = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{unit}/agents"),
+                serde_json::json!({"full_name": "Siti Rahmawati", "sex": "p", "role": "ketua",
+                    "phone": "0812-555-0101", "joined_year": 2025}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        let mut ikai = Client::new(&t);
+        ikai.login("fasilitator.ikai").await;
+        let page = ikai.get(&format!("/ibm/{unit}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.label);
+        assert!(!page.body.contains("Siti Rahmawati") && !page.body.contains("0812-555-0101"));
+        let list = ikai.get(&format!("/api/v1/ibm/units/{unit}/agents")).await;
+        assert_eq!(list.status, StatusCode::FORBIDDEN, "{}", t.label);
+        let export = ikai.get("/ibm/ekspor/csv?jenis=agen").await;
+        assert_eq!(export.status, StatusCode::FORBIDDEN, "{}", t.label);
+        assert!(!export.body.contains("Siti Rahmawati"));
+
+        // BNN staff export them, and the trail says who took how many.
+        let export = bnnk.get("/ibm/ekspor/csv?jenis=agen").await;
+        assert!(export.body.contains("Siti Rahmawati"), "{}", t.label);
+        let users = bnnk.get("/api/v1/users").await;
+        assert_eq!(users.status, StatusCode::OK);
+        let trail = bnnk.get("/api/v1/audit?action=export").await.json();
+        let exports: Vec<&serde_json::Value> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "export" && e["username"] == "bnnk.bandung")
+            .collect();
+        assert!(
+            exports
+                .iter()
+                .any(|e| e["entity"] == "agen" && e["after"]["rows"] == 1),
+            "{}: {exports:?}",
+            t.label
+        );
+        assert!(
+            exports.iter().any(|e| e["entity"] == "pengguna"),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
