@@ -120,11 +120,26 @@ pub struct Principal {
     pub grants: Vec<Grant>,
 }
 
+/// A refusal. When the principal may not even read the record (`unseen`), the refusal says no
+/// more than a missing record would: ids outside one's scope answer like ids that do not exist,
+/// so they reveal nothing about what exists elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("akses ditolak: {permission:?} di {target}")]
+#[error("{}", if *unseen { "tidak ditemukan".to_string() } else { format!("akses ditolak: {permission:?} di {target}") })]
 pub struct Denied {
     pub permission: Permission,
     pub target: String,
+    pub unseen: bool,
+}
+
+impl Denied {
+    /// A refusal of something the principal can see (a national setting, a role it lacks).
+    pub fn visible(permission: Permission, target: impl Into<String>) -> Self {
+        Denied {
+            permission,
+            target: target.into(),
+            unseen: false,
+        }
+    }
 }
 
 impl Principal {
@@ -164,6 +179,7 @@ impl Principal {
             Err(Denied {
                 permission,
                 target: format!("lembaga {institution_id}"),
+                unseen: !self.can_institution(Permission::ReadData, office, institution_id),
             })
         }
     }
@@ -184,6 +200,7 @@ impl Principal {
             Err(Denied {
                 permission,
                 target: target.to_string(),
+                unseen: !self.can(Permission::ReadData, target),
             })
         }
     }
@@ -355,6 +372,26 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_refusal_outside_ones_scope_reads_like_a_missing_record() {
+        let pusat = OfficePath::root(1);
+        let jabar = pusat.child(2);
+        let p = principal(Role::BnnkOfficer, &jabar.child(3));
+        let outside = p
+            .authorize(Permission::ReadData, &jabar.child(4))
+            .unwrap_err();
+        assert!(outside.unseen);
+        assert_eq!(outside.to_string(), "tidak ditemukan");
+        let leader = principal(Role::Leadership, &jabar);
+        let read_only = leader
+            .authorize(Permission::WriteData, &jabar.child(4))
+            .unwrap_err();
+        assert!(
+            !read_only.unseen,
+            "a record one can read is refused as such"
+        );
     }
 
     #[test]

@@ -43,11 +43,9 @@ impl Actor<'_> {
     /// Enforces a permission that only national grants carry (reference data).
     pub fn authorize_national(&self, permission: Permission) -> DbResult<()> {
         match self {
-            Actor::User(p) if !p.is_national(permission) => Err(pantau_core::access::Denied {
-                permission,
-                target: "nasional".into(),
+            Actor::User(p) if !p.is_national(permission) => {
+                Err(pantau_core::access::Denied::visible(permission, "nasional").into())
             }
-            .into()),
             _ => Ok(()),
         }
     }

@@ -143,6 +143,7 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<(User, Vec<Grant
         return Err(pantau_core::access::Denied {
             permission: Permission::ReadData,
             target: format!("pengguna {id}"),
+            unseen: true,
         }
         .into());
     }

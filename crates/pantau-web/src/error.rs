@@ -67,6 +67,8 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Db(DbError::NotFound(_)) | AppError::NotFound => StatusCode::NOT_FOUND,
+            // Outside the reader's scope: answered like a record that does not exist.
+            AppError::Db(DbError::Forbidden(d)) if d.unseen => StatusCode::NOT_FOUND,
             AppError::Db(DbError::Forbidden(_)) | AppError::Forbidden | AppError::Csrf => {
                 StatusCode::FORBIDDEN
             }
@@ -98,6 +100,9 @@ impl AppError {
                 ("too_many_attempts", Message::Throttled(*minutes))
             }
             AppError::Db(DbError::NotFound(_)) | AppError::NotFound => {
+                ("not_found", Message::Key("error-not-found"))
+            }
+            AppError::Db(DbError::Forbidden(d)) if d.unseen => {
                 ("not_found", Message::Key("error-not-found"))
             }
             AppError::Db(DbError::Forbidden(_)) | AppError::Forbidden => {

@@ -395,10 +395,7 @@ pub async fn export(db: &Db, actor: Actor<'_>) -> DbResult<Table> {
     let (scope, binds): (String, Vec<String>) = match actor {
         Actor::User(who) => {
             crate::db::scope_condition(who, Permission::ReadPersonalData, "o.path", 1).ok_or_else(
-                || pantau_core::access::Denied {
-                    permission: Permission::ReadPersonalData,
-                    target: "agen".into(),
-                },
+                || pantau_core::access::Denied::visible(Permission::ReadPersonalData, "agen"),
             )?
         }
         Actor::System(_) => ("1 = 1".to_string(), Vec::new()),

@@ -42,6 +42,13 @@ impl RowError {
     pub fn from_write(e: crate::DbError, row: usize, value: &str) -> crate::DbResult<RowError> {
         match e {
             crate::DbError::Sqlx(e) => Err(crate::DbError::Sqlx(e)),
+            // A record by this code exists where the importer cannot see: say no more than that.
+            crate::DbError::Forbidden(d) if d.unseen => Ok(RowError {
+                row,
+                column: String::new(),
+                value: value.to_string(),
+                reason: "kode sudah dipakai; pilih kode lain".into(),
+            }),
             e => Ok(RowError {
                 row,
                 column: String::new(),
@@ -92,17 +99,17 @@ impl UnitCodes {
             });
             self.known.insert(code.to_string(), found);
         }
-        Ok(match &self.known[code] {
-            None => Err("unit IBM tidak ditemukan"),
-            Some((_, path))
-                if actor
-                    .authorize(pantau_core::access::Permission::WriteData, path)
-                    .is_err() =>
-            {
-                Err("unit di luar wilayah kewenangan Anda")
-            }
-            Some((id, _)) => Ok(*id),
-        })
+        let Some((id, path)) = &self.known[code] else {
+            return Ok(Err("unit IBM tidak ditemukan"));
+        };
+        Ok(
+            match actor.authorize(pantau_core::access::Permission::WriteData, path) {
+                Ok(()) => Ok(*id),
+                // A unit outside one's scope is not named: it reads like one that does not exist.
+                Err(crate::DbError::Forbidden(d)) if d.unseen => Err("unit IBM tidak ditemukan"),
+                Err(_) => Err("unit di luar wilayah kewenangan Anda"),
+            },
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
-use crate::error::DbResult;
+use crate::error::{DbError, DbResult};
 use crate::ibm::units::{self, UnitInput};
 use crate::{Actor, Db};
 use pantau_core::access::{Permission, Principal};
@@ -244,12 +244,19 @@ pub async fn import(
             && u.priority_area == p.input.priority_area);
         if p.changed {
             let path = OfficePath::parse(&u.office_path).unwrap_or_else(|| OfficePath::root(0));
-            if actor.authorize(Permission::WriteData, &path).is_err() {
+            let refused = match actor.authorize(Permission::WriteData, &path) {
+                Ok(()) => None,
+                Err(DbError::Forbidden(d)) if d.unseen => {
+                    Some("kode unit sudah dipakai; pilih kode lain")
+                }
+                Err(_) => Some("unit ini milik satker di luar kewenangan Anda"),
+            };
+            if let Some(reason) = refused {
                 errors.push(RowError {
                     row: p.row,
                     column: "kode".into(),
                     value: p.input.code.clone(),
-                    reason: "unit ini milik satker di luar kewenangan Anda".into(),
+                    reason: reason.into(),
                 });
             }
         }

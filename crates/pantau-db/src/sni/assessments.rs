@@ -96,7 +96,7 @@ pub async fn open(
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::WriteData, participant_id).await?;
     if kind != AssessmentKind::Baseline {
-        actor.authorize(Permission::WriteData, &path)?;
+        super::authorize_staff(actor, Permission::WriteData, &path)?;
     }
     if kind != AssessmentKind::Monitoring {
         let exists =
@@ -159,7 +159,7 @@ pub(crate) async fn claim_draft(
     let (path, _) =
         authorize_participant(conn, actor, Permission::WriteData, a.participant_id).await?;
     if !a.kind().self_assessed() {
-        actor.authorize(Permission::WriteData, &path)?;
+        super::authorize_staff(actor, Permission::WriteData, &path)?;
     }
     let claimed =
         sqlx::query("UPDATE sni_assessments SET updated_at = $1 WHERE id = $2 AND status = $3")
@@ -276,10 +276,10 @@ pub async fn apply(
     if needed == Permission::WriteData {
         authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
         if !a.kind().self_assessed() {
-            actor.authorize(Permission::WriteData, &path)?;
+            super::authorize_staff(actor, Permission::WriteData, &path)?;
         }
     } else {
-        actor.authorize(needed, &path)?;
+        super::authorize_staff(actor, needed, &path)?;
     }
     let who = actor.name();
     if let Actor::User(_) = actor {

@@ -124,6 +124,7 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Cohort> {
         Err(pantau_core::access::Denied {
             permission: Permission::ReadData,
             target: format!("kohort {id}"),
+            unseen: true,
         }
         .into())
     }
@@ -222,18 +223,18 @@ pub async fn add_participant(
         let cpath = OfficePath::parse(&cohort.office_path)
             .ok_or_else(|| DbError::invalid("jalur rusak"))?;
         if !p.can(Permission::WriteData, &cpath) && !p.can(Permission::WriteData, &path) {
-            return Err(pantau_core::access::Denied {
-                permission: Permission::WriteData,
-                target: format!("kohort {cohort_id}"),
-            }
+            return Err(pantau_core::access::Denied::visible(
+                Permission::WriteData,
+                format!("kohort {cohort_id}"),
+            )
             .into());
         }
         // Institution operators cannot enrol themselves.
         if !p.can(Permission::WriteData, &path) {
-            return Err(pantau_core::access::Denied {
-                permission: Permission::WriteData,
-                target: format!("lembaga {institution_id}"),
-            }
+            return Err(pantau_core::access::Denied::visible(
+                Permission::WriteData,
+                format!("lembaga {institution_id}"),
+            )
             .into());
         }
     }
@@ -280,7 +281,7 @@ pub async fn assign(
     let mut tx = db.begin().await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::WriteData, participant_id).await?;
-    actor.authorize(Permission::WriteData, &path)?;
+    super::authorize_staff(actor, Permission::WriteData, &path)?;
     sqlx::query("INSERT INTO sni_staff (participant_id, user_id, duty) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(participant_id)
         .bind(user.id)

@@ -37,6 +37,24 @@ pub(crate) async fn authorize_institution(
     Ok(path)
 }
 
+/// Office-level `permission` on an institution's coaching office, for what only that office's
+/// staff do (officers' assessments, sessions, verification). Callers have checked the
+/// institution itself first, so a refusal here is of something the actor can see: a 403, never
+/// the 404 of a record outside one's scope.
+pub(crate) fn authorize_staff(
+    actor: Actor<'_>,
+    permission: Permission,
+    path: &OfficePath,
+) -> DbResult<()> {
+    match actor.authorize(permission, path) {
+        Err(DbError::Forbidden(mut d)) => {
+            d.unseen = false;
+            Err(DbError::Forbidden(d))
+        }
+        other => other,
+    }
+}
+
 /// The institution a cohort participant stands for.
 pub(crate) async fn participant_institution(
     conn: &mut AnyConnection,

@@ -39,7 +39,7 @@ pub async fn recommend(
     let mut tx = db.begin().await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::ReadData, participant_id).await?;
-    actor.authorize(Permission::FinalizeData, &path)?;
+    super::authorize_staff(actor, Permission::FinalizeData, &path)?;
     let basis = sqlx::query(
         "SELECT id, status FROM sni_assessments WHERE participant_id = $1 AND kind = $2",
     )

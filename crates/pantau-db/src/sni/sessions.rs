@@ -96,7 +96,7 @@ pub async fn record(
     let mut tx = db.begin().await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::WriteData, participant_id).await?;
-    actor.authorize(Permission::WriteData, &path)?;
+    super::authorize_staff(actor, Permission::WriteData, &path)?;
     let instrument_id: i64 = sqlx::query("SELECT c.instrument_id FROM sni_participants p JOIN sni_cohorts c ON c.id = p.cohort_id WHERE p.id = $1")
         .bind(participant_id)
         .fetch_one(&mut *tx)

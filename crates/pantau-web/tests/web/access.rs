@@ -31,19 +31,19 @@ async fn a_bnnk_officer_cannot_read_or_change_another_district_but_its_bnnp_can(
         );
         assert_eq!(
             bnnk.get(&format!("/satker/{bogor}")).await.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{}",
             t.label
         );
         assert_eq!(
             bnnk.get(&format!("/api/v1/satker/{bogor}")).await.status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert_eq!(
             bnnk.submit(&format!("/satker/{bogor}/profil"), &profile)
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let csrf = bnnk.csrf.clone();
         let r = bnnk
@@ -53,8 +53,8 @@ async fn a_bnnk_officer_cannot_read_or_change_another_district_but_its_bnnp_can(
                 Some(&csrf),
             )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-        assert_eq!(r.json()["error"], "forbidden");
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.json()["error"], "not_found");
         assert_eq!(
             offices::get_unchecked(&t.db, bogor).await.unwrap().address,
             "",
@@ -93,13 +93,13 @@ async fn a_bnnk_officer_cannot_read_or_change_another_district_but_its_bnnp_can(
         // …but not another province's districts.
         assert_eq!(
             bnnp.get(&format!("/satker/{surabaya}")).await.status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert_eq!(
             bnnp.submit(&format!("/satker/{surabaya}/profil"), &profile)
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         t.finish().await;
     }

@@ -153,7 +153,7 @@ async fn every_write_through_the_web_leaves_an_audit_entry() {
             )
             .await
             .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert_eq!(
             bnnk.submit(

@@ -228,7 +228,7 @@ async fn a_newcomer_runs_the_ibm_flow_in_the_browser_and_the_target_tables_chang
         // Outside the scope: Bogor's officer cannot open the unit or post to it.
         let mut bogor = Client::new(&t);
         bogor.login("bnnk.bogor").await;
-        assert_eq!(bogor.get(&unit_url).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(bogor.get(&unit_url).await.status, StatusCode::NOT_FOUND);
         assert_eq!(
             bogor
                 .submit(
@@ -242,7 +242,7 @@ async fn a_newcomer_runs_the_ibm_flow_in_the_browser_and_the_target_tables_chang
                 )
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert!(!bogor.get("/ibm").await.body.contains("IBM-UJI-1"));
         assert_eq!(
@@ -250,7 +250,7 @@ async fn a_newcomer_runs_the_ibm_flow_in_the_browser_and_the_target_tables_chang
                 .get(&format!("/dasbor?year={year}&office={bandung}"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert!(
             !bogor
@@ -379,14 +379,14 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
         bogor.login("bnnk.bogor").await;
         assert_eq!(
             bogor.get(&format!("/api/v1/ibm/units/{id}")).await.status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         assert_eq!(
             bogor
                 .get(&format!("/api/v1/ibm/units/{id}/agents"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let r = bogor
             .api(
@@ -395,7 +395,7 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
                 serde_json::json!({"period": "2026-02", "lines": []}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
 
         // Reference data: national admins edit stages, lists and the reporting rule; others may not.
         let stage = serde_json::json!({"ordinal": 3, "name_id": "Berkembang Mandiri", "name_en": "Developing"});

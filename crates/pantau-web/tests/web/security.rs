@@ -281,3 +281,90 @@ async fn agents_personal_data_stays_with_bnn_staff_and_every_export_of_it_is_aud
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_record_outside_ones_scope_answers_like_a_missing_one() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bandung = Client::new(&t);
+        bandung.login("bnnk.bandung").await;
+        let r = bandung
+            .api(
+                "POST",
+                "/api/v1/ibm/units",
+                serde_json::json!({"code": "IBM-HIDDEN", "name": "Unit", "village_code": "32.73.01.1001",
+                    "office_id": office_id(&t, "BNNK-32.73").await, "year_formed": 2025,
+                    "decree_number": "", "funding_source": "apbn", "first_year": 2026}),
+            )
+            .await;
+        let unit = r.json()["unit"]["id"].as_i64().unwrap();
+        let missing = unit + 100_000;
+        let mut bogor = Client::new(&t);
+        bogor.login("bnnk.bogor").await;
+        for path in [
+            "/ibm/{id}",
+            "/ibm/{id}/laporan",
+            "/api/v1/ibm/units/{id}",
+            "/api/v1/ibm/units/{id}/compliance",
+        ] {
+            let (outside_uri, absent_uri) = (
+                path.replace("{id}", &unit.to_string()),
+                path.replace("{id}", &missing.to_string()),
+            );
+            let mut outside = bogor.get(&outside_uri).await;
+            let mut absent = bogor.get(&absent_uri).await;
+            // The pages differ only in the address they come back to after a language switch.
+            outside.body = outside.body.replace(&outside_uri, "ADDRESS");
+            absent.body = absent.body.replace(&absent_uri, "ADDRESS");
+            assert_eq!(
+                (outside.status, absent.status),
+                (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+                "{}: {path}",
+                t.label
+            );
+            assert_eq!(outside.body, absent.body, "{}: {path}", t.label);
+        }
+        let outside = bogor
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{unit}/status"),
+                serde_json::json!({}),
+            )
+            .await;
+        let absent = bogor
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{missing}/status"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(
+            (outside.status, &outside.body),
+            (absent.status, &absent.body),
+            "{}",
+            t.label
+        );
+
+        // An import names no unit of another office: it is as unknown as a code that is not there.
+        let file = "kode_unit,periode,jenis,kode_item,jumlah,jenis_kelamin,kelompok_umur,tingkat_risiko\n\
+                    IBM-HIDDEN,2026-01,activity,sosialisasi,3,,,\n\
+                    IBM-NOWHERE,2026-01,activity,sosialisasi,3,,,\n";
+        let r = bogor
+            .upload_with(
+                &format!("/ibm/impor?csrf_token={}", bogor.csrf),
+                &[("jenis", "laporan"), ("dry_run", "1")],
+                "laporan.csv",
+                file.as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.label);
+        assert!(!r.body.contains("kewenangan"), "{}: {}", t.label, r.body);
+        assert_eq!(
+            r.body.matches("unit IBM tidak ditemukan").count(),
+            2,
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}

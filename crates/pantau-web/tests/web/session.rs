@@ -417,7 +417,7 @@ async fn api_tokens_act_as_their_user_on_the_api_only_until_revoked() {
             .await;
         assert_eq!(
             r.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{}: the user's scope",
             t.label
         );

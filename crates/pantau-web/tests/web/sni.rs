@@ -148,7 +148,7 @@ async fn a_newcomer_runs_the_sni_flow_and_the_cohort_dashboard_changes() {
         bogor.login("bnnk.bogor").await;
         assert_eq!(
             bogor.get(&format!("/sni/bukti/{evidence_id}")).await.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{}",
             t.label
         );
@@ -157,7 +157,7 @@ async fn a_newcomer_runs_the_sni_flow_and_the_cohort_dashboard_changes() {
                 .get(&format!("/sni/penilaian/{baseline}"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let mut bnnk = Client::new(&t);
         bnnk.login("bnnk.bandung").await;
@@ -364,7 +364,7 @@ async fn the_sni_api_applies_the_same_scope_and_takes_evidence_uploads() {
                 .get(&format!("/api/v1/sni/institutions?office_id={bandung}"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let cohorts = admin.get("/api/v1/sni/cohorts?year=2025").await.json();
         assert!(
@@ -384,7 +384,7 @@ async fn the_sni_api_applies_the_same_scope_and_takes_evidence_uploads() {
             op.get(&format!("/api/v1/sni/institutions/{other}"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let cohorts = op.get("/api/v1/sni/cohorts").await.json();
         let cohort = cohorts["items"][0]["id"].as_i64().unwrap();
