@@ -6,12 +6,18 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-/// Password hashes computed at once, process-wide.
-const PARALLEL: usize = 4;
-static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PARALLEL);
+/// Password hashes computed at once, process-wide: one per core (more would not be faster), at
+/// most eight.
+fn slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(1, 8))
+    })
+}
 
 pub async fn hash(password: String) -> String {
-    let _slot = SLOTS
+    let _slot = slots()
         .acquire()
         .await
         .expect("the semaphore is never closed");
@@ -27,7 +33,7 @@ pub async fn hash(password: String) -> String {
 
 /// Verifies `password` against a stored PHC string; a malformed hash never verifies.
 pub async fn verify(password: String, stored: String) -> bool {
-    let _slot = SLOTS
+    let _slot = slots()
         .acquire()
         .await
         .expect("the semaphore is never closed");

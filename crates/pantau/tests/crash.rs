@@ -3,127 +3,13 @@
 //! every write the server acknowledged is there, nothing half-written is, the roll-ups still
 //! equal a rebuild, and (SQLite) the file passes `PRAGMA integrity_check`. On both databases.
 
-use pantau_db::testing::{self, TestDb};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+use common::*;
+
+use pantau_db::testing;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-const BIN: &str = env!("CARGO_BIN_EXE_pantau");
-
-/// The database URL the binary should use for this test database.
-fn url_of(t: &TestDb) -> String {
-    match t.postgres_target() {
-        Some((url, schema)) => {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-csearch_path%3D{schema}")
-        }
-        None => t.sqlite_file().unwrap().display().to_string(),
-    }
-}
-
-fn pantau(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env("PANTAU_DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pantau")
-}
-
-fn must(url: &str, args: &[&str]) -> String {
-    let out = pantau(url, args);
-    assert!(
-        out.status.success(),
-        "pantau {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A child process killed when dropped, so a failing assertion leaves no server behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_server(url: &str, port: u16, data_dir: &PathBuf) -> Running {
-    let child = Running(
-        Command::new(BIN)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("PANTAU_DATABASE_URL", url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pantau serve"),
-    );
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = request(port, "GET", "/healthz", "", "").await {
-            if r.0 == 200 {
-                return child;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer within a minute");
-}
-
-/// One HTTP/1.1 request on a fresh connection: (status, body).
-async fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: &str,
-) -> std::io::Result<(u16, String)> {
-    let stream = TcpStream::connect(("127.0.0.1", port)).await?;
-    let mut stream = BufReader::new(stream);
-    let auth = if token.is_empty() {
-        String::new()
-    } else {
-        format!("Authorization: Bearer {token}\r\n")
-    };
-    stream
-        .get_mut()
-        .write_all(
-            format!(
-                "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{auth}\
-                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .as_bytes(),
-        )
-        .await?;
-    let mut line = String::new();
-    stream.read_line(&mut line).await?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let mut rest = String::new();
-    stream.read_to_string(&mut rest).await?;
-    let body = rest.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    Ok((status, body.to_string()))
-}
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_a_killed_server_and_a_killed_import_leaves_nothing() {

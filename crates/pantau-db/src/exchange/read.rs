@@ -158,6 +158,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     } else {
         b','
     };
+    check_csv_width(text, delimiter)?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -205,6 +206,32 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
         headers,
         rows: lines.collect(),
     })
+}
+
+/// Counts each record's fields without parsing it — a delimiter or line end outside quotes ends
+/// a field — and refuses a record wider than the limit before the CSV reader holds it whole.
+fn check_csv_width(text: &str, delimiter: u8) -> Result<(), Vec<RowError>> {
+    let (mut quoted, mut row, mut column) = (false, 0, 0);
+    for &b in text.as_bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                row += 1;
+                column = 0;
+            }
+            d if d == delimiter && !quoted => {
+                column += 1;
+                if column >= MAX_COLUMNS {
+                    return Err(too_big(format!(
+                        "sel {} di luar {MAX_COLUMNS} kolom pertama",
+                        cell_name(row, column)
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Unpacks every part of the zip once, into nothing, and refuses the file when a part or the
