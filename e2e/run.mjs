@@ -215,9 +215,10 @@ await step('the map tooltip shows an office name as text, never as markup', asyn
     const chart = window.echarts.getInstanceByDom(document.querySelector('.chart.map'));
     chart.dispatchAction({ type: 'showTip', seriesIndex: 0, name: '32' });
     await new Promise((r) => setTimeout(r, 300));
-    const tip = [...document.querySelectorAll('div')].find((d) => d.textContent.includes('BNNP Jawa Barat <img'));
+    const tip = [...document.querySelectorAll('.chart.map svg text, .chart.map svg tspan')].find((d) => d.textContent.includes('BNNP Jawa Barat <img'));
     return { injected: document.querySelector('#xss') !== null, text: tip ? tip.textContent : null };
   });
+  await shot(page, 'map-tooltip');
   assert.equal(shown.injected, false, 'no element made from the office name');
   assert.ok(shown.text && shown.text.includes('<img src=x id=xss>'), `the name is shown as text (${shown.text})`);
   assert.deepEqual(page.errors, []);
