@@ -135,18 +135,24 @@ pub struct PayloadError {
     pub index: usize,
     pub field: String,
     pub value: String,
-    pub reason: String,
+    pub reason: crate::message::Message,
 }
 
 impl PayloadError {
-    fn whole(reason: impl Into<String>) -> Self {
+    fn whole(reason: crate::message::Message) -> Self {
         PayloadError {
             index: 0,
             field: String::new(),
             value: String::new(),
-            reason: reason.into(),
+            reason,
         }
     }
+}
+
+fn too_many_values() -> Vec<PayloadError> {
+    vec![PayloadError::whole(
+        crate::message::Message::new("xchg-too-many-values").with("max", MAX_VALUES),
+    )]
 }
 
 /// Values a payload may hold; larger ones are refused before any value is checked.
@@ -185,14 +191,12 @@ pub fn parse_dhis2_json(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> 
         value: Option<serde_json::Value>,
     }
     let raw: Raw = serde_json::from_slice(bytes).map_err(|e| {
-        vec![PayloadError::whole(format!(
-            "JSON dataValueSets tidak terbaca: {e}"
-        ))]
+        vec![PayloadError::whole(
+            crate::message::Message::new("xchg-json-unreadable").with("detail", e),
+        )]
     })?;
     if raw.data_values.len() > MAX_VALUES {
-        return Err(vec![PayloadError::whole(format!(
-            "terlalu banyak nilai (lebih dari {MAX_VALUES})"
-        ))]);
+        return Err(too_many_values());
     }
     let mut values = Vec::with_capacity(raw.data_values.len());
     for v in raw.data_values {
@@ -219,8 +223,11 @@ pub fn parse_dhis2_json(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> 
 /// `dataValue`s. Other attributes (disaggregations) are ignored.
 pub fn parse_adx_xml(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
     use quick_xml::events::{BytesStart, Event};
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| vec![PayloadError::whole("ADX harus UTF-8")])?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        vec![PayloadError::whole(crate::message::Message::new(
+            "xchg-adx-not-utf8",
+        ))]
+    })?;
     let mut reader = quick_xml::Reader::from_str(text);
     let attrs = |e: &BytesStart| -> Result<HashMap<String, String>, String> {
         let mut out = HashMap::new();
@@ -235,7 +242,11 @@ pub fn parse_adx_xml(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
         }
         Ok(out)
     };
-    let bad = |e: String| vec![PayloadError::whole(format!("ADX XML tidak terbaca: {e}"))];
+    let bad = |e: String| {
+        vec![PayloadError::whole(
+            crate::message::Message::new("xchg-adx-unreadable").with("detail", e),
+        )]
+    };
     let mut set = IncomingSet::default();
     let mut group: Option<HashMap<String, String>> = None;
     let mut saw_root = false;
@@ -258,9 +269,7 @@ pub fn parse_adx_xml(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
                         let of_group =
                             |k: &str| g.and_then(|g| g.get(k)).cloned().unwrap_or_default();
                         if set.values.len() >= MAX_VALUES {
-                            return Err(vec![PayloadError::whole(format!(
-                                "terlalu banyak nilai (lebih dari {MAX_VALUES})"
-                            ))]);
+                            return Err(too_many_values());
                         }
                         set.values.push(DataValue {
                             data_element: a.get("dataElement").cloned().unwrap_or_default(),
@@ -278,9 +287,9 @@ pub fn parse_adx_xml(bytes: &[u8]) -> Result<IncomingSet, Vec<PayloadError>> {
         }
     }
     if !saw_root {
-        return Err(vec![PayloadError::whole(
-            "bukan dokumen ADX (tanpa elemen adx)",
-        )]);
+        return Err(vec![PayloadError::whole(crate::message::Message::new(
+            "xchg-adx-no-root",
+        ))]);
     }
     Ok(set)
 }

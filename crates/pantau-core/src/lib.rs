@@ -5,6 +5,7 @@ pub mod access;
 pub mod aggregate;
 pub mod ibm;
 pub mod limits;
+pub mod message;
 pub mod org;
 pub mod sni;
 pub mod user;

@@ -1,4 +1,5 @@
 use pantau_core::access::Denied;
+use pantau_core::message::Message;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -6,8 +7,9 @@ pub enum DbError {
     NotFound(String),
     #[error(transparent)]
     Forbidden(#[from] Denied),
+    /// Input refused by a rule, with the message to show (see [`DbError::rule`]).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     #[error("sudah ada: {0}")]
     Conflict(String),
     #[error("basis data: {0}")]
@@ -19,8 +21,27 @@ pub enum DbError {
 pub type DbResult<T> = Result<T, DbError>;
 
 impl DbError {
+    /// Input refused, worded where it is refused (in Bahasa Indonesia): shown as it is in
+    /// either language. Rules with a message key of their own use [`DbError::rule`].
     pub fn invalid(msg: impl Into<String>) -> Self {
-        DbError::Invalid(msg.into())
+        DbError::Invalid(Message::new("err-text").with("text", msg.into()))
+    }
+
+    /// Input refused by a rule whose message is a catalogue key.
+    pub fn rule(message: Message) -> Self {
+        DbError::Invalid(message)
+    }
+
+    /// What a person is told about this error.
+    pub fn message(&self) -> Message {
+        match self {
+            DbError::Invalid(m) => m.clone(),
+            DbError::NotFound(_) => Message::new("err-not-found"),
+            DbError::Forbidden(d) if d.unseen => Message::new("err-not-found"),
+            DbError::Forbidden(_) => Message::new("err-forbidden"),
+            DbError::Conflict(what) => Message::new("err-conflict").with("what", what),
+            DbError::Sqlx(_) | DbError::Csv(_) => Message::new("err-internal"),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

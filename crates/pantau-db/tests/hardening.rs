@@ -307,7 +307,7 @@ async fn a_stage_assessment_takes_no_answers_once_submitted() {
 }
 
 fn four_eyes(r: Result<impl std::fmt::Debug, DbError>) -> bool {
-    matches!(&r, Err(DbError::Invalid(m)) if m.contains("empat mata"))
+    matches!(&r, Err(DbError::Invalid(m)) if m.mentions("empat mata"))
 }
 
 #[tokio::test]
@@ -459,7 +459,7 @@ async fn evidence_is_checked_before_its_file_is_written_and_named_by_its_content
             .upload(&t.db, o, id, requirement, "dua.pdf", &big)
             .await;
         assert!(
-            matches!(&refused, Err(DbError::Invalid(m)) if m.contains("kuota")),
+            matches!(&refused, Err(DbError::Invalid(m)) if m.mentions("kuota")),
             "{}: {refused:?}",
             t.label
         );
@@ -534,7 +534,7 @@ async fn every_submitted_list_is_capped() {
         };
         let refused = visits::record(&t.db, o, unit, &visit(15_000)).await;
         assert!(
-            matches!(&refused, Err(DbError::Invalid(m)) if m.contains("15000")),
+            matches!(&refused, Err(DbError::Invalid(m)) if m.mentions("15000")),
             "{}: {refused:?}",
             t.label
         );
@@ -553,7 +553,7 @@ async fn every_submitted_list_is_capped() {
         let lines: Vec<_> = (0..=limits::LINES_PER_REPORT).map(line).collect();
         let refused = reports::submit(&t.db, o, unit, "2026-01", &lines, "", None).await;
         assert!(
-            matches!(&refused, Err(DbError::Invalid(m)) if m.contains("baris laporan")),
+            matches!(&refused, Err(DbError::Invalid(m)) if m.mentions("baris laporan")),
             "{}: {refused:?}",
             t.label
         );

@@ -700,7 +700,10 @@ async fn an_instrument_is_imported_from_a_spreadsheet_all_or_nothing() {
         .await
         .unwrap()
         .unwrap_err();
-        assert!(refused[0].reason.contains("versi"), "{refused:?}");
+        assert_eq!(
+            refused[0].reason.key, "xchg-instrument-exists",
+            "{refused:?}"
+        );
         let before = instrument::list(&t.db).await.unwrap().len();
         let dry = instrument::import(
             &t.db,

@@ -81,7 +81,7 @@ async fn malformed_area_files_are_refused_whole() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, DbError::Invalid(ref m) if m.contains("baris 3")),
+            matches!(err, DbError::Invalid(ref m) if m.mentions("baris 3")),
             "{}: {err}",
             t.label
         );

@@ -39,6 +39,8 @@ impl From<askama::Error> for AppError {
 #[derive(Debug, Clone)]
 pub enum Message {
     Key(&'static str),
+    /// A message from the storage or domain layer: a key and its arguments.
+    Catalog(pantau_core::message::Message),
     Text(String),
     KeyThen(&'static str, String),
     Throttled(u64),
@@ -48,6 +50,7 @@ impl Message {
     pub fn render(&self, i18n: &I18n, lang: Lang) -> String {
         match self {
             Message::Key(k) => i18n.t(lang, k),
+            Message::Catalog(m) => i18n.render(lang, m),
             Message::Text(t) => t.clone(),
             Message::KeyThen(k, t) => format!("{}: {t}", i18n.t(lang, k)),
             Message::Throttled(m) => {
@@ -87,9 +90,8 @@ impl AppError {
 
     fn info(&self) -> ErrorInfo {
         let (code, message) = match self {
-            AppError::Db(DbError::Invalid(m)) | AppError::BadRequest(m) => {
-                ("invalid", Message::Text(m.clone()))
-            }
+            AppError::Db(DbError::Invalid(m)) => ("invalid", Message::Catalog(m.clone())),
+            AppError::BadRequest(m) => ("invalid", Message::Text(m.clone())),
             AppError::Db(DbError::Csv(e)) => ("invalid", Message::Text(e.to_string())),
             AppError::Db(DbError::Conflict(m)) => {
                 ("conflict", Message::KeyThen("error-conflict", m.clone()))

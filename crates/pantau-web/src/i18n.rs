@@ -86,6 +86,16 @@ impl I18n {
         self.format(lang, id, Some(&fa))
     }
 
+    /// A message raised below the web layer, in `lang`. Numbers stay as they were written (no
+    /// digit grouping): they are row numbers, years and codes as often as quantities.
+    pub fn render(&self, lang: Lang, m: &pantau_core::message::Message) -> String {
+        let mut fa = FluentArgs::new();
+        for (k, v) in &m.args {
+            fa.set(k.as_str(), FluentValue::from(v.as_str()));
+        }
+        self.format(lang, &m.key, Some(&fa))
+    }
+
     fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         let b = self.bundle(lang);
         let Some(pattern) = b.get_message(id).and_then(|m| m.value()) else {
@@ -129,19 +139,27 @@ mod tests {
     fn every_message_used_in_templates_and_code_exists_in_both_languages() {
         let i18n = I18n::new();
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
-        let mut sources = Vec::new();
-        for dir in ["templates", "src", "src/ui", "src/api"] {
-            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+        // This crate's templates and code, and the storage and domain crates that raise
+        // messages by key.
+        fn walk(dir: &std::path::Path, into: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.is_file() {
-                    sources.push(std::fs::read_to_string(path).unwrap());
+                if path.is_dir() {
+                    walk(&path, into);
+                } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                    into.push(std::fs::read_to_string(path).unwrap());
                 }
             }
+        }
+        let mut sources = Vec::new();
+        for dir in ["templates", "src", "../pantau-db/src", "../pantau-core/src"] {
+            walk(std::path::Path::new(&format!("{root}{dir}")), &mut sources);
         }
         // Every string literal shaped like a message id of a known section must exist.
         const SECTIONS: &[&str] = &[
             "app", "nav", "lang", "login", "home", "level", "role", "areas", "offices", "users",
             "account", "audit", "common", "error", "footer", "ibm", "ref", "sni", "dash", "pack",
+            "xchg", "err",
         ];
         let mut checked = 0;
         for src in &sources {

@@ -29,6 +29,12 @@ impl Page {
         self.i18n.t(self.lang, id)
     }
 
+    /// A message raised below the web layer (a row error's reason, a refusal), in the
+    /// reader's language.
+    pub fn msg(&self, m: &pantau_core::message::Message) -> String {
+        self.i18n.render(self.lang, m)
+    }
+
     /// The message `prefix` + `value`, for coded values such as statuses and categories.
     pub fn tv(&self, prefix: &str, value: &str) -> String {
         self.t(&format!("{prefix}{value}"))

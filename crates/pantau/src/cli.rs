@@ -898,6 +898,14 @@ fn print_import(
                 "{dry}{} baris → {what}: {} baru, {} diubah, {} tetap",
                 s.rows, s.created, s.updated, s.unchanged
             );
+            let catalogue = pantau_web::i18n::I18n::new();
+            for w in &s.warnings {
+                eprintln!(
+                    "peringatan: kolom {}: {}",
+                    w.column,
+                    catalogue.render(pantau_web::i18n::Lang::Id, &w.reason)
+                );
+            }
             Ok(())
         }
         Err(errors) => report_row_errors(&errors),
@@ -907,8 +915,15 @@ fn print_import(
 /// Prints row errors as a table (row, column, value, reason) and fails the command.
 fn report_row_errors(errors: &[pantau_db::exchange::RowError]) -> Result<()> {
     eprintln!("baris\tkolom\tnilai\talasan");
+    let catalogue = pantau_web::i18n::I18n::new();
     for e in errors {
-        eprintln!("{}\t{}\t{}\t{}", e.row, e.column, e.value, e.reason);
+        eprintln!(
+            "{}\t{}\t{}\t{}",
+            e.row,
+            e.column,
+            e.value,
+            catalogue.render(pantau_web::i18n::Lang::Id, &e.reason)
+        );
     }
     bail!("{} kesalahan; tidak ada yang disimpan", errors.len())
 }

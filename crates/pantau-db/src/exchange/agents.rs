@@ -4,7 +4,7 @@
 //! tells them apart on the way back. Trainings are one cell, `kode@YYYY-MM-DD` separated by `;`;
 //! an import adds the trainings an agent lacks and never removes one.
 
-use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use super::{MAX_ERRORS, Message, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::ibm::agents::{self, AgentInput};
@@ -24,6 +24,11 @@ pub const REQUIRED: &[&str] = &[
     "tahun_bergabung",
 ];
 pub const OPTIONAL: &[&str] = &["aktif", "telepon", "pelatihan", "id_agen"];
+const COLUMNS: super::Columns = super::Columns {
+    required: REQUIRED,
+    optional: OPTIONAL,
+    per_year: &[],
+};
 
 pub fn columns() -> Vec<&'static str> {
     REQUIRED.iter().chain(OPTIONAL).copied().collect()
@@ -103,9 +108,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
-        return Ok(Err(errors));
-    }
+    let warnings = match table.check_import(&COLUMNS) {
+        Ok(w) => w,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let mut errors = Vec::new();
     let training_codes: HashSet<String> =
         sqlx::query("SELECT code FROM ref_items WHERE list = 'training'")
@@ -124,32 +130,27 @@ pub async fn import(
         }
         let row = i + 2;
         let cell = |c: &str| table.cell(cells, c).to_string();
-        let mut err =
-            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let mut err = |column: &str, reason: Message| {
+            errors.push(table.row_error(cells, row, column, reason))
+        };
         let unit_code = cell("kode_unit");
         let unit = match units.writable(db, actor, &unit_code).await? {
             Ok(id) => Some(id),
             Err(reason) => {
-                err("kode_unit", reason.into());
+                err("kode_unit", reason);
                 None
             }
         };
         let name = cell("nama");
         if name.trim().is_empty() || name.chars().count() > 200 {
-            err(
-                "nama",
-                "nama wajib diisi, paling panjang 200 karakter".into(),
-            );
+            err("nama", Message::new("xchg-name-required").with("max", 200));
         }
         let agent_id = match cell("id_agen") {
             text if text.is_empty() => None,
             text => match text.parse::<i64>() {
                 Ok(id) if id > 0 => Some(id),
                 _ => {
-                    err(
-                        "id_agen",
-                        "nomor agen dari ekspor Pantau, atau kosong".into(),
-                    );
+                    err("id_agen", Message::new("xchg-agent-id"));
                     None
                 }
             },
@@ -168,23 +169,26 @@ pub async fn import(
             };
             err(
                 column,
-                format!(
-                    "agen ganda di unit ini; sudah ada di baris {first} (bedakan dengan id_agen)"
-                ),
+                Message::new("xchg-agent-twice").with("first", first),
             );
         }
         let sex = cell("jenis_kelamin").to_lowercase();
         if Sex::parse(&sex).is_none() {
-            err("jenis_kelamin", "isi l atau p".into());
+            err("jenis_kelamin", Message::new("xchg-sex"));
         }
         let role = cell("peran").to_lowercase();
         if AgentRole::parse(&role).is_none() {
-            err("peran", "isi ketua atau anggota".into());
+            err("peran", Message::new("xchg-agent-role"));
         }
         let joined_year = match cell("tahun_bergabung").parse::<i64>() {
             Ok(y) if (2015..=2100).contains(&y) => Some(y),
             _ => {
-                err("tahun_bergabung", "tahun 2015–2100, mis. 2025".into());
+                err(
+                    "tahun_bergabung",
+                    Message::new("xchg-year-range")
+                        .with("min", 2015)
+                        .with("max", 2100),
+                );
                 None
             }
         };
@@ -194,20 +198,20 @@ pub async fn import(
         } else {
             let v = parse_flag(&active_cell);
             if v.is_none() {
-                err("aktif", "isi ya atau tidak".into());
+                err("aktif", Message::new("xchg-yes-no"));
             }
             v
         };
         let phone = cell("telepon");
         if phone.chars().count() > 50 {
-            err("telepon", "paling panjang 50 karakter".into());
+            err("telepon", Message::new("xchg-too-long").with("max", 50));
         }
         let trainings = match parse_trainings(&cell("pelatihan")) {
             Ok(t) => {
                 if let Some((code, _)) = t.iter().find(|(c, _)| !training_codes.contains(c)) {
                     err(
                         "pelatihan",
-                        format!("pelatihan {code:?} tidak ada di daftar rujukan"),
+                        Message::new("xchg-training-unknown").with("code", code),
                     );
                 }
                 t
@@ -215,7 +219,7 @@ pub async fn import(
             Err(part) => {
                 err(
                     "pelatihan",
-                    format!("{part:?}: tulis kode@YYYY-MM-DD, dipisah titik koma"),
+                    Message::new("xchg-training-format").with("part", part),
                 );
                 BTreeSet::new()
             }
@@ -244,6 +248,7 @@ pub async fn import(
     let mut summary = ImportSummary {
         rows: plan.len(),
         dry_run,
+        warnings,
         ..Default::default()
     };
     let mut tx = ImportTx::begin(db, dry_run).await?;
@@ -257,10 +262,13 @@ pub async fn import(
             existing_by_unit.insert(p.unit_id, found);
         }
         let of_unit = &existing_by_unit[&p.unit_id];
-        let matched: Result<Option<&Existing>, (&str, String)> = match p.agent_id {
+        let matched: Result<Option<&Existing>, (&str, Message)> = match p.agent_id {
             Some(id) => match of_unit.iter().find(|e| e.id == id) {
                 Some(e) => Ok(Some(e)),
-                None => Err(("id_agen", format!("agen {id} tidak ada di unit ini"))),
+                None => Err((
+                    "id_agen",
+                    Message::new("xchg-agent-not-in-unit").with("id", id),
+                )),
             },
             None => {
                 let key = name_key(&p.input.full_name);
@@ -271,10 +279,7 @@ pub async fn import(
                 match same.as_slice() {
                     [] => Ok(None),
                     [one] => Ok(Some(*one)),
-                    _ => Err((
-                        "nama",
-                        "beberapa agen di unit ini bernama sama; isi id_agen".into(),
-                    )),
+                    _ => Err(("nama", Message::new("xchg-agent-name-ambiguous"))),
                 }
             }
         };
@@ -298,7 +303,7 @@ pub async fn import(
                 row: p.row,
                 column: "nama".into(),
                 value: p.input.full_name.clone(),
-                reason: format!("agen yang sama dengan baris {first}"),
+                reason: Message::new("xchg-agent-same-as-row").with("first", first),
             }]));
         }
         let result = async {

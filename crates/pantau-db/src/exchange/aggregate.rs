@@ -221,9 +221,9 @@ pub async fn import_values(
     use pantau_core::aggregate::{reverse, yearly_period};
     check_source(source)?;
     if incoming.values.is_empty() {
-        return Ok(Err(vec![RowError::file(
-            "tidak ada nilai (dataValues kosong)",
-        )]));
+        return Ok(Err(vec![RowError::file(super::Message::new(
+            "xchg-no-values",
+        ))]));
     }
     let mapping = mapping(db).await?;
     let offices: HashMap<String, (i64, String)> = sqlx::query("SELECT id, code, path FROM offices")
@@ -240,7 +240,7 @@ pub async fn import_values(
             break;
         }
         let row = i + 1;
-        let mut err = |column: &str, value: &str, reason: String| {
+        let mut err = |column: &str, value: &str, reason: super::Message| {
             errors.push(RowError {
                 row,
                 column: column.into(),
@@ -253,7 +253,7 @@ pub async fn import_values(
             err(
                 "dataElement",
                 &v.data_element,
-                "indikator tidak dikenal (periksa pemetaan kode)".into(),
+                super::Message::new("xchg-indicator-unknown"),
             );
         }
         let office_code = reverse(&mapping, "org_unit", &v.org_unit);
@@ -262,7 +262,7 @@ pub async fn import_values(
                 err(
                     "orgUnit",
                     &v.org_unit,
-                    "satker tidak dikenal (periksa pemetaan kode)".into(),
+                    super::Message::new("xchg-org-unit-unknown"),
                 );
                 None
             }
@@ -273,7 +273,7 @@ pub async fn import_values(
                     err(
                         "orgUnit",
                         &v.org_unit,
-                        "di luar wilayah kewenangan Anda".into(),
+                        super::Message::new("xchg-office-outside-scope"),
                     );
                     None
                 } else {
@@ -286,12 +286,12 @@ pub async fn import_values(
             err(
                 "period",
                 &v.period,
-                "periode tahunan 2015–2100: 2025 atau 2025-01-01/P1Y".into(),
+                super::Message::new("xchg-yearly-period"),
             );
         }
         let value = v.value.trim().parse::<i64>().ok().filter(|n| *n >= 0);
         if value.is_none() {
-            err("value", &v.value, "bilangan bulat 0 atau lebih".into());
+            err("value", &v.value, super::Message::new("xchg-count"));
         }
         let (Some(office_id), Some(year), Some(value)) = (office, year, value) else {
             continue;
@@ -300,9 +300,7 @@ pub async fn import_values(
             err(
                 "dataElement",
                 &v.data_element,
-                format!(
-                    "nilai ganda untuk indikator, satker dan periode ini; sudah ada di nilai ke-{first}"
-                ),
+                super::Message::new("xchg-value-twice").with("first", first),
             );
             continue;
         }

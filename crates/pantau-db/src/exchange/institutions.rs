@@ -1,7 +1,7 @@
 //! The registry of rehabilitation institutions in and out of spreadsheets; the institution code is
 //! the natural key (a re-import of the same file changes nothing).
 
-use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use super::{MAX_ERRORS, Message, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::sni::institutions::{self, InstitutionInput};
@@ -24,6 +24,11 @@ pub const REQUIRED: &[&str] = &[
     "kode_satker",
 ];
 pub const OPTIONAL: &[&str] = &["ipwl", "mitra_bnn", "alamat"];
+const COLUMNS: super::Columns = super::Columns {
+    required: REQUIRED,
+    optional: OPTIONAL,
+    per_year: &[],
+};
 
 pub fn columns() -> Vec<&'static str> {
     REQUIRED.iter().chain(OPTIONAL).copied().collect()
@@ -51,11 +56,8 @@ pub fn template() -> Table {
     t
 }
 
-fn one_of<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
-    format!(
-        "salah satu dari: {}",
-        all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", ")
-    )
+fn one_of<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Message {
+    Message::new("xchg-one-of").with_list("values", all.iter().map(|v| name(*v)))
 }
 
 /// Imports institutions from `table`, all or nothing; `dry_run` does the same and rolls back.
@@ -66,9 +68,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
-        return Ok(Err(errors));
-    }
+    let warnings = match table.check_import(&COLUMNS) {
+        Ok(w) => w,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let mut errors = Vec::new();
     let offices: HashMap<String, (i64, String, String)> =
         sqlx::query("SELECT id, code, level, path FROM offices")
@@ -91,23 +94,18 @@ pub async fn import(
         }
         let row = i + 2;
         let cell = |c: &str| table.cell(cells, c).to_string();
-        let mut err =
-            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let mut err = |column: &str, reason: Message| {
+            errors.push(table.row_error(cells, row, column, reason))
+        };
         let code = cell("kode");
         if !crate::ibm::is_code(&code, 3..=40) {
-            err(
-                "kode",
-                "kode lembaga 3–40 karakter: huruf, angka, - . _".into(),
-            );
+            err("kode", Message::new("xchg-code-format"));
         } else if let Some(first) = seen.insert(code.to_uppercase(), row) {
-            err("kode", format!("kode ganda; sudah ada di baris {first}"));
+            err("kode", Message::new("xchg-code-twice").with("first", first));
         }
         let name = cell("nama");
         if name.is_empty() || name.chars().count() > 200 {
-            err(
-                "nama",
-                "nama wajib diisi, paling panjang 200 karakter".into(),
-            );
+            err("nama", Message::new("xchg-name-required").with("max", 200));
         }
         let ownership = cell("kepemilikan").to_lowercase();
         if Ownership::parse(&ownership).is_none() {
@@ -137,32 +135,23 @@ pub async fn import(
                 if exists {
                     known_areas.insert(area.clone());
                 } else {
-                    err("kode_wilayah", "wilayah tidak ditemukan".into());
+                    err("kode_wilayah", Message::new("xchg-area-not-found"));
                 }
             }
-            Err(_) => err(
-                "kode_wilayah",
-                "kode wilayah Kemendagri, mis. 32.73 atau 32.73.01".into(),
-            ),
+            Err(_) => err("kode_wilayah", Message::new("xchg-area-format")),
         }
         let office = match offices.get(&cell("kode_satker")) {
             None => {
-                err(
-                    "kode_satker",
-                    "satker tidak ditemukan (mis. BNNK-32.73)".into(),
-                );
+                err("kode_satker", Message::new("xchg-office-not-found"));
                 None
             }
             Some((id, level, path)) => {
                 let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(*id));
                 if actor.authorize(Permission::WriteData, &path).is_err() {
-                    err("kode_satker", "di luar wilayah kewenangan Anda".into());
+                    err("kode_satker", Message::new("xchg-office-outside-scope"));
                     None
                 } else if level == "pusat" && ownership != Ownership::Bnn.as_str() {
-                    err(
-                        "kode_satker",
-                        "lembaga non-BNN dibina oleh BNNP atau BNNK".into(),
-                    );
+                    err("kode_satker", Message::new("xchg-office-non-bnn-central"));
                     None
                 } else {
                     Some(*id)
@@ -171,7 +160,7 @@ pub async fn import(
         };
         let address = cell("alamat");
         if address.chars().count() > 500 {
-            err("alamat", "paling panjang 500 karakter".into());
+            err("alamat", Message::new("xchg-too-long").with("max", 500));
         }
         let flags: Vec<Option<bool>> = ["ipwl", "mitra_bnn"]
             .iter()
@@ -183,7 +172,7 @@ pub async fn import(
                     parse_flag(&text)
                 };
                 if v.is_none() {
-                    err(c, "isi ya atau tidak".into());
+                    err(c, Message::new("xchg-yes-no"));
                 }
                 v
             })
@@ -213,6 +202,7 @@ pub async fn import(
     let mut summary = ImportSummary {
         rows: plan.len(),
         dry_run,
+        warnings,
         ..Default::default()
     };
     let mut tx = ImportTx::begin(db, dry_run).await?;

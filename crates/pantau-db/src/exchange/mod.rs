@@ -10,19 +10,22 @@ pub mod reports;
 pub mod units;
 pub mod views;
 
+pub use pantau_core::message::Message;
 pub use read::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED_BYTES, column_letters, read};
 use serde::Serialize;
 
 /// Errors listed before the list is cut short.
 pub const MAX_ERRORS: usize = 500;
 
-/// A row-level problem in an imported file. `row` counts spreadsheet rows: the header is row 1.
+/// A row-level problem in an imported file (or, as a warning, something it ignored). `row`
+/// counts spreadsheet rows: the header is row 1, 0 means the whole file. The reason is a
+/// catalogue message, rendered in the reader's language.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RowError {
     pub row: usize,
     pub column: String,
     pub value: String,
-    pub reason: String,
+    pub reason: Message,
 }
 
 impl From<pantau_core::aggregate::PayloadError> for RowError {
@@ -47,24 +50,58 @@ impl RowError {
                 row,
                 column: String::new(),
                 value: value.to_string(),
-                reason: "kode sudah dipakai; pilih kode lain".into(),
+                reason: Message::new("xchg-code-taken"),
             }),
             e => Ok(RowError {
                 row,
                 column: String::new(),
                 value: value.to_string(),
-                reason: e.to_string(),
+                reason: e.message(),
             }),
         }
     }
 
-    pub fn file(reason: impl Into<String>) -> Self {
+    pub fn file(reason: Message) -> Self {
         RowError {
             row: 0,
             column: String::new(),
             value: String::new(),
-            reason: reason.into(),
+            reason,
         }
+    }
+}
+
+/// The columns an importer reads. Headers are matched as people write them (see
+/// `read::normalize_header`); columns it does not know are ignored with a warning.
+pub struct Columns<'a> {
+    pub required: &'a [&'a str],
+    pub optional: &'a [&'a str],
+    /// Prefixes of per-year columns: `kategori` reads `kategori_2025`, `kategori_2024`, ….
+    pub per_year: &'a [&'a str],
+}
+
+impl Columns<'_> {
+    /// The year of a per-year column (`kategori_2025` → (`kategori`, 2025)).
+    pub fn per_year_of<'h>(&self, header: &'h str) -> Option<(&'h str, i64)> {
+        let (prefix, year) = header.rsplit_once('_')?;
+        let year = year.parse::<i64>().ok().filter(|_| year.len() == 4)?;
+        self.per_year.contains(&prefix).then_some((prefix, year))
+    }
+
+    fn knows(&self, header: &str) -> bool {
+        self.required.contains(&header)
+            || self.optional.contains(&header)
+            || self.per_year_of(header).is_some()
+    }
+
+    fn listing(&self) -> String {
+        self.required
+            .iter()
+            .chain(self.optional)
+            .map(|c| c.to_string())
+            .chain(self.per_year.iter().map(|p| format!("{p}_<TAHUN>")))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -82,7 +119,7 @@ impl UnitCodes {
         db: &crate::Db,
         actor: crate::Actor<'_>,
         code: &str,
-    ) -> crate::DbResult<Result<i64, &'static str>> {
+    ) -> crate::DbResult<Result<i64, Message>> {
         use sqlx::Row;
         if !self.known.contains_key(code) {
             let found = sqlx::query(
@@ -100,14 +137,16 @@ impl UnitCodes {
             self.known.insert(code.to_string(), found);
         }
         let Some((id, path)) = &self.known[code] else {
-            return Ok(Err("unit IBM tidak ditemukan"));
+            return Ok(Err(Message::new("xchg-unit-not-found")));
         };
         Ok(
             match actor.authorize(pantau_core::access::Permission::WriteData, path) {
                 Ok(()) => Ok(*id),
                 // A unit outside one's scope is not named: it reads like one that does not exist.
-                Err(crate::DbError::Forbidden(d)) if d.unseen => Err("unit IBM tidak ditemukan"),
-                Err(_) => Err("unit di luar wilayah kewenangan Anda"),
+                Err(crate::DbError::Forbidden(d)) if d.unseen => {
+                    Err(Message::new("xchg-unit-not-found"))
+                }
+                Err(_) => Err(Message::new("xchg-unit-outside-scope")),
             },
         )
     }
@@ -174,7 +213,7 @@ impl Table {
         cells: &[String],
         row: usize,
         column: &str,
-        reason: String,
+        reason: Message,
     ) -> RowError {
         RowError {
             row,
@@ -185,57 +224,58 @@ impl Table {
     }
 
     /// What every importer checks first: the header (see [`Table::check_columns`]) and that
-    /// there is at least one row of data.
-    pub fn check_import(&self, required: &[&str], optional: &[&str]) -> Result<(), Vec<RowError>> {
-        let errors = self.check_columns(required, optional);
+    /// there is at least one row of data. `Ok` holds the warnings: columns ignored.
+    pub fn check_import(&self, columns: &Columns) -> Result<Vec<RowError>, Vec<RowError>> {
+        let (errors, warnings) = self.check_columns(columns);
         if !errors.is_empty() {
             Err(errors)
         } else if self.rows.is_empty() {
-            Err(vec![RowError::file("berkas tanpa baris data")])
+            Err(vec![RowError::file(Message::new("xchg-no-rows"))])
         } else {
-            Ok(())
+            Ok(warnings)
         }
     }
 
-    /// Checks the header: every required column present, nothing unknown, nothing twice.
-    pub fn check_columns(&self, required: &[&str], optional: &[&str]) -> Vec<RowError> {
+    /// Checks the header: every required column present and nothing twice (errors); columns
+    /// the importer does not know are ignored (warnings).
+    pub fn check_columns(&self, columns: &Columns) -> (Vec<RowError>, Vec<RowError>) {
+        let header_error = |column: &str, reason: Message| RowError {
+            row: 1,
+            column: column.to_string(),
+            value: String::new(),
+            reason,
+        };
         let mut errors = Vec::new();
-        for c in required {
+        let mut warnings = Vec::new();
+        for c in columns.required {
             if !self.headers.iter().any(|h| h == c) {
-                errors.push(RowError {
-                    row: 1,
-                    column: c.to_string(),
-                    value: String::new(),
-                    reason: "kolom wajib tidak ada".into(),
-                });
+                errors.push(header_error(c, Message::new("xchg-column-missing")));
             }
         }
         for (i, h) in self.headers.iter().enumerate() {
-            if !required.contains(&h.as_str()) && !optional.contains(&h.as_str()) {
-                errors.push(RowError {
-                    row: 1,
-                    column: h.clone(),
-                    value: String::new(),
-                    reason: format!(
-                        "kolom tidak dikenal; kolom yang dipakai: {}",
-                        required
-                            .iter()
-                            .chain(optional)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
+            if h.is_empty() {
+                if self
+                    .rows
+                    .iter()
+                    .any(|r| r.get(i).is_some_and(|c| !c.trim().is_empty()))
+                {
+                    warnings.push(header_error(
+                        &column_letters(i),
+                        Message::new("xchg-column-unnamed"),
+                    ));
+                }
+                continue;
+            }
+            if !columns.knows(h) {
+                warnings.push(header_error(
+                    h,
+                    Message::new("xchg-column-ignored").with("columns", columns.listing()),
+                ));
             } else if self.headers[..i].contains(h) {
-                errors.push(RowError {
-                    row: 1,
-                    column: h.clone(),
-                    value: String::new(),
-                    reason: "kolom ganda".into(),
-                });
+                errors.push(header_error(h, Message::new("xchg-column-twice")));
             }
         }
-        errors
+        (errors, warnings)
     }
 }
 
@@ -373,16 +413,34 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
-        assert_eq!(read(b"").unwrap_err()[0].reason, "berkas kosong");
+        assert_eq!(read(b"").unwrap_err()[0].reason.key, "xchg-file-empty");
         let latin1 = b"kode,nama\nA1,Bandung\nA2,Caf\xe9\n";
         let e = read(latin1).unwrap_err();
         assert_eq!(e[0].row, 3);
-        assert!(e[0].reason.contains("UTF-8"));
+        assert_eq!(e[0].reason.key, "xchg-not-utf8");
         let semicolons = read(b"kode;nama\nA1;Bandung\n").unwrap();
         assert_eq!(semicolons.headers, vec!["kode", "nama"]);
-        let t = read(b"kode,nama,kode\n").unwrap();
-        let errors = t.check_columns(&["kode", "nama", "tahun"], &[]);
-        assert_eq!(errors.len(), 2, "{errors:?}");
+        let t = read(b"kode,nama,kode,catatan\n").unwrap();
+        let columns = Columns {
+            required: &["kode", "nama", "tahun"],
+            optional: &[],
+            per_year: &["kategori"],
+        };
+        let (errors, warnings) = t.check_columns(&columns);
+        let keys: Vec<&str> = errors.iter().map(|e| e.reason.key.as_ref()).collect();
+        assert_eq!(keys, ["xchg-column-missing", "xchg-column-twice"]);
+        assert_eq!(
+            warnings.len(),
+            1,
+            "an extra column is ignored: {warnings:?}"
+        );
+        assert_eq!(warnings[0].column, "catatan");
+        assert_eq!(
+            columns.per_year_of("kategori_2023"),
+            Some(("kategori", 2023))
+        );
+        assert_eq!(columns.per_year_of("kategori_23"), None);
+        assert_eq!(columns.per_year_of("tahap_2023"), None);
         assert!(read(b"PK\x03\x04garbage").is_err());
     }
 }

@@ -9,7 +9,7 @@
 //! are checked as it arrives. A CSV is bounded by the same row, column, cell and text limits.
 //! Reading is synchronous and CPU-bound: async callers run it on a blocking thread.
 
-use super::{RowError, Table};
+use super::{Message, RowError, Table};
 use std::io::{Cursor, Read};
 
 /// Rows an import may hold besides its header; larger files are refused.
@@ -35,7 +35,7 @@ const MAX_MARKUP_RUN: usize = 2 * 1024 * 1024;
 /// Reads a CSV (UTF-8, comma or semicolon separated) or XLSX file, told apart by its content.
 pub fn read(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(vec![RowError::file("berkas kosong")]);
+        return Err(vec![RowError::file(Message::new("xchg-file-empty"))]);
     }
     let mut table = if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)?
@@ -46,21 +46,22 @@ pub fn read(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
         .rows
         .retain(|r| r.iter().any(|c| !c.trim().is_empty()));
     if table.headers.iter().all(|h| h.is_empty()) {
-        return Err(vec![RowError::file("baris judul kolom tidak ada")]);
+        return Err(vec![RowError::file(Message::new("xchg-no-header"))]);
     }
     Ok(table)
 }
 
 fn too_many_rows(rows: usize) -> Vec<RowError> {
-    vec![RowError::file(format!(
-        "terlalu banyak baris: {rows} (paling banyak {MAX_ROWS}); bagi berkasnya"
-    ))]
+    vec![RowError::file(
+        Message::new("xchg-too-many-rows")
+            .with("rows", rows)
+            .with("max", MAX_ROWS),
+    )]
 }
 
-fn too_big(what: String) -> Vec<RowError> {
-    vec![RowError::file(format!(
-        "berkas terlalu besar untuk diimpor: {what}; bagi berkasnya atau hapus isi di luar tabel"
-    ))]
+/// A file refused for its size: `reason` says which limit (its key names it).
+fn too_big(reason: Message) -> Vec<RowError> {
+    vec![RowError::file(reason)]
 }
 
 /// Running totals of what a table holds, checked as each cell is added.
@@ -81,30 +82,33 @@ impl Budget {
         text: &str,
     ) -> Result<(), Vec<RowError>> {
         if column >= MAX_COLUMNS {
-            return Err(too_big(format!(
-                "sel {} di luar {MAX_COLUMNS} kolom pertama",
-                cell_name(row, column)
-            )));
+            return Err(too_big(
+                Message::new("xchg-too-wide")
+                    .with("cell", cell_name(row, column))
+                    .with("max", MAX_COLUMNS),
+            ));
         }
         if row > MAX_ROWS {
             return Err(too_many_rows(row));
         }
         if text.len() > MAX_CELL_CHARS * 4 || text.chars().count() > MAX_CELL_CHARS {
-            return Err(too_big(format!(
-                "sel {} lebih dari {MAX_CELL_CHARS} karakter",
-                cell_name(row, column)
-            )));
+            return Err(too_big(
+                Message::new("xchg-cell-too-long")
+                    .with("cell", cell_name(row, column))
+                    .with("max", MAX_CELL_CHARS),
+            ));
         }
         self.cells += added_cells;
         self.text += text.len();
         if self.cells > MAX_CELLS {
-            return Err(too_big(format!("lebih dari {MAX_CELLS} sel")));
+            return Err(too_big(
+                Message::new("xchg-too-many-cells").with("max", MAX_CELLS),
+            ));
         }
         if self.text > MAX_TEXT_BYTES {
-            return Err(too_big(format!(
-                "isi sel lebih dari {} MB",
-                MAX_TEXT_BYTES / 1024 / 1024
-            )));
+            return Err(too_big(
+                Message::new("xchg-too-much-text").with("mb", MAX_TEXT_BYTES / 1024 / 1024),
+            ));
         }
         Ok(())
     }
@@ -127,8 +131,20 @@ fn cell_name(row: usize, column: usize) -> String {
     format!("{}{}", column_letters(column), row + 1)
 }
 
-fn normalize_header(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').trim().to_lowercase()
+fn unreadable_xlsx(detail: &dyn std::fmt::Display) -> Message {
+    Message::new("xchg-xlsx-unreadable").with("detail", detail)
+}
+
+/// A header as people write it, as importers name it: `Kode Desa`, ` KODE_DESA ` and
+/// `kode desa` are all `kode_desa` (a byte-order mark, case, surrounding spaces and the
+/// difference between spaces and underscores do not matter).
+pub(crate) fn normalize_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .split(|c: char| c.is_whitespace() || c == '_')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_lowercase()
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
@@ -144,9 +160,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
                 row,
                 column: String::new(),
                 value: String::new(),
-                reason:
-                    "berkas bukan teks UTF-8: simpan ulang sebagai \"CSV UTF-8\" atau unggah XLSX"
-                        .into(),
+                reason: Message::new("xchg-not-utf8"),
             }]);
         }
     };
@@ -173,16 +187,16 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) if row == 0 => {
-                return Err(vec![RowError::file(format!(
-                    "judul kolom tidak terbaca: {e}"
-                ))]);
+                return Err(vec![RowError::file(
+                    Message::new("xchg-header-unreadable").with("detail", e),
+                )]);
             }
             Err(e) => {
                 return Err(vec![RowError {
                     row: row + 1,
                     column: String::new(),
                     value: String::new(),
-                    reason: format!("baris tidak terbaca: {e}"),
+                    reason: Message::new("xchg-row-unreadable").with("detail", e),
                 }]);
             }
         }
@@ -222,10 +236,11 @@ fn check_csv_width(text: &str, delimiter: u8) -> Result<(), Vec<RowError>> {
             d if d == delimiter && !quoted => {
                 column += 1;
                 if column >= MAX_COLUMNS {
-                    return Err(too_big(format!(
-                        "sel {} di luar {MAX_COLUMNS} kolom pertama",
-                        cell_name(row, column)
-                    )));
+                    return Err(too_big(
+                        Message::new("xchg-too-wide")
+                            .with("cell", cell_name(row, column))
+                            .with("max", MAX_COLUMNS),
+                    ));
                 }
             }
             _ => {}
@@ -239,13 +254,12 @@ fn check_csv_width(text: &str, delimiter: u8) -> Result<(), Vec<RowError>> {
 /// writes, or a part declares a string count beyond what a table may hold (the parser reserves
 /// room for the declared count before reading one string).
 fn check_package(bytes: &[u8]) -> Result<(), Vec<RowError>> {
-    let unreadable =
-        |e: &dyn std::fmt::Display| vec![RowError::file(format!("berkas XLSX tidak terbaca: {e}"))];
+    let unreadable = |e: &dyn std::fmt::Display| vec![RowError::file(unreadable_xlsx(e))];
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     if zip.len() > MAX_PARTS {
-        return Err(too_big(format!(
-            "lebih dari {MAX_PARTS} bagian di dalam XLSX"
-        )));
+        return Err(too_big(
+            Message::new("xchg-too-many-parts").with("max", MAX_PARTS),
+        ));
     }
     let mut total = 0u64;
     let mut chunk = vec![0u8; 64 * 1024];
@@ -268,13 +282,13 @@ fn check_package(bytes: &[u8]) -> Result<(), Vec<RowError>> {
             size += n as u64;
             total += n as u64;
             if size > limit || total > MAX_UNPACKED_BYTES {
-                return Err(too_big(format!(
-                    "isi XLSX terurai lebih dari {} MB",
-                    limit.min(MAX_UNPACKED_BYTES) / 1024 / 1024
-                )));
+                return Err(too_big(
+                    Message::new("xchg-unpacks-too-big")
+                        .with("mb", limit.min(MAX_UNPACKED_BYTES) / 1024 / 1024),
+                ));
             }
             scan.feed(&chunk[..n])
-                .map_err(|what| too_big(format!("bagian {name}: {what}")))?;
+                .map_err(|what| too_big(what.with("part", &name)))?;
         }
     }
     Ok(())
@@ -292,17 +306,16 @@ struct PartScan {
 impl PartScan {
     const DECLARATION: &'static [u8] = b"uniqueCount";
 
-    fn feed(&mut self, chunk: &[u8]) -> Result<(), String> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), Message> {
         for &b in chunk {
             if b == b'<' {
                 self.run = 0;
             } else {
                 self.run += 1;
                 if self.run > MAX_MARKUP_RUN {
-                    return Err(format!(
-                        "teks tanpa tanda lebih dari {} MB",
-                        MAX_MARKUP_RUN / 1024 / 1024
-                    ));
+                    return Err(
+                        Message::new("xchg-run-too-long").with("mb", MAX_MARKUP_RUN / 1024 / 1024)
+                    );
                 }
             }
         }
@@ -313,7 +326,7 @@ impl PartScan {
             let start = from + at + Self::DECLARATION.len();
             if let Some(count) = declared_count(&window[start..]) {
                 if count > MAX_CELLS as u128 {
-                    return Err(format!("menyatakan {count} teks bersama"));
+                    return Err(Message::new("xchg-declares-too-many").with("count", count));
                 }
             }
             from = start;
@@ -359,22 +372,26 @@ fn declared_count(after: &[u8]) -> Option<u128> {
 fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     use calamine::{Data, Reader, Xlsx};
     check_package(bytes)?;
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| vec![RowError::file(format!("berkas XLSX tidak terbaca: {e}"))])?;
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![RowError::file(unreadable_xlsx(&e))])?;
     let sheet = book
         .sheet_names()
         .into_iter()
         .next()
-        .ok_or_else(|| vec![RowError::file("berkas XLSX tanpa lembar kerja")])?;
-    let unreadable =
-        |e: calamine::XlsxError| vec![RowError::file(format!("lembar kerja tidak terbaca: {e}"))];
+        .ok_or_else(|| vec![RowError::file(Message::new("xchg-xlsx-no-sheet"))])?;
+    let unreadable = |e: calamine::XlsxError| vec![RowError::file(unreadable_xlsx(&e))];
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
     let declared = cells.dimensions();
     if declared.end.0 as usize > MAX_ROWS || declared.end.1 as usize >= MAX_COLUMNS {
-        return Err(too_big(format!(
-            "lembar kerja menyatakan ukuran sampai {} (paling banyak {MAX_ROWS} baris data dan {MAX_COLUMNS} kolom)",
-            cell_name(declared.end.0 as usize, declared.end.1 as usize)
-        )));
+        return Err(too_big(
+            Message::new("xchg-declared-too-big")
+                .with(
+                    "cell",
+                    cell_name(declared.end.0 as usize, declared.end.1 as usize),
+                )
+                .with("rows", MAX_ROWS)
+                .with("columns", MAX_COLUMNS),
+        ));
     }
     let mut budget = Budget::default();
     let mut grid: Vec<Vec<String>> = Vec::new();
@@ -400,10 +417,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     // Every row as wide as the sheet, as a grid reader gives it: a cell counts even when blank.
     let width = grid.iter().map(Vec::len).max().unwrap_or(0);
     if grid.len().saturating_mul(width) > MAX_CELLS {
-        return Err(too_big(format!(
-            "{} baris × {width} kolom, lebih dari {MAX_CELLS} sel",
-            grid.len()
-        )));
+        return Err(too_big(
+            Message::new("xchg-grid-too-big")
+                .with("rows", grid.len())
+                .with("columns", width)
+                .with("max", MAX_CELLS),
+        ));
     }
     for row in grid.iter_mut() {
         row.resize_with(width, String::new);
@@ -455,6 +474,20 @@ mod tests {
     }
 
     #[test]
+    fn headers_are_matched_as_people_write_them() {
+        for h in [
+            "Kode Desa",
+            " KODE_DESA ",
+            "\u{feff}kode desa",
+            "kode  _desa",
+            "Kode_Desa",
+        ] {
+            assert_eq!(normalize_header(h), "kode_desa", "{h:?}");
+        }
+        assert_eq!(normalize_header("Kategori 2025"), "kategori_2025");
+    }
+
+    #[test]
     fn declared_counts_are_read_whatever_the_quoting() {
         assert_eq!(declared_count(b"=\"12\" count"), Some(12));
         assert_eq!(declared_count(b" = '7'"), Some(7));
@@ -482,10 +515,10 @@ mod tests {
     fn a_csv_row_wider_than_the_limit_is_refused_before_it_is_kept() {
         let wide = format!("a\n{}\n", ",".repeat(MAX_COLUMNS));
         let e = read(wide.as_bytes()).unwrap_err();
-        assert!(e[0].reason.contains("kolom pertama"), "{e:?}");
+        assert_eq!(e[0].reason.key, "xchg-too-wide", "{e:?}");
         let long = format!("a\n{}\n", "x".repeat(MAX_CELL_CHARS + 1));
         let e = read(long.as_bytes()).unwrap_err();
-        assert!(e[0].reason.contains("karakter"), "{e:?}");
+        assert_eq!(e[0].reason.key, "xchg-cell-too-long", "{e:?}");
     }
 
     #[test]
@@ -493,8 +526,8 @@ mod tests {
         for (what, bytes) in crate::testing::xlsx::hostile() {
             let e = read(&bytes).expect_err(what);
             assert!(
-                e[0].reason.contains("terlalu") || e[0].reason.contains("tidak terbaca"),
-                "{what}: {e:?}"
+                !e[0].reason.key.ends_with("unreadable"),
+                "{what} must be refused for its size, not as unreadable: {e:?}"
             );
         }
     }

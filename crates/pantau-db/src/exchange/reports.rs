@@ -3,7 +3,7 @@
 //! identical report is left alone, a different one replaces the earlier lines (a correction keeps
 //! the first submission date, as on the form).
 
-use super::{MAX_ERRORS, RowError, Table};
+use super::{MAX_ERRORS, Message, RowError, Table};
 use crate::db::ImportTx;
 use crate::error::DbResult;
 use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
@@ -15,6 +15,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const REQUIRED: &[&str] = &["kode_unit", "periode", "jenis", "kode_item", "jumlah"];
 pub const OPTIONAL: &[&str] = &["jenis_kelamin", "kelompok_umur", "tingkat_risiko"];
+const COLUMNS: super::Columns = super::Columns {
+    required: REQUIRED,
+    optional: OPTIONAL,
+    per_year: &[],
+};
 
 pub fn columns() -> Vec<&'static str> {
     REQUIRED.iter().chain(OPTIONAL).copied().collect()
@@ -80,9 +85,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
-        return Ok(Err(errors));
-    }
+    let warnings = match table.check_import(&COLUMNS) {
+        Ok(w) => w,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let mut errors = Vec::new();
     let rules = LineRules::load(db).await?;
     let rule = reference::reporting_rule(db).await?;
@@ -98,34 +104,35 @@ pub async fn import(
         }
         let row = i + 2;
         let cell = |c: &str| table.cell(cells, c).to_string();
-        let mut err =
-            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let mut err = |column: &str, reason: Message| {
+            errors.push(table.row_error(cells, row, column, reason))
+        };
         let unit = match units.writable(db, actor, &cell("kode_unit")).await? {
             Ok(id) => Some(id),
             Err(reason) => {
-                err("kode_unit", reason.into());
+                err("kode_unit", reason);
                 None
             }
         };
         let period = match Period::parse(&cell("periode")) {
             Ok(p) if !rule.is_period_start(p) => {
-                err("periode", "bukan awal periode laporan".into());
+                err("periode", Message::new("xchg-period-not-start"));
                 None
             }
             Ok(p) if p.first_day() > today => {
-                err("periode", "periode belum dimulai".into());
+                err("periode", Message::new("xchg-period-future"));
                 None
             }
             Ok(p) => Some(p),
             Err(_) => {
-                err("periode", "periode YYYY-MM, mis. 2025-03".into());
+                err("periode", Message::new("xchg-period-format"));
                 None
             }
         };
         let count = match cell("jumlah").parse::<i64>() {
             Ok(n) => n,
             Err(_) => {
-                err("jumlah", "bilangan bulat".into());
+                err("jumlah", Message::new("xchg-whole-number"));
                 continue;
             }
         };
@@ -142,7 +149,7 @@ pub async fn import(
             risk_level: cell("tingkat_risiko"),
             count,
         };
-        if let Err((column, why)) = rules.check(&line) {
+        if let Err((column, why)) = rules.check(&line, row) {
             err(column, why);
             continue;
         }
@@ -152,7 +159,7 @@ pub async fn import(
         if let Some(first) = seen.insert((unit, period, line_key(&line)), row) {
             err(
                 "kode_item",
-                format!("baris ganda; sudah ada di baris {first}"),
+                Message::new("xchg-line-twice").with("first", first),
             );
             continue;
         }
@@ -165,6 +172,7 @@ pub async fn import(
     let mut summary = ImportSummary {
         rows: table.rows.len(),
         dry_run,
+        warnings,
         ..Default::default()
     };
     let submitted = today;

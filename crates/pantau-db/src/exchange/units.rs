@@ -1,7 +1,7 @@
 //! IBM units in and out of spreadsheets. The unit code is the natural key: importing a file twice
 //! changes nothing the second time, and an exported file imports back to the same units.
 
-use super::{MAX_ERRORS, RowError, Table, flag_text, parse_flag};
+use super::{Columns, MAX_ERRORS, Message, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::ibm::units::{self, UnitInput};
@@ -22,6 +22,11 @@ pub const REQUIRED: &[&str] = &[
     "sumber_dana",
 ];
 pub const OPTIONAL: &[&str] = &["nomor_sk", "desa_bersinar", "kawasan_prioritas"];
+const COLUMNS: Columns = Columns {
+    required: REQUIRED,
+    optional: OPTIONAL,
+    per_year: &[],
+};
 
 /// Every column, in the order templates and exports use.
 pub fn columns() -> Vec<&'static str> {
@@ -57,6 +62,8 @@ pub struct ImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub dry_run: bool,
+    /// What the file had that the import ignored (unknown columns).
+    pub warnings: Vec<RowError>,
 }
 
 struct Planned {
@@ -78,9 +85,10 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
-    if let Err(errors) = table.check_import(REQUIRED, OPTIONAL) {
-        return Ok(Err(errors));
-    }
+    let warnings = match table.check_import(&COLUMNS) {
+        Ok(w) => w,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let mut errors = Vec::new();
     let offices: HashMap<String, (i64, String, String)> =
         sqlx::query("SELECT id, code, level, path FROM offices")
@@ -103,23 +111,18 @@ pub async fn import(
         }
         let row = i + 2;
         let cell = |c: &str| table.cell(cells, c).to_string();
-        let mut err =
-            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let mut err = |column: &str, reason: Message| {
+            errors.push(table.row_error(cells, row, column, reason))
+        };
         let code = cell("kode");
         if !crate::ibm::is_code(&code, 3..=40) {
-            err(
-                "kode",
-                "kode unit 3–40 karakter: huruf, angka, - . _".into(),
-            );
+            err("kode", Message::new("xchg-code-format"));
         } else if let Some(first) = seen.insert(code.to_uppercase(), row) {
-            err("kode", format!("kode ganda; sudah ada di baris {first}"));
+            err("kode", Message::new("xchg-code-twice").with("first", first));
         }
         let name = cell("nama");
         if name.is_empty() || name.chars().count() > 200 {
-            err(
-                "nama",
-                "nama wajib diisi, paling panjang 200 karakter".into(),
-            );
+            err("nama", Message::new("xchg-name-required").with("max", 200));
         }
         let village = cell("kode_desa");
         match AreaCode::parse(&village) {
@@ -134,34 +137,25 @@ pub async fn import(
                     if exists {
                         known_villages.insert(village.clone());
                     } else {
-                        err("kode_desa", "desa/kelurahan tidak ditemukan".into());
+                        err("kode_desa", Message::new("xchg-village-not-found"));
                     }
                 }
             }
-            _ => err(
-                "kode_desa",
-                "kode desa/kelurahan Kemendagri, mis. 32.73.01.1001".into(),
-            ),
+            _ => err("kode_desa", Message::new("xchg-village-format")),
         }
         let office = match offices.get(&cell("kode_satker")) {
             None => {
-                err(
-                    "kode_satker",
-                    "satker tidak ditemukan (mis. BNNK-32.73)".into(),
-                );
+                err("kode_satker", Message::new("xchg-office-not-found"));
                 None
             }
             Some((_, level, _)) if level == "pusat" => {
-                err(
-                    "kode_satker",
-                    "satker pembina unit harus BNNP atau BNNK".into(),
-                );
+                err("kode_satker", Message::new("xchg-office-central"));
                 None
             }
             Some((id, _, path)) => {
                 let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(*id));
                 if actor.authorize(Permission::WriteData, &path).is_err() {
-                    err("kode_satker", "di luar wilayah kewenangan Anda".into());
+                    err("kode_satker", Message::new("xchg-office-outside-scope"));
                     None
                 } else {
                     Some(*id)
@@ -171,7 +165,12 @@ pub async fn import(
         let year_formed = match cell("tahun_dibentuk").parse::<i64>() {
             Ok(y) if (2000..=2100).contains(&y) => Some(y),
             _ => {
-                err("tahun_dibentuk", "tahun empat angka, mis. 2025".into());
+                err(
+                    "tahun_dibentuk",
+                    Message::new("xchg-year-range")
+                        .with("min", 2000)
+                        .with("max", 2100),
+                );
                 None
             }
         };
@@ -179,26 +178,20 @@ pub async fn import(
         if FundingSource::parse(&funding).is_none() {
             err(
                 "sumber_dana",
-                format!(
-                    "salah satu dari: {}",
-                    FundingSource::ALL
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Message::new("xchg-one-of")
+                    .with_list("values", FundingSource::ALL.iter().map(|f| f.as_str())),
             );
         }
         let decree = cell("nomor_sk");
         if decree.chars().count() > 100 {
-            err("nomor_sk", "paling panjang 100 karakter".into());
+            err("nomor_sk", Message::new("xchg-too-long").with("max", 100));
         }
         let flags: Vec<Option<bool>> = ["desa_bersinar", "kawasan_prioritas"]
             .iter()
             .map(|c| {
                 let v = parse_flag(&cell(c));
                 if v.is_none() {
-                    err(c, "isi ya atau tidak".into());
+                    err(c, Message::new("xchg-yes-no"));
                 }
                 v
             })
@@ -246,17 +239,15 @@ pub async fn import(
             let path = OfficePath::parse(&u.office_path).unwrap_or_else(|| OfficePath::root(0));
             let refused = match actor.authorize(Permission::WriteData, &path) {
                 Ok(()) => None,
-                Err(DbError::Forbidden(d)) if d.unseen => {
-                    Some("kode unit sudah dipakai; pilih kode lain")
-                }
-                Err(_) => Some("unit ini milik satker di luar kewenangan Anda"),
+                Err(DbError::Forbidden(d)) if d.unseen => Some("xchg-code-taken"),
+                Err(_) => Some("xchg-unit-outside-scope"),
             };
             if let Some(reason) = refused {
                 errors.push(RowError {
                     row: p.row,
                     column: "kode".into(),
                     value: p.input.code.clone(),
-                    reason: reason.into(),
+                    reason: Message::new(reason),
                 });
             }
         }
@@ -267,6 +258,7 @@ pub async fn import(
     let mut summary = ImportSummary {
         rows: plan.len(),
         dry_run,
+        warnings,
         ..Default::default()
     };
     let mut tx = ImportTx::begin(db, dry_run).await?;

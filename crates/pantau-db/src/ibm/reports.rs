@@ -8,6 +8,7 @@ use crate::{Db, now_rfc3339, reference};
 use chrono::NaiveDate;
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{Period, ReportState, ReportingRule, Sex, UnitStatus};
+use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
@@ -62,17 +63,25 @@ impl LineRules {
     }
 
     /// Counts are whole and not negative, services carry sex and age band, and referrals a risk
-    /// level. The error names the field (`jumlah`, `kode_item`, …) and why.
-    pub(crate) fn check(&self, l: &ReportLine) -> Result<(), (&'static str, String)> {
+    /// level. The error names the field (`jumlah`, `kode_item`, …) and why, for line `line`.
+    pub(crate) fn check(&self, l: &ReportLine, line: usize) -> Result<(), (&'static str, Message)> {
+        let refuse = |field, key| Err((field, Message::new(key).with("line", line)));
         if l.count < 0 || l.count > 1_000_000 {
-            return Err(("jumlah", format!("jumlah {} tidak sah", l.count)));
+            return Err((
+                "jumlah",
+                Message::new("err-line-count")
+                    .with("line", line)
+                    .with("count", l.count),
+            ));
         }
         match l.kind.as_str() {
             "activity" => {
                 if !self.activities.contains(&l.item_code) {
                     return Err((
                         "kode_item",
-                        format!("kegiatan {:?} tidak dikenal", l.item_code),
+                        Message::new("err-line-activity")
+                            .with("line", line)
+                            .with("code", &l.item_code),
                     ));
                 }
             }
@@ -80,29 +89,37 @@ impl LineRules {
                 if !self.services.contains(&l.item_code) {
                     return Err((
                         "kode_item",
-                        format!("layanan {:?} tidak dikenal", l.item_code),
+                        Message::new("err-line-service")
+                            .with("line", line)
+                            .with("code", &l.item_code),
                     ));
                 }
                 if Sex::parse(&l.sex).is_none() {
-                    return Err(("jenis_kelamin", "jenis kelamin wajib l atau p".into()));
+                    return refuse("jenis_kelamin", "err-line-sex");
                 }
                 if !self.ages.contains(&l.age_band) {
                     return Err((
                         "kelompok_umur",
-                        format!("kelompok umur {:?} tidak dikenal", l.age_band),
+                        Message::new("err-line-age")
+                            .with("line", line)
+                            .with("code", &l.age_band),
                     ));
                 }
                 let is_referral = l.item_code == "rujukan";
                 if is_referral != !l.risk_level.is_empty()
                     || (is_referral && !self.risks.contains(&l.risk_level))
                 {
-                    return Err((
-                        "tingkat_risiko",
-                        "tingkat risiko hanya dan wajib untuk rujukan".into(),
-                    ));
+                    return refuse("tingkat_risiko", "err-line-risk");
                 }
             }
-            other => return Err(("jenis", format!("jenis baris {other:?} tidak dikenal"))),
+            other => {
+                return Err((
+                    "jenis",
+                    Message::new("err-line-kind")
+                        .with("line", line)
+                        .with("kind", other),
+                ));
+            }
         }
         Ok(())
     }
@@ -119,11 +136,13 @@ pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
     let mut seen = HashSet::new();
     for (i, l) in lines.iter().enumerate() {
         let row = i + 1;
-        if let Err((_, why)) = rules.check(l) {
-            return Err(DbError::invalid(format!("baris {row}: {why}")));
+        if let Err((_, why)) = rules.check(l, row) {
+            return Err(DbError::rule(why));
         }
         if !seen.insert((&l.kind, &l.item_code, &l.sex, &l.age_band, &l.risk_level)) {
-            return Err(DbError::invalid(format!("baris {row}: baris ganda")));
+            return Err(DbError::rule(
+                Message::new("err-line-twice").with("line", row),
+            ));
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
+use crate::exchange::Message;
 use crate::ibm::check_text;
 use crate::{Db, now_rfc3339};
 use pantau_core::access::Permission;
@@ -290,6 +291,11 @@ use crate::exchange::Table;
 
 pub const IMPORT_REQUIRED: &[&str] = &["aspek", "kode", "uraian", "uraian_en", "bobot", "wajib"];
 pub const IMPORT_OPTIONAL: &[&str] = &["nama_aspek", "nama_aspek_en", "bukti"];
+const IMPORT_COLUMNS: crate::exchange::Columns = crate::exchange::Columns {
+    required: IMPORT_REQUIRED,
+    optional: IMPORT_OPTIONAL,
+    per_year: &[],
+};
 
 /// Every instrument column, in the order templates and exports use.
 pub fn import_columns() -> Vec<&'static str> {
@@ -315,6 +321,8 @@ pub struct InstrumentImport {
     pub requirements: usize,
     pub unchanged: bool,
     pub dry_run: bool,
+    /// Columns the file had that were ignored.
+    pub warnings: Vec<RowError>,
 }
 
 /// An instrument version as rows of the import columns (the round trip of [`import`]).
@@ -373,7 +381,7 @@ pub async fn import(
     if !(threshold > 0.0 && threshold <= 1.0) {
         return Err(DbError::invalid("ambang lulus harus di antara 0 dan 1"));
     }
-    let mut errors = table.check_columns(IMPORT_REQUIRED, IMPORT_OPTIONAL);
+    let (mut errors, warnings) = table.check_columns(&IMPORT_COLUMNS);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -386,12 +394,13 @@ pub async fn import(
         }
         let row = i + 2;
         let get = |name: &str| table.cell(cells, name).to_string();
-        let mut err =
-            |column: &str, reason: String| errors.push(table.row_error(cells, row, column, reason));
+        let mut err = |column: &str, reason: Message| {
+            errors.push(table.row_error(cells, row, column, reason))
+        };
         let weight = match get("bobot").replace(',', ".").parse::<f64>() {
             Ok(w) if w.is_finite() => Some(w),
             _ => {
-                err("bobot", "bukan angka".into());
+                err("bobot", Message::new("xchg-not-a-number"));
                 None
             }
         };
@@ -401,11 +410,11 @@ pub async fn import(
             crate::exchange::parse_flag(&get("wajib"))
         };
         if mandatory.is_none() {
-            err("wajib", "isi ya atau tidak".into());
+            err("wajib", Message::new("xchg-yes-no"));
         }
         let aspect_code = get("aspek");
         if aspect_code.is_empty() || aspect_code.chars().count() > 40 {
-            err("aspek", "kode aspek wajib diisi (maks. 40)".into());
+            err("aspek", Message::new("xchg-aspect-code").with("max", 40));
         }
         let (Some(weight), Some(mandatory)) = (weight, mandatory) else {
             continue;
@@ -420,14 +429,14 @@ pub async fn import(
             evidence_kind: get("bukti"),
         };
         if let Err(e) = check_requirement(&r) {
-            err("kode", e.to_string());
+            err("kode", e.message());
             continue;
         }
         if r.aspect_code.is_empty() || r.aspect_code.chars().count() > 40 {
             continue;
         }
         if let Some(first) = seen.insert(r.code.clone(), row) {
-            err("kode", format!("kode ganda; sudah ada di baris {first}"));
+            err("kode", Message::new("xchg-code-twice").with("first", first));
             continue;
         }
         if !aspects.iter().any(|a| a.0 == r.aspect_code) {
@@ -444,7 +453,7 @@ pub async fn import(
                 name_en
             };
             if name.chars().count() > 200 || name_en.chars().count() > 200 {
-                err("nama_aspek", "paling panjang 200 karakter".into());
+                err("nama_aspek", Message::new("xchg-too-long").with("max", 200));
                 continue;
             }
             aspects.push((r.aspect_code.clone(), name, name_en));
@@ -452,7 +461,7 @@ pub async fn import(
         rows.push(r);
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push(RowError::file("berkas tidak berisi butir"));
+        errors.push(RowError::file(Message::new("xchg-no-requirements")));
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
@@ -471,9 +480,9 @@ pub async fn import(
             None => false,
         };
         if !same {
-            return Ok(Err(vec![RowError::file(format!(
-                "instrumen {code} sudah ada dengan isi lain; versi tidak diubah setelah dibuat — beri kode versi baru"
-            ))]));
+            return Ok(Err(vec![RowError::file(
+                Message::new("xchg-instrument-exists").with("code", code),
+            )]));
         }
         return Ok(Ok(InstrumentImport {
             id: Some(old.id),
@@ -481,6 +490,7 @@ pub async fn import(
             requirements: rows.len(),
             unchanged: true,
             dry_run,
+            warnings: warnings.clone(),
         }));
     }
     let mut tx = db.begin().await?;
@@ -540,6 +550,7 @@ pub async fn import(
         requirements: rows.len(),
         unchanged: false,
         dry_run,
+        warnings,
     }))
 }
 

@@ -754,8 +754,9 @@ pub fn document() -> Value {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
                 "RowError": {"type": "object", "properties": {
                     "row": {"type": "integer"}, "column": {"type": "string"},
-                    "value": {"type": "string"}, "reason": {"type": "string"}},
-                    "required": ["row", "column", "value", "reason"]},
+                    "value": {"type": "string"}, "reason": {"type": "string"},
+                    "key": {"type": "string", "description": "the reason's message key"}},
+                    "required": ["row", "column", "value", "reason", "key"]},
                 "Refused": {"type": "object", "properties": {
                     "error": {"type": "string"},
                     "errors": {"type": "array", "items": {"$ref": "#/components/schemas/RowError"}}},

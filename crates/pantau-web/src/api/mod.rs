@@ -316,12 +316,30 @@ struct ImportQuery {
     dry_run: bool,
 }
 
+/// Row errors as the API gives them: each reason in the reader's language, with its key.
+pub(crate) fn row_errors_json(
+    i18n: &crate::i18n::I18n,
+    lang: crate::i18n::Lang,
+    errors: &[pantau_db::exchange::RowError],
+) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| {
+            json!({
+                "row": e.row, "column": e.column, "value": e.value,
+                "reason": i18n.render(lang, &e.reason), "key": e.reason.key,
+            })
+        })
+        .collect()
+}
+
 /// Stores received aggregate values (see `exchange::aggregate::import_values`): 200 with the
 /// counts, or 422 with every problem (`row` = the value's position, from 1). Nothing is kept
 /// from a refused payload.
 async fn import_received(
     state: &AppState,
     user: &CurrentUser,
+    lang: crate::i18n::Lang,
     q: &ImportQuery,
     parsed: Result<pantau_core::aggregate::IncomingSet, Vec<pantau_core::aggregate::PayloadError>>,
 ) -> Result<axum::response::Response, AppError> {
@@ -329,7 +347,10 @@ async fn import_received(
     let unprocessable = |errors: Vec<pantau_db::exchange::RowError>| {
         (
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": "payload refused; nothing was stored", "errors": errors })),
+            Json(json!({
+                "error": "payload refused; nothing was stored",
+                "errors": row_errors_json(&state.i18n, lang, &errors),
+            })),
         )
             .into_response()
     };
@@ -363,22 +384,24 @@ async fn import_received(
 async fn import_dhis2_values(
     State(state): State<AppState>,
     user: CurrentUser,
+    axum::Extension(lang): axum::Extension<crate::i18n::Lang>,
     Query(q): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<axum::response::Response, AppError> {
     let parsed = pantau_core::aggregate::parse_dhis2_json(&body);
-    import_received(&state, &user, &q, parsed).await
+    import_received(&state, &user, lang, &q, parsed).await
 }
 
 /// Receives an ADX XML payload.
 async fn import_adx_values(
     State(state): State<AppState>,
     user: CurrentUser,
+    axum::Extension(lang): axum::Extension<crate::i18n::Lang>,
     Query(q): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<axum::response::Response, AppError> {
     let parsed = pantau_core::aggregate::parse_adx_xml(&body);
-    import_received(&state, &user, &q, parsed).await
+    import_received(&state, &user, lang, &q, parsed).await
 }
 
 #[derive(Deserialize)]

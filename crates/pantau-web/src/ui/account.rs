@@ -97,7 +97,10 @@ pub async fn change_password(
     match users::set_password(&state.db, Actor::User(p), p.user_id, &f.password).await {
         // Changing the password ends every session, this one included: sign in again.
         Ok(()) => Ok(saved("/login", "users-password-set")),
-        Err(DbError::Invalid(msg)) => refuse(page, grants, msg),
+        Err(DbError::Invalid(msg)) => {
+            let text = page.i18n.render(page.lang, &msg);
+            refuse(page, grants, text)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -135,7 +138,7 @@ pub async fn create_token(
             throttle::succeeded(&state.db, &state.config.login, &p.username, &address).await?;
             (Some(token), None)
         }
-        Err(DbError::Invalid(msg)) => (None, Some(msg)),
+        Err(DbError::Invalid(msg)) => (None, Some(page.i18n.render(page.lang, &msg))),
         Err(e) => return Err(e.into()),
     };
     let status = if error.is_some() {

@@ -360,7 +360,7 @@ async fn a_record_outside_ones_scope_answers_like_a_missing_one() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.label);
         assert!(!r.body.contains("kewenangan"), "{}: {}", t.label, r.body);
         assert_eq!(
-            r.body.matches("unit IBM tidak ditemukan").count(),
+            r.body.matches("Unit IBM tidak ditemukan").count(),
             2,
             "{}",
             t.label
