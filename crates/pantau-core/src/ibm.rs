@@ -31,6 +31,17 @@ pub enum IbmError {
     SameAsSubmitter(String),
 }
 
+/// A value as people type it, for matching against codes and labels: lower case, every run of
+/// spaces, underscores, hyphens and punctuation one `_` — "Berkelanjutan Mandiri",
+/// "berkelanjutan_mandiri" and "BERKELANJUTAN  MANDIRI" are all `berkelanjutan_mandiri`.
+pub fn loose_key(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_lowercase()
+}
+
 macro_rules! string_enum {
     ($name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
         impl $name {
@@ -40,6 +51,21 @@ macro_rules! string_enum {
             }
             pub fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            /// The value whose code or one of `labels` (in either language) matches `s` as
+            /// people type it (see [`loose_key`]).
+            pub fn parse_loose(s: &str, labels: fn(Self) -> [&'static str; 2]) -> Option<Self> {
+                let key = loose_key(s);
+                if key.is_empty() {
+                    return None;
+                }
+                Self::ALL.iter().copied().find(|v| {
+                    loose_key(v.as_str()) == key || labels(*v).iter().any(|l| loose_key(l) == key)
+                })
+            }
+            /// Every code, for messages that list the accepted values.
+            pub fn codes() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
             }
         }
     };
@@ -66,6 +92,17 @@ string_enum!(UnitStatus {
 });
 
 impl UnitStatus {
+    pub fn labels(self) -> [&'static str; 2] {
+        match self {
+            UnitStatus::Proposed => ["Diusulkan", "Proposed"],
+            UnitStatus::Formed => ["Dibentuk", "Formed"],
+            UnitStatus::AgentsTrained => ["AP dilatih", "Agents trained"],
+            UnitStatus::Operating => ["Operasional", "Operating"],
+            UnitStatus::Inactive => ["Tidak aktif", "Inactive"],
+            UnitStatus::Dissolved => ["Dibubarkan", "Dissolved"],
+        }
+    }
+
     pub fn allowed_next(self) -> &'static [UnitStatus] {
         use UnitStatus::*;
         match self {
@@ -127,6 +164,16 @@ string_enum!(Category {
 });
 
 impl Category {
+    /// Its labels in Bahasa Indonesia and English, as spreadsheets may write them.
+    pub fn labels(self) -> [&'static str; 2] {
+        match self {
+            Category::Berkelanjutan => ["Berkelanjutan", "Continuing"],
+            Category::BerkelanjutanMandiri => ["Berkelanjutan Mandiri", "Continuing, self-reliant"],
+            Category::Baru => ["Baru", "New"],
+            Category::BaruMandiri => ["Baru Mandiri", "New, self-reliant"],
+        }
+    }
+
     pub fn is_new(self) -> bool {
         matches!(self, Category::Baru | Category::BaruMandiri)
     }
@@ -143,9 +190,10 @@ impl Category {
         }
     }
 
-    /// A new unit's first category: Mandiri when not funded by BNN.
+    /// A new unit's first category: Mandiri when funded other than by BNN (unknown funding is
+    /// taken as BNN's).
     pub fn for_new_unit(funding: FundingSource) -> Category {
-        if funding == FundingSource::Apbn {
+        if matches!(funding, FundingSource::Apbn | FundingSource::Unknown) {
             Category::Baru
         } else {
             Category::BaruMandiri
@@ -160,6 +208,8 @@ pub enum FundingSource {
     Apbdes,
     Csr,
     Swadaya,
+    /// Not known to whoever registered the unit (a list from elsewhere often lacks it).
+    Unknown,
 }
 
 string_enum!(FundingSource {
@@ -168,9 +218,21 @@ string_enum!(FundingSource {
     Apbdes => "apbdes",
     Csr => "csr",
     Swadaya => "swadaya",
+    Unknown => "belum_diisi",
 });
 
 impl FundingSource {
+    pub fn labels(self) -> [&'static str; 2] {
+        match self {
+            FundingSource::Apbn => ["APBN", "APBN (BNN)"],
+            FundingSource::Apbd => ["APBD", "APBD (regional)"],
+            FundingSource::Apbdes => ["APBDes", "Dana Desa"],
+            FundingSource::Csr => ["CSR", "CSR"],
+            FundingSource::Swadaya => ["Swadaya", "Self-funded"],
+            FundingSource::Unknown => ["Belum diisi", "Not known"],
+        }
+    }
+
     /// Funded by the village, the regional government or the community rather than BNN.
     pub fn is_local(self) -> bool {
         matches!(
@@ -534,6 +596,37 @@ impl TargetRow {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn categories_are_read_by_code_or_label_whatever_the_case_and_spacing() {
+        for text in [
+            "Berkelanjutan Mandiri",
+            "berkelanjutan_mandiri",
+            "BERKELANJUTAN  MANDIRI",
+            " berkelanjutan-mandiri ",
+            "Continuing, self-reliant",
+        ] {
+            assert_eq!(
+                Category::parse_loose(text, Category::labels),
+                Some(Category::BerkelanjutanMandiri),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            Category::parse_loose("Baru", Category::labels),
+            Some(Category::Baru)
+        );
+        assert_eq!(Category::parse_loose("", Category::labels), None);
+        assert_eq!(Category::parse_loose("Lanjutan", Category::labels), None);
+        assert_eq!(
+            UnitStatus::parse_loose("AP Dilatih", UnitStatus::labels),
+            Some(UnitStatus::AgentsTrained)
+        );
+        assert_eq!(
+            FundingSource::parse_loose("dana desa", FundingSource::labels),
+            Some(FundingSource::Apbdes)
+        );
+    }
 
     #[test]
     fn whoever_submits_an_assessment_may_not_verify_or_finalise_it() {

@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_exchange_mapping"),
     migration!(7, "0007_external_values"),
     migration!(8, "0008_login_throttle"),
+    migration!(9, "0009_imported_assessments"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

@@ -68,6 +68,32 @@ pub struct OfficeSummary {
     pub name: String,
     pub parent_id: Option<i64>,
     pub active: bool,
+    pub path: String,
+}
+
+impl OfficeSummary {
+    fn from_row(r: &AnyRow) -> Self {
+        OfficeSummary {
+            id: r.get("id"),
+            code: r.get("code"),
+            level: r.get("level"),
+            name: r.get("name"),
+            parent_id: r.get("parent_id"),
+            active: crate::db::flag(r, "active"),
+            path: r.get("path"),
+        }
+    }
+
+    /// Whether this office is `office` or lies in its subtree.
+    pub fn is_within(&self, office_path: &str) -> bool {
+        match (
+            OfficePath::parse(&self.path),
+            OfficePath::parse(office_path),
+        ) {
+            (Some(mine), Some(theirs)) => mine.is_within(&theirs),
+            _ => false,
+        }
+    }
 }
 
 /// What an office's own staff may edit.
@@ -109,21 +135,12 @@ pub struct OfficeStructure {
 }
 
 pub async fn directory(db: &Db) -> DbResult<Vec<OfficeSummary>> {
-    let rows =
-        sqlx::query("SELECT id, code, level, name, parent_id, active FROM offices ORDER BY path")
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows
-        .iter()
-        .map(|r| OfficeSummary {
-            id: r.get("id"),
-            code: r.get("code"),
-            level: r.get("level"),
-            name: r.get("name"),
-            parent_id: r.get("parent_id"),
-            active: crate::db::flag(&r, "active"),
-        })
-        .collect())
+    let rows = sqlx::query(
+        "SELECT id, code, level, name, parent_id, active, path FROM offices ORDER BY path",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(OfficeSummary::from_row).collect())
 }
 
 /// The national office (BNN RI), the root of the tree.
@@ -233,26 +250,28 @@ pub async fn areas(db: &Db, office_id: i64) -> DbResult<Vec<(String, String)>> {
 
 /// The office whose coverage contains `area` most specifically (BNNK before BNNP).
 pub async fn covering(db: &Db, area: &AreaCode) -> DbResult<Option<OfficeSummary>> {
+    let mut conn = db.pool().acquire().await?;
+    covering_in(&mut conn, area).await
+}
+
+/// [`covering`] on the caller's connection.
+pub(crate) async fn covering_in(
+    conn: &mut AnyConnection,
+    area: &AreaCode,
+) -> DbResult<Option<OfficeSummary>> {
     let mut code = Some(area.clone());
     while let Some(c) = code {
         let row = sqlx::query(
-            "SELECT o.id, o.code, o.level, o.name, o.parent_id, o.active FROM office_areas oa \
+            "SELECT o.id, o.code, o.level, o.name, o.parent_id, o.active, o.path FROM office_areas oa \
              JOIN offices o ON o.id = oa.office_id WHERE oa.area_code = $1 AND o.active = $2 \
              ORDER BY o.path DESC LIMIT 1",
         )
         .bind(c.as_str())
         .bind(true)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await?;
         if let Some(r) = row {
-            return Ok(Some(OfficeSummary {
-                id: r.get("id"),
-                code: r.get("code"),
-                level: r.get("level"),
-                name: r.get("name"),
-                parent_id: r.get("parent_id"),
-                active: crate::db::flag(&r, "active"),
-            }));
+            return Ok(Some(OfficeSummary::from_row(&r)));
         }
         code = c.parent();
     }

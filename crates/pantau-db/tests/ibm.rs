@@ -841,8 +841,17 @@ async fn unit_data_and_agents_are_visible_and_writable_only_within_scope() {
         // Moving the unit to Bogor needs write access to Bogor too.
         let moved = UnitInput {
             office_id: bogor_office.id,
+            ..unit_input("IBM-X", "32.71.01.1001", office.id, "apbn")
+        };
+        // …and an office that covers the unit's village: Bandung's village stays with Bandung.
+        let stray = UnitInput {
+            office_id: bogor_office.id,
             ..unit_input("IBM-X", "32.73.01.1001", office.id, "apbn")
         };
+        assert!(matches!(
+            units::update(&t.db, Actor::User(&jabar), unit.id, &stray).await,
+            Err(DbError::Invalid(m)) if m.key == "xchg-office-not-covering"
+        ));
         assert!(matches!(
             units::update(&t.db, Actor::User(&bandung), unit.id, &moved).await,
             Err(DbError::Forbidden(_))
@@ -1526,7 +1535,7 @@ async fn units_import_from_spreadsheets_all_or_nothing_and_round_trip() {
         let before = unit_and_audit_counts(&t).await;
         let bad_rows = csv(&format!(
             "{header}\nIBM-X3,Unit Tiga,32.73.01.9999,BNNK-32.73,2025,apbn,,tidak,tidak\n\
-             IBM-X4,Unit Empat,32.73.01.1001,BNNK-99.99,25,dana_desa,,mungkin,tidak\n\
+             IBM-X4,Unit Empat,32.73.01.1001,BNNK-99.99,25,hibah,,mungkin,tidak\n\
              IBM-X3,Unit Tiga Lagi,32.73.01.1001,BNNK-32.73,2025,apbn,,tidak,tidak\n\
              IBM-X5,Unit Lima,32.73.01.1001,BNNK-32.73,2025,apbn,,tidak,tidak\n"
         ));
@@ -1606,7 +1615,7 @@ async fn units_import_from_spreadsheets_all_or_nothing_and_round_trip() {
             (errors[0].row, errors[0].column.as_str()),
             (2, "kode_satker")
         );
-        let template: Table = xunits::template();
+        let template: Table = xunits::template(2025);
         let ok = xunits::import(&t.db, bandung, &template, 2025, true, &|_| {})
             .await
             .unwrap()

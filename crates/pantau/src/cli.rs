@@ -974,7 +974,7 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         ExportCommand::Template { file, jenis } => (
             file,
             match jenis.as_str() {
-                "unit" => exchange::units::template(),
+                "unit" => exchange::units::template(chrono_year()),
                 "agen" => exchange::agents::template(),
                 "laporan" => exchange::reports::template(),
                 "lembaga" => exchange::institutions::template(),
@@ -1010,4 +1010,10 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         .with_context(|| format!("writing {}", file.display()))?;
     println!("{} baris ke {}", table.rows.len(), file.display());
     Ok(())
+}
+
+/// This year (the template's per-year columns are for it).
+fn chrono_year() -> i64 {
+    use pantau_db::chrono::Datelike;
+    pantau_db::chrono::Utc::now().year() as i64
 }

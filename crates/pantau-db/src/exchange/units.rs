@@ -1,52 +1,91 @@
-//! IBM units in and out of spreadsheets. The unit code is the natural key: importing a file twice
-//! changes nothing the second time, and an exported file imports back to the same units.
+//! IBM units in and out of spreadsheets — the national list in one file: registry columns, and
+//! per-year columns (`kategori_2025`, `tahap_target_2025`, `tahap_capaian_2025`, for any number
+//! of years). The unit code is the natural key: importing a file twice changes nothing the
+//! second time, and an exported file imports back to the same units.
+//!
+//! What a list from elsewhere lacks is derived: the coaching office from the village (the BNNK
+//! whose areas hold it, else the BNNP of its province), funding as "not filled in", and for a
+//! unit with a category in a past or current year, the status "operating" since 1 January of its
+//! first such year. Categories, stages and statuses are matched by code or label as people type
+//! them. An achieved stage becomes a final assessment marked as imported.
 
 use super::{Columns, MAX_ERRORS, Message, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
+use crate::ibm::assessments::{SOURCE_IMPORT, import_final_in};
 use crate::ibm::units::{self, UnitInput};
+use crate::offices::OfficeSummary;
 use crate::{Actor, Db};
 use pantau_core::access::{Permission, Principal};
-use pantau_core::ibm::FundingSource;
+use pantau_core::ibm::{Category, FundingSource, UnitStatus, loose_key};
 use pantau_core::org::{AreaCode, AreaLevel, OfficePath};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-pub const REQUIRED: &[&str] = &[
+pub const REQUIRED: &[&str] = &["kode", "nama", "kode_desa", "tahun_dibentuk"];
+pub const OPTIONAL: &[&str] = &[
+    "kode_satker",
+    "sumber_dana",
+    "nomor_sk",
+    "desa_bersinar",
+    "kawasan_prioritas",
+    "status",
+    "kategori",
+    "tahap_target",
+    "tahap_capaian",
+];
+/// Columns given per year (`kategori_2025`); without a year they mean the import's year.
+pub const PER_YEAR: &[&str] = &["kategori", "tahap_target", "tahap_capaian"];
+const COLUMNS: Columns = Columns {
+    required: REQUIRED,
+    optional: OPTIONAL,
+    per_year: PER_YEAR,
+};
+
+/// The registry columns, in the order templates and exports use.
+const REGISTRY: &[&str] = &[
     "kode",
     "nama",
     "kode_desa",
     "kode_satker",
     "tahun_dibentuk",
     "sumber_dana",
+    "nomor_sk",
+    "desa_bersinar",
+    "kawasan_prioritas",
+    "status",
 ];
-pub const OPTIONAL: &[&str] = &["nomor_sk", "desa_bersinar", "kawasan_prioritas"];
-const COLUMNS: Columns = Columns {
-    required: REQUIRED,
-    optional: OPTIONAL,
-    per_year: &[],
-};
 
-/// Every column, in the order templates and exports use.
-pub fn columns() -> Vec<&'static str> {
-    REQUIRED.iter().chain(OPTIONAL).copied().collect()
+/// Every column of a file with per-year columns for `years`.
+pub fn columns(years: &[i64]) -> Vec<String> {
+    let mut out: Vec<String> = REGISTRY.iter().map(|c| c.to_string()).collect();
+    for y in years {
+        out.extend(PER_YEAR.iter().map(|p| format!("{p}_{y}")));
+    }
+    out
 }
 
-/// An empty file with the expected columns and one example row.
-pub fn template() -> Table {
-    let mut t = Table::new(&columns());
+/// A file with the columns for `year` and one example row.
+pub fn template(year: i64) -> Table {
+    let headers = columns(&[year]);
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&headers);
     t.rows.push(
         [
             "IBM-32.73-001",
             "Unit IBM Desa Contoh",
             "32.73.01.1001",
-            "BNNK-32.73",
+            "",
             "2025",
-            "apbn",
+            "",
             "SK/01/2025",
             "tidak",
             "ya",
+            "",
+            "berkelanjutan",
+            "",
+            "",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -66,17 +105,120 @@ pub struct ImportSummary {
     pub warnings: Vec<RowError>,
 }
 
-struct Planned {
-    row: usize,
-    input: UnitInput,
-    existing: Option<i64>,
-    changed: bool,
+/// One year of a row as it will be stored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct YearPlan {
+    pub year: i64,
+    /// Category code; `None` when the file gives none for this year.
+    pub category: Option<String>,
+    /// Target stage code: `None` when the file has no target column for the year (kept as
+    /// is), `Some("")` for an empty cell (no target).
+    pub target: Option<String>,
+    /// Achieved stage code, stored as an imported final assessment.
+    pub achieved: Option<String>,
 }
 
-/// Imports units from `table`: every row is checked first; then all rows are written in one
-/// transaction (created, or updated by code), or — with `dry_run` — the same is done and rolled
-/// back, so the summary is exactly what a real import would do. New units start monitoring in
-/// `first_year`. `Ok(Err(rows))` lists the problems; nothing is written then.
+/// What happens to a row.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RowAction {
+    New,
+    Changed,
+    Unchanged,
+}
+
+/// One row as it will be stored: what the preview shows and the fingerprint covers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RowPlan {
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub village_code: String,
+    pub office_code: String,
+    pub office_name: String,
+    /// The office came from the village (the file gave none).
+    pub office_derived: bool,
+    pub year_formed: i64,
+    pub funding: String,
+    /// The status to set, with its date; `None` keeps the unit's own.
+    pub status: Option<(String, String)>,
+    pub years: Vec<YearPlan>,
+    pub action: RowAction,
+}
+
+/// An import's outcome: the counts, every row as stored, and a fingerprint of those rows — a
+/// save that commits "what was previewed" passes the preview's fingerprint back.
+#[derive(Debug, Clone)]
+pub struct UnitImport {
+    pub summary: ImportSummary,
+    pub rows: Vec<RowPlan>,
+    pub fingerprint: String,
+}
+
+struct Stage {
+    id: i64,
+    code: String,
+    ordinal: i64,
+    names: [String; 2],
+}
+
+/// A stage as people write it: its code, its name in either language, or its number.
+fn find_stage<'a>(stages: &'a [Stage], text: &str) -> Option<&'a Stage> {
+    let key = loose_key(text);
+    stages.iter().find(|s| {
+        loose_key(&s.code) == key
+            || s.names.iter().any(|n| loose_key(n) == key)
+            || s.ordinal.to_string() == key
+    })
+}
+
+/// Per-year cells of a row: year → (category, target, achieved); a missing column is `None`,
+/// an empty cell `Some("")`.
+type YearCells = BTreeMap<i64, [Option<String>; 3]>;
+
+fn year_cells(table: &Table, cells: &[String], first_year: i64) -> YearCells {
+    let mut out = YearCells::new();
+    for (i, h) in table.headers.iter().enumerate() {
+        let (prefix, year) = match COLUMNS.per_year_of(h) {
+            Some(p) => p,
+            None if PER_YEAR.contains(&h.as_str()) => (h.as_str(), first_year),
+            None => continue,
+        };
+        let slot = PER_YEAR.iter().position(|p| *p == prefix).unwrap_or(0);
+        let value = cells
+            .get(i)
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default();
+        out.entry(year).or_default()[slot] = Some(value);
+    }
+    out
+}
+
+/// The column a year's cell came from, for row errors.
+fn year_column(table: &Table, prefix: &str, year: i64) -> String {
+    let named = format!("{prefix}_{year}");
+    if table.headers.contains(&named) {
+        named
+    } else {
+        prefix.to_string()
+    }
+}
+
+struct Planned {
+    plan: RowPlan,
+    input: UnitInput,
+    /// Category and target stage id per year to set.
+    years: Vec<(i64, Category, Option<Option<i64>>)>,
+    achieved: Vec<(i64, (i64, i64))>,
+    status: Option<(UnitStatus, String)>,
+    /// The file names the status (else a stored unit keeps its own).
+    status_given: bool,
+    existing: Option<i64>,
+    registry_changed: bool,
+}
+
+/// Imports units from `table` (see the module), all or nothing; `dry_run` does the same and
+/// rolls back. A row without any category gets the category of a new unit in `first_year`.
 pub async fn import(
     db: &Db,
     actor: Actor<'_>,
@@ -85,26 +227,55 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
+    Ok(
+        import_planned(db, actor, table, first_year, dry_run, None, progress)
+            .await?
+            .map(|i| i.summary),
+    )
+}
+
+/// [`import`] with every row's plan. With `expected` (a preview's fingerprint), the import is
+/// refused when the rows would now be stored otherwise than previewed.
+pub async fn import_planned(
+    db: &Db,
+    actor: Actor<'_>,
+    table: &Table,
+    first_year: i64,
+    dry_run: bool,
+    expected: Option<&str>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> DbResult<Result<UnitImport, Vec<RowError>>> {
     let warnings = match table.check_import(&COLUMNS) {
         Ok(w) => w,
         Err(errors) => return Ok(Err(errors)),
     };
-    let mut errors = Vec::new();
-    let offices: HashMap<String, (i64, String, String)> =
-        sqlx::query("SELECT id, code, level, path FROM offices")
-            .fetch_all(db.pool())
-            .await?
+    let this_year = chrono::Datelike::year(&chrono::Utc::now()) as i64;
+    let offices: HashMap<String, OfficeSummary> = crate::offices::directory(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.code.clone(), o))
+        .collect();
+    let stages: Vec<Stage> = crate::ibm::stages::list(db)
+        .await?
+        .into_iter()
+        .map(|s| Stage {
+            id: s.id,
+            code: s.code,
+            ordinal: s.ordinal,
+            names: [s.name_id, s.name_en],
+        })
+        .collect();
+    let stage_list = || {
+        stages
             .iter()
-            .map(|r| {
-                (
-                    r.get::<String, _>("code"),
-                    (r.get("id"), r.get("level"), r.get("path")),
-                )
-            })
-            .collect();
+            .map(|s| format!("{} ({}. {})", s.code, s.ordinal, s.names[0]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut villages: HashMap<String, Option<Option<OfficeSummary>>> = HashMap::new();
+    let mut errors = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut plan = Vec::new();
-    let mut known_villages: HashSet<String> = HashSet::new();
+    let mut planned: Vec<Planned> = Vec::new();
     for (i, cells) in table.rows.iter().enumerate() {
         if errors.len() >= MAX_ERRORS {
             break;
@@ -124,64 +295,104 @@ pub async fn import(
         if name.is_empty() || name.chars().count() > 200 {
             err("nama", Message::new("xchg-name-required").with("max", 200));
         }
+        // The village, and the office whose areas hold it.
         let village = cell("kode_desa");
-        match AreaCode::parse(&village) {
+        let covering = match AreaCode::parse(&village) {
             Ok(a) if a.level() == AreaLevel::Village => {
-                if !known_villages.contains(&village) {
+                if !villages.contains_key(&village) {
                     let exists =
                         sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
                             .bind(&village)
                             .fetch_optional(db.pool())
                             .await?
                             .is_some();
-                    if exists {
-                        known_villages.insert(village.clone());
+                    let found = if exists {
+                        Some(crate::offices::covering(db, &a).await?)
                     } else {
+                        None
+                    };
+                    villages.insert(village.clone(), found);
+                }
+                match &villages[&village] {
+                    Some(covering) => Some(covering.clone()),
+                    None => {
                         err("kode_desa", Message::new("xchg-village-not-found"));
+                        None
                     }
                 }
             }
-            _ => err("kode_desa", Message::new("xchg-village-format")),
-        }
-        let office = match offices.get(&cell("kode_satker")) {
-            None => {
-                err("kode_satker", Message::new("xchg-office-not-found"));
+            _ => {
+                err("kode_desa", Message::new("xchg-village-format"));
                 None
-            }
-            Some((_, level, _)) if level == "pusat" => {
-                err("kode_satker", Message::new("xchg-office-central"));
-                None
-            }
-            Some((id, _, path)) => {
-                let path = OfficePath::parse(path).unwrap_or_else(|| OfficePath::root(*id));
-                if actor.authorize(Permission::WriteData, &path).is_err() {
-                    err("kode_satker", Message::new("xchg-office-outside-scope"));
-                    None
-                } else {
-                    Some(*id)
-                }
             }
         };
+        let given = cell("kode_satker");
+        let office = match (given.is_empty(), covering) {
+            (_, None) => None,
+            (true, Some(None)) => {
+                err("kode_desa", Message::new("xchg-no-office-covers"));
+                None
+            }
+            (true, Some(Some(c))) => Some((c, true)),
+            (false, Some(covering)) => match offices.get(&given) {
+                None => {
+                    err("kode_satker", Message::new("xchg-office-not-found"));
+                    None
+                }
+                Some(o) if o.level == "pusat" => {
+                    err("kode_satker", Message::new("xchg-office-central"));
+                    None
+                }
+                Some(o) => match covering {
+                    Some(c) if !c.is_within(&o.path) => {
+                        err(
+                            "kode_satker",
+                            Message::new("xchg-office-not-covering")
+                                .with("office", &o.code)
+                                .with("village", &village)
+                                .with("covering", format!("{} ({})", c.name, c.code)),
+                        );
+                        None
+                    }
+                    _ => Some((o.clone(), false)),
+                },
+            },
+        };
+        let office = office.and_then(|(o, derived)| {
+            let path = OfficePath::parse(&o.path).unwrap_or_else(|| OfficePath::root(o.id));
+            match actor.authorize(Permission::WriteData, &path) {
+                Ok(()) => Some((o, derived)),
+                Err(_) => {
+                    err("kode_satker", Message::new("xchg-office-outside-scope"));
+                    None
+                }
+            }
+        });
         let year_formed = match cell("tahun_dibentuk").parse::<i64>() {
-            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            Ok(y) if (2000..=this_year).contains(&y) => Some(y),
             _ => {
                 err(
                     "tahun_dibentuk",
                     Message::new("xchg-year-range")
                         .with("min", 2000)
-                        .with("max", 2100),
+                        .with("max", this_year),
                 );
                 None
             }
         };
-        let funding = cell("sumber_dana").to_lowercase();
-        if FundingSource::parse(&funding).is_none() {
-            err(
-                "sumber_dana",
-                Message::new("xchg-one-of")
-                    .with_list("values", FundingSource::ALL.iter().map(|f| f.as_str())),
-            );
-        }
+        let funding = match cell("sumber_dana") {
+            text if text.is_empty() => Some(FundingSource::Unknown),
+            text => {
+                let f = FundingSource::parse_loose(&text, FundingSource::labels);
+                if f.is_none() {
+                    err(
+                        "sumber_dana",
+                        Message::new("xchg-one-of").with_list("values", FundingSource::codes()),
+                    );
+                }
+                f
+            }
+        };
         let decree = cell("nomor_sk");
         if decree.chars().count() > 100 {
             err("nomor_sk", Message::new("xchg-too-long").with("max", 100));
@@ -196,38 +407,180 @@ pub async fn import(
                 v
             })
             .collect();
-        let (Some(office_id), Some(year_formed), Some(desa_bersinar), Some(priority_area)) =
-            (office, year_formed, flags[0], flags[1])
+        let given_status = match cell("status") {
+            text if text.is_empty() => None,
+            text => {
+                let s = UnitStatus::parse_loose(&text, UnitStatus::labels);
+                if s.is_none() {
+                    err(
+                        "status",
+                        Message::new("xchg-one-of").with_list("values", UnitStatus::codes()),
+                    );
+                }
+                s
+            }
+        };
+        // The years.
+        let mut years = Vec::new();
+        let mut year_plans = Vec::new();
+        let mut achieved = Vec::new();
+        for (year, [category, target, reached]) in year_cells(table, cells, first_year) {
+            let column = |p: &str| year_column(table, p, year);
+            let category_value = match category.as_deref() {
+                None | Some("") => None,
+                Some(text) => {
+                    let c = Category::parse_loose(text, Category::labels);
+                    if c.is_none() {
+                        err(
+                            &column("kategori"),
+                            Message::new("xchg-one-of").with_list("values", Category::codes()),
+                        );
+                    }
+                    c
+                }
+            };
+            let stage_of =
+                |text: &Option<String>, prefix: &str, errs: &mut dyn FnMut(&str, Message)| {
+                    match text.as_deref() {
+                        None => Ok(None),
+                        Some("") => Ok(Some(None)),
+                        Some(t) => match find_stage(&stages, t) {
+                            Some(s) => Ok(Some(Some(s))),
+                            None => {
+                                errs(
+                                    &year_column(table, prefix, year),
+                                    Message::new("xchg-stage-unknown").with("values", stage_list()),
+                                );
+                                Err(())
+                            }
+                        },
+                    }
+                };
+            let target = stage_of(&target, "tahap_target", &mut err);
+            let reached = stage_of(&reached, "tahap_capaian", &mut err);
+            let (Ok(target), Ok(reached)) = (target, reached) else {
+                continue;
+            };
+            let has_stage = matches!(target, Some(Some(_))) || matches!(reached, Some(Some(_)));
+            let Some(cat) = category_value else {
+                if has_stage {
+                    err(
+                        &column("kategori"),
+                        Message::new("xchg-year-needs-category").with("year", year),
+                    );
+                }
+                continue;
+            };
+            if !(2015..=2100).contains(&year) {
+                err(
+                    &column("kategori"),
+                    Message::new("xchg-year-range")
+                        .with("min", 2015)
+                        .with("max", 2100),
+                );
+                continue;
+            }
+            if year_formed.is_some_and(|f| year < f) {
+                err(
+                    &column("kategori"),
+                    Message::new("xchg-category-before-formed")
+                        .with("year", year)
+                        .with("formed", year_formed.unwrap_or_default()),
+                );
+                continue;
+            }
+            if let Some(Some(s)) = reached {
+                if year > this_year {
+                    err(
+                        &column("tahap_capaian"),
+                        Message::new("xchg-achieved-future").with("year", year),
+                    );
+                    continue;
+                }
+                achieved.push((year, (s.id, s.ordinal)));
+            }
+            years.push((year, cat, target.map(|t| t.map(|s| s.id))));
+            year_plans.push(YearPlan {
+                year,
+                category: Some(cat.as_str().to_string()),
+                target: target.map(|t| t.map(|s| s.code.clone()).unwrap_or_default()),
+                achieved: reached.flatten().map(|s| s.code.clone()),
+            });
+        }
+        let (Some((office, derived)), Some(year_formed), Some(funding), Some(d), Some(p)) =
+            (office, year_formed, funding, flags[0], flags[1])
         else {
             continue;
         };
-        plan.push(Planned {
-            row,
+        // A unit with a category in a past or current year runs, unless the file says otherwise.
+        let first_category_year = years.iter().map(|y| y.0).filter(|y| *y <= this_year).min();
+        let status = match (given_status, first_category_year) {
+            (Some(s), Some(y)) => Some((s, format!("{y}-01-01"))),
+            (Some(s), None) => Some((s, crate::today())),
+            (None, Some(y)) => Some((UnitStatus::Operating, format!("{y}-01-01"))),
+            (None, None) => None,
+        };
+        planned.push(Planned {
+            plan: RowPlan {
+                row,
+                code: code.clone(),
+                name: name.clone(),
+                village_code: village.clone(),
+                office_code: office.code.clone(),
+                office_name: office.name.clone(),
+                office_derived: derived,
+                year_formed,
+                funding: funding.as_str().to_string(),
+                status: status
+                    .as_ref()
+                    .map(|(s, d)| (s.as_str().to_string(), d.clone())),
+                years: year_plans,
+                action: RowAction::New,
+            },
             input: UnitInput {
                 code,
                 name,
                 village_code: village,
-                office_id,
+                office_id: office.id,
                 year_formed,
                 decree_number: decree,
-                funding_source: funding,
-                desa_bersinar,
-                priority_area,
+                funding_source: funding.as_str().to_string(),
+                desa_bersinar: d,
+                priority_area: p,
             },
+            years,
+            achieved,
+            status,
+            status_given: given_status.is_some(),
             existing: None,
-            changed: true,
+            registry_changed: true,
         });
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    // Existing units by code: unchanged rows are skipped, others updated where allowed.
-    for p in plan.iter_mut() {
+    // Against what is stored: new, changed or unchanged, and who may change it.
+    for p in planned.iter_mut() {
         let Ok(u) = units::by_code(db, &p.input.code).await else {
             continue;
         };
         p.existing = Some(u.id);
-        p.changed = !(u.name == p.input.name
+        let path = OfficePath::parse(&u.office_path).unwrap_or_else(|| OfficePath::root(0));
+        let refused = match actor.authorize(Permission::WriteData, &path) {
+            Ok(()) => None,
+            Err(DbError::Forbidden(d)) if d.unseen => Some("xchg-code-taken"),
+            Err(_) => Some("xchg-unit-outside-scope"),
+        };
+        if let Some(reason) = refused {
+            errors.push(RowError {
+                row: p.plan.row,
+                column: "kode".into(),
+                value: p.input.code.clone(),
+                reason: Message::new(reason),
+            });
+            continue;
+        }
+        p.registry_changed = !(u.name == p.input.name
             && u.village_code == p.input.village_code
             && u.office_id == p.input.office_id
             && u.year_formed == p.input.year_formed
@@ -235,92 +588,300 @@ pub async fn import(
             && u.funding_source == p.input.funding_source
             && u.desa_bersinar == p.input.desa_bersinar
             && u.priority_area == p.input.priority_area);
-        if p.changed {
-            let path = OfficePath::parse(&u.office_path).unwrap_or_else(|| OfficePath::root(0));
-            let refused = match actor.authorize(Permission::WriteData, &path) {
-                Ok(()) => None,
-                Err(DbError::Forbidden(d)) if d.unseen => Some("xchg-code-taken"),
-                Err(_) => Some("xchg-unit-outside-scope"),
-            };
-            if let Some(reason) = refused {
-                errors.push(RowError {
-                    row: p.row,
-                    column: "kode".into(),
-                    value: p.input.code.clone(),
-                    reason: Message::new(reason),
-                });
-            }
+        // A stored unit keeps its status unless the file names another.
+        if !p.status_given
+            || p.status
+                .as_ref()
+                .is_some_and(|(s, _)| s.as_str() == u.status)
+        {
+            p.status = None;
         }
+        p.plan.status = p
+            .status
+            .as_ref()
+            .map(|(s, d)| (s.as_str().to_string(), d.clone()));
+        let stored_years: HashMap<i64, (String, Option<i64>, bool)> = sqlx::query(
+            "SELECT year, category, target_stage_id, confirmed FROM ibm_unit_years WHERE unit_id = $1",
+        )
+        .bind(u.id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get::<i64, _>("year"),
+                (r.get("category"), r.get("target_stage_id"), crate::db::flag(r, "confirmed")),
+            )
+        })
+        .collect();
+        p.years
+            .retain(|(year, cat, target)| match stored_years.get(year) {
+                Some((c, t, confirmed)) => {
+                    let same_target = match target {
+                        None => true,
+                        Some(given) => given == t,
+                    };
+                    !(*confirmed && c == cat.as_str() && same_target)
+                }
+                None => true,
+            });
+        let assessed: HashMap<i64, (String, Option<i64>, String)> = sqlx::query(
+            "SELECT year, status, achieved_stage_id, source FROM ibm_assessments WHERE unit_id = $1",
+        )
+        .bind(u.id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get::<i64, _>("year"),
+                (r.get("status"), r.get("achieved_stage_id"), r.get("source")),
+            )
+        })
+        .collect();
+        let mut refused = None;
+        p.achieved
+            .retain(|(year, (stage, _))| match assessed.get(year) {
+                Some((status, s, _)) if status == "final" && *s == Some(*stage) => false,
+                Some((_, _, source)) if source != SOURCE_IMPORT => {
+                    refused.get_or_insert(*year);
+                    false
+                }
+                _ => true,
+            });
+        if let Some(year) = refused {
+            errors.push(RowError {
+                row: p.plan.row,
+                column: year_column(table, "tahap_capaian", year),
+                value: p.input.code.clone(),
+                reason: Message::new("xchg-achieved-in-pantau").with("year", year),
+            });
+        }
+        p.plan.action = if p.registry_changed
+            || !p.years.is_empty()
+            || !p.achieved.is_empty()
+            || p.status.is_some()
+        {
+            RowAction::Changed
+        } else {
+            RowAction::Unchanged
+        };
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
+    let rows: Vec<RowPlan> = planned.iter().map(|p| p.plan.clone()).collect();
+    let fingerprint = fingerprint(&rows);
+    if expected.is_some_and(|e| e != fingerprint) {
+        return Ok(Err(vec![RowError::file(Message::new(
+            "xchg-preview-stale",
+        ))]));
+    }
     let mut summary = ImportSummary {
-        rows: plan.len(),
+        rows: planned.len(),
         dry_run,
         warnings,
         ..Default::default()
     };
     let mut tx = ImportTx::begin(db, dry_run).await?;
-    for (done, p) in plan.iter().enumerate() {
+    for (done, p) in planned.iter().enumerate() {
         tx.row_done().await?;
-        let result = match (p.existing, p.changed) {
-            (Some(_), false) => {
-                summary.unchanged += 1;
-                Ok(())
+        match p.plan.action {
+            RowAction::New => summary.created += 1,
+            RowAction::Changed => summary.updated += 1,
+            RowAction::Unchanged => summary.unchanged += 1,
+        }
+        if p.plan.action != RowAction::Unchanged {
+            if let Err(e) = write_row(&mut tx, actor, p, first_year).await {
+                tx.rollback().await?;
+                return Ok(Err(vec![RowError::from_write(
+                    e,
+                    p.plan.row,
+                    &p.input.code,
+                )?]));
             }
-            (Some(id), true) => {
-                summary.updated += 1;
-                units::update_in(&mut tx, actor, id, &p.input)
-                    .await
-                    .map(|_| ())
-            }
-            (None, _) => {
-                summary.created += 1;
-                units::create_in(&mut tx, actor, &p.input, first_year)
-                    .await
-                    .map(|_| ())
-            }
-        };
-        if let Err(e) = result {
-            tx.rollback().await?;
-            return Ok(Err(vec![RowError::from_write(e, p.row, &p.input.code)?]));
         }
         progress(done + 1);
     }
     tx.finish().await?;
-    Ok(Ok(summary))
+    Ok(Ok(UnitImport {
+        summary,
+        rows,
+        fingerprint,
+    }))
 }
 
-/// The units the principal may read (optionally under one office), in the import columns.
+/// Writes one new or changed row: registry, years, achieved stages, status.
+async fn write_row(
+    tx: &mut ImportTx,
+    actor: Actor<'_>,
+    p: &Planned,
+    first_year: i64,
+) -> DbResult<()> {
+    let id = match p.existing {
+        Some(id) => {
+            if p.registry_changed {
+                units::update_in(tx, actor, id, &p.input).await?;
+            }
+            id
+        }
+        None => {
+            let default_year = p.years.is_empty().then_some(first_year);
+            units::create_in(tx, actor, &p.input, default_year)
+                .await?
+                .id
+        }
+    };
+    for (year, category, target) in &p.years {
+        // A target column left out keeps the stored target; a new year has none then.
+        let target = match target {
+            Some(t) => *t,
+            None => stored_target(tx, id, *year).await?,
+        };
+        units::set_year_in(tx, actor, id, *year, *category, target).await?;
+    }
+    for (year, stage) in &p.achieved {
+        import_final_in(tx, actor, id, *year, *stage).await?;
+    }
+    if let Some((status, date)) = &p.status {
+        units::import_status_in(tx, actor, id, *status, date).await?;
+    }
+    Ok(())
+}
+
+async fn stored_target(
+    conn: &mut sqlx::AnyConnection,
+    unit: i64,
+    year: i64,
+) -> DbResult<Option<i64>> {
+    Ok(
+        sqlx::query("SELECT target_stage_id FROM ibm_unit_years WHERE unit_id = $1 AND year = $2")
+            .bind(unit)
+            .bind(year)
+            .fetch_optional(conn)
+            .await?
+            .and_then(|r| r.get("target_stage_id")),
+    )
+}
+
+/// A digest of the rows as they would be stored.
+fn fingerprint(rows: &[RowPlan]) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(rows).unwrap_or_default();
+    Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The units the principal may read (optionally under one office), in the import columns, with
+/// per-year columns for every year any of them has a confirmed category in.
 pub async fn export(db: &Db, who: &Principal, office_id: Option<i64>) -> DbResult<Table> {
-    let mut t = Table::new(&columns());
     let root = crate::offices::report_root(db, who, office_id).await?;
     let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 2)
     else {
-        return Ok(t);
+        return Ok(Table::new(&REGISTRY.to_vec()));
     };
     let mut q = sqlx::query(AssertSqlSafe(format!(
-        "SELECT u.code, u.name, u.village_code, o.code AS office_code, u.year_formed, u.funding_source, \
-         u.decree_number, u.desa_bersinar, u.priority_area FROM ibm_units u JOIN offices o ON o.id = u.office_id \
+        "SELECT u.id, u.code, u.name, u.village_code, o.code AS office_code, u.year_formed, u.funding_source, \
+         u.decree_number, u.desa_bersinar, u.priority_area, u.status FROM ibm_units u JOIN offices o ON o.id = u.office_id \
          WHERE o.path LIKE $1 AND {scope} ORDER BY u.code"
     )))
     .bind(format!("{}%", root.as_str()));
     for b in &binds {
         q = q.bind(b.clone());
     }
+    let units = q.fetch_all(db.pool()).await?;
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT y.unit_id, y.year, y.category, ts.code AS target, ach.code AS achieved \
+         FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id JOIN offices o ON o.id = u.office_id \
+         LEFT JOIN ibm_stages ts ON ts.id = y.target_stage_id \
+         LEFT JOIN ibm_assessments a ON a.unit_id = y.unit_id AND a.year = y.year AND a.status = 'final' \
+         LEFT JOIN ibm_stages ach ON ach.id = a.achieved_stage_id \
+         WHERE y.confirmed = $1 AND o.path LIKE $2 AND {scope}"
+    )))
+    .bind(true)
+    .bind(format!("{}%", root.as_str()));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let mut per_unit: HashMap<i64, BTreeMap<i64, [String; 3]>> = HashMap::new();
     for r in q.fetch_all(db.pool()).await? {
-        t.rows.push(vec![
+        per_unit.entry(r.get("unit_id")).or_default().insert(
+            r.get("year"),
+            [
+                r.get("category"),
+                r.get::<Option<String>, _>("target").unwrap_or_default(),
+                r.get::<Option<String>, _>("achieved").unwrap_or_default(),
+            ],
+        );
+    }
+    let mut years: Vec<i64> = per_unit.values().flat_map(|y| y.keys().copied()).collect();
+    years.sort_unstable();
+    years.dedup();
+    let headers = columns(&years);
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&headers);
+    for r in units {
+        let funding: String = r.get("funding_source");
+        let mut row = vec![
             r.get("code"),
             r.get("name"),
             r.get("village_code"),
             r.get("office_code"),
             r.get::<i64, _>("year_formed").to_string(),
-            r.get("funding_source"),
+            if funding == FundingSource::Unknown.as_str() {
+                String::new()
+            } else {
+                funding
+            },
             r.get("decree_number"),
             flag_text(crate::db::flag(&r, "desa_bersinar")),
             flag_text(crate::db::flag(&r, "priority_area")),
-        ]);
+            r.get("status"),
+        ];
+        let of_unit = per_unit.get(&r.get::<i64, _>("id"));
+        for y in &years {
+            match of_unit.and_then(|u| u.get(y)) {
+                Some(cells) => row.extend(cells.iter().cloned()),
+                None => row.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        t.rows.push(row);
     }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_year_cells_are_read_with_and_without_a_year() {
+        let t = Table {
+            headers: vec![
+                "kode".into(),
+                "kategori_2024".into(),
+                "tahap_capaian_2024".into(),
+                "kategori".into(),
+            ],
+            rows: vec![vec![
+                "A".into(),
+                "Baru".into(),
+                "2".into(),
+                "berkelanjutan".into(),
+            ]],
+        };
+        let cells = year_cells(&t, &t.rows[0], 2025);
+        assert_eq!(
+            cells[&2024],
+            [Some("Baru".to_string()), None, Some("2".to_string())]
+        );
+        assert_eq!(
+            cells[&2025],
+            [Some("berkelanjutan".to_string()), None, None]
+        );
+        assert_eq!(year_column(&t, "kategori", 2024), "kategori_2024");
+        assert_eq!(year_column(&t, "kategori", 2025), "kategori");
+    }
 }

@@ -275,3 +275,99 @@ pub async fn apply(
     tx.commit().await?;
     Ok(after)
 }
+
+/// Where a stage assessment was made: in Pantau, or imported from a spreadsheet.
+pub const SOURCE_PANTAU: &str = "pantau";
+pub const SOURCE_IMPORT: &str = "impor";
+
+/// A past year's achieved stage from a spreadsheet, stored as a final assessment marked as
+/// imported (no criteria: the file gives only the result; who imported it is in the audit log).
+/// An assessment made in Pantau for that year is never overwritten: the import is refused.
+/// Returns whether anything changed.
+pub(crate) async fn import_final_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    unit_id: i64,
+    year: i64,
+    stage: (i64, i64),
+) -> DbResult<bool> {
+    check_year(year)?;
+    let path = authorize_unit(&mut *tx, actor, Permission::WriteData, unit_id).await?;
+    let existing = sqlx::query(
+        "SELECT id, source, status, achieved_stage_id FROM ibm_assessments WHERE unit_id = $1 AND year = $2",
+    )
+    .bind(unit_id)
+    .bind(year)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (stage_id, ordinal) = stage;
+    if let Some(e) = &existing {
+        let same = e.get::<Option<i64>, _>("achieved_stage_id") == Some(stage_id)
+            && e.get::<String, _>("status") == AssessmentStatus::Final.as_str();
+        if same {
+            return Ok(false);
+        }
+        if e.get::<String, _>("source") != SOURCE_IMPORT {
+            return Err(DbError::rule(
+                pantau_core::message::Message::new("xchg-achieved-in-pantau").with("year", year),
+            ));
+        }
+    }
+    let rollup = super::rollup::track(&mut *tx, unit_id).await?;
+    let now = now_rfc3339();
+    let who = actor.name();
+    let id: i64 = match &existing {
+        Some(e) => {
+            let id: i64 = e.get("id");
+            sqlx::query(
+                "UPDATE ibm_assessments SET achieved_stage_id = $1, achieved_ordinal = $2, status = $3, \
+                 updated_at = $4 WHERE id = $5",
+            )
+            .bind(stage_id)
+            .bind(ordinal)
+            .bind(AssessmentStatus::Final.as_str())
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+        None => sqlx::query(
+            "INSERT INTO ibm_assessments (unit_id, year, status, achieved_stage_id, achieved_ordinal, note, \
+             updated_at, submitted_by, submitted_at, verified_by, verified_at, finalized_by, finalized_at, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $8, $7, $8, $7, $9) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(year)
+        .bind(AssessmentStatus::Final.as_str())
+        .bind(stage_id)
+        .bind(ordinal)
+        .bind("")
+        .bind(&now)
+        .bind(&who)
+        .bind(SOURCE_IMPORT)
+        .fetch_one(&mut *tx)
+        .await?
+        .get("id"),
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        Change {
+            action: "import",
+            entity: "penilaian_tahap",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: existing.as_ref().map(
+                |e| json!({"achieved_stage_id": e.get::<Option<i64>, _>("achieved_stage_id")}),
+            ),
+            after: Some(json!({
+                "unit_id": unit_id, "year": year, "achieved_stage_id": stage_id,
+                "achieved_ordinal": ordinal, "status": "final", "source": SOURCE_IMPORT,
+            })),
+        },
+    )
+    .await?;
+    rollup.finish(&mut *tx).await?;
+    Ok(true)
+}

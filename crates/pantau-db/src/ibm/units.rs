@@ -169,6 +169,20 @@ pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Ve
     ))
 }
 
+/// The year a unit was formed: from 2000 to this year.
+pub(crate) fn check_year_formed(year: i64) -> DbResult<()> {
+    let now = chrono::Datelike::year(&chrono::Utc::now()) as i64;
+    if (2000..=now).contains(&year) {
+        Ok(())
+    } else {
+        Err(DbError::rule(
+            pantau_core::message::Message::new("xchg-year-range")
+                .with("min", 2000)
+                .with("max", now),
+        ))
+    }
+}
+
 /// Validates input: codes, a current village, a BNNK/BNNP office, a known funding source.
 async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()> {
     if !super::is_code(&input.code, 3..=40) {
@@ -178,7 +192,7 @@ async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()
     }
     check_text("nama unit", &input.name, 200, true)?;
     check_text("nomor SK", &input.decree_number, 100, false)?;
-    check_year(input.year_formed)?;
+    check_year_formed(input.year_formed)?;
     FundingSource::parse(&input.funding_source).ok_or_else(|| {
         DbError::invalid(format!(
             "sumber dana {:?} tidak dikenal",
@@ -204,6 +218,18 @@ async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()
     if office.level == "pusat" {
         return Err(DbError::invalid("satker pembina unit harus BNNP atau BNNK"));
     }
+    // The coaching office covers the village: it is the office whose areas hold the village,
+    // or one above it.
+    if let Some(covering) = crate::offices::covering_in(conn, &village).await? {
+        if !covering.is_within(&office.path) {
+            return Err(DbError::rule(
+                pantau_core::message::Message::new("xchg-office-not-covering")
+                    .with("office", &office.code)
+                    .with("village", &village)
+                    .with("covering", format!("{} ({})", covering.name, covering.code)),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -216,22 +242,26 @@ pub async fn create(
     first_year: i64,
 ) -> DbResult<Unit> {
     let mut tx = db.begin().await?;
-    let unit = create_in(&mut tx, actor, input, first_year).await?;
+    let unit = create_in(&mut tx, actor, input, Some(first_year)).await?;
     tx.commit().await?;
     Ok(unit)
 }
 
-/// [`create`] inside the caller's transaction (imports run many in one).
+/// [`create`] inside the caller's transaction (imports run many in one). Without a first year
+/// the unit gets no yearly category here (an import sets its years itself).
 pub(crate) async fn create_in(
     mut tx: &mut AnyConnection,
     actor: Actor<'_>,
     input: &UnitInput,
-    first_year: i64,
+    first_year: Option<i64>,
 ) -> DbResult<Unit> {
-    let year = check_year(first_year)?;
-    check_input(&mut tx, input).await?;
+    if let Some(year) = first_year {
+        check_year(year)?;
+    }
+    // Who may write there first: an outsider learns nothing about the input.
     let office = crate::offices::load(&mut tx, input.office_id).await?;
     actor.authorize(Permission::WriteData, &office.office_path())?;
+    check_input(&mut tx, input).await?;
     let now = now_rfc3339();
     let id: i64 = sqlx::query(
         "INSERT INTO ibm_units (code, name, village_code, office_id, year_formed, decree_number, \
@@ -255,16 +285,18 @@ pub(crate) async fn create_in(
     .map_err(|e| DbError::conflict_on_unique(e, format!("kode unit {}", input.code)))?
     .get("id");
     let rollup = super::rollup::track(&mut tx, id).await?;
-    let funding = FundingSource::parse(&input.funding_source).unwrap_or(FundingSource::Apbn);
-    sqlx::query(
-        "INSERT INTO ibm_unit_years (unit_id, year, category, confirmed) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(year as i64)
-    .bind(Category::for_new_unit(funding).as_str())
-    .bind(true)
-    .execute(&mut *tx)
-    .await?;
+    let funding = FundingSource::parse(&input.funding_source).unwrap_or(FundingSource::Unknown);
+    if let Some(year) = first_year {
+        sqlx::query(
+            "INSERT INTO ibm_unit_years (unit_id, year, category, confirmed) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(year)
+        .bind(Category::for_new_unit(funding).as_str())
+        .bind(true)
+        .execute(&mut *tx)
+        .await?;
+    }
     let unit = load(&mut tx, id).await?;
     audit::record(
         &mut tx,
@@ -300,9 +332,9 @@ pub(crate) async fn update_in(
 ) -> DbResult<Unit> {
     authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
     let rollup = super::rollup::track(&mut tx, id).await?;
-    check_input(&mut tx, input).await?;
     let target = crate::offices::load(&mut tx, input.office_id).await?;
     actor.authorize(Permission::WriteData, &target.office_path())?;
+    check_input(&mut tx, input).await?;
     let before = load(&mut tx, id).await?;
     sqlx::query(
         "UPDATE ibm_units SET code = $1, name = $2, village_code = $3, office_id = $4, year_formed = $5, \
@@ -465,10 +497,24 @@ pub async fn set_year(
     category: Category,
     target_stage_id: Option<i64>,
 ) -> DbResult<()> {
-    check_year(year)?;
     let mut tx = db.begin().await?;
-    let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
-    let rollup = super::rollup::track(&mut tx, id).await?;
+    set_year_in(&mut tx, actor, id, year, category, target_stage_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`set_year`] inside the caller's transaction.
+pub(crate) async fn set_year_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    id: i64,
+    year: i64,
+    category: Category,
+    target_stage_id: Option<i64>,
+) -> DbResult<()> {
+    check_year(year)?;
+    let path = authorize_unit(&mut *tx, actor, Permission::WriteData, id).await?;
+    let rollup = super::rollup::track(&mut *tx, id).await?;
     if let Some(stage) = target_stage_id {
         sqlx::query("SELECT 1 FROM ibm_stages WHERE id = $1 AND active = $2")
             .bind(stage)
@@ -495,7 +541,7 @@ pub async fn set_year(
     .bind(true)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, actor, Change {
+    audit::record(&mut *tx, actor, Change {
         action: "set_year",
         entity: "unit_ibm",
         entity_id: id.to_string(),
@@ -504,9 +550,63 @@ pub async fn set_year(
         after: Some(json!({"year": year, "category": category.as_str(), "target_stage_id": target_stage_id, "confirmed": true})),
     })
     .await?;
-    rollup.finish(&mut tx).await?;
-    tx.commit().await?;
+    rollup.finish(&mut *tx).await?;
     Ok(())
+}
+
+/// Sets a unit's status as an import gives it, without walking the life cycle step by step
+/// (a list of running units is loaded at once): the log records the change and its source.
+pub(crate) async fn import_status_in(
+    tx: &mut AnyConnection,
+    actor: Actor<'_>,
+    id: i64,
+    to: UnitStatus,
+    effective: &str,
+) -> DbResult<()> {
+    check_date("tanggal status", effective)?;
+    let path = authorize_unit(&mut *tx, actor, Permission::WriteData, id).await?;
+    let rollup = super::rollup::track(&mut *tx, id).await?;
+    let before = load(&mut *tx, id).await?;
+    if before.status == to.as_str() {
+        return rollup.finish(&mut *tx).await;
+    }
+    sqlx::query("UPDATE ibm_units SET status = $1, status_date = $2, status_reason = $3, updated_at = $4 WHERE id = $5")
+        .bind(to.as_str())
+        .bind(effective)
+        .bind("impor")
+        .bind(now_rfc3339())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO ibm_unit_status_log (unit_id, from_status, to_status, reason, effective_date, username, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(&before.status)
+    .bind(to.as_str())
+    .bind("impor")
+    .bind(effective)
+    .bind(actor.name())
+    .bind(now_rfc3339())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        Change {
+            action: "import_status",
+            entity: "unit_ibm",
+            entity_id: id.to_string(),
+            office_path: Some(&path),
+            before: Some(json!({"status": before.status, "status_date": before.status_date})),
+            after: Some(
+                json!({"status": to.as_str(), "status_date": effective, "source": "impor"}),
+            ),
+        },
+    )
+    .await?;
+    rollup.finish(&mut *tx).await
 }
 
 /// Proposes next year's category for every unit in scope that has `from_year` and is not

@@ -32,7 +32,11 @@ pub struct Kind {
     pub key: &'static str,
     pub title: &'static str,
     pub help: &'static str,
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
+}
+
+fn this_year() -> i64 {
+    chrono::Utc::now().year() as i64
 }
 
 fn kinds() -> Vec<Kind> {
@@ -41,25 +45,34 @@ fn kinds() -> Vec<Kind> {
             key: "unit",
             title: "xchg-units",
             help: "xchg-import-help",
-            columns: exchange::units::columns(),
+            columns: exchange::units::columns(&[this_year()]),
         },
         Kind {
             key: "agen",
             title: "xchg-agents",
             help: "xchg-import-agents-help",
-            columns: exchange::agents::columns(),
+            columns: exchange::agents::columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         },
         Kind {
             key: "laporan",
             title: "xchg-reports",
             help: "xchg-import-reports-help",
-            columns: exchange::reports::columns(),
+            columns: exchange::reports::columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         },
         Kind {
             key: "lembaga",
             title: "xchg-institutions",
             help: "xchg-import-institutions-help",
-            columns: exchange::institutions::columns(),
+            columns: exchange::institutions::columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         },
     ]
 }
@@ -240,7 +253,7 @@ pub async fn template(
             pantau_db::exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
             "templat-instrumen-sni",
         ),
-        Some("unit") | None => (exchange::units::template(), "templat-unit-ibm"),
+        Some("unit") | None => (exchange::units::template(this_year()), "templat-unit-ibm"),
         Some(_) => return Err(AppError::NotFound),
     };
     download(&table, &format, name)
