@@ -65,6 +65,22 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Prepare an empty production database in one step: migrations, all Kemendagri areas, the
+    /// bundled office tree and a national admin account (the password is printed unless given on
+    /// standard input). Safe to re-run: what exists is kept.
+    Init {
+        /// Username of the national admin to create.
+        #[arg(long)]
+        admin: String,
+        /// The admin's full name.
+        #[arg(long, default_value = "Admin Direktorat PLRKM")]
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Load the demo data set: all areas, the office tree, one user per role, IBM and SNI data.
     Demo {
         /// Instead of the hand-made IBM set, generate this many synthetic units with five years
@@ -170,8 +186,9 @@ enum ImportCommand {
     /// Kemendagri areas from a folder holding provinces.csv, regencies.csv, districts.csv,
     /// villages.csv (idn-area-data layout). Without a folder, the bundled copy is used.
     Wilayah { dir: Option<PathBuf> },
-    /// Offices from a CSV with columns code,level,name,parent_code,area_codes.
-    Satker { file: PathBuf },
+    /// Offices from a CSV with columns code,level,name,parent_code,area_codes. Without a file,
+    /// the bundled tree (BNN RI, 34 BNNP, 173 BNNK; see data/satker/README.md).
+    Satker { file: Option<PathBuf> },
     /// IBM units from a CSV or XLSX file (columns: `pantau export template FILE`), all or nothing,
     /// matched by unit code: existing units are updated, unchanged rows skipped.
     Unit {
@@ -330,6 +347,42 @@ pub async fn run(cli: Cli) -> Result<()> {
                 },
             )
             .await?;
+        }
+        Command::Init {
+            admin,
+            name,
+            email,
+            password_stdin,
+        } => {
+            let applied = migrate::run(&db).await?;
+            println!("{applied} migrasi diterapkan");
+            import_areas(&db, seed::bundled::wilayah()).await?;
+            let created =
+                seed::offices_from_csv(&db, Actor::System("init"), seed::bundled::OFFICES).await?;
+            println!("satker: {created} baru");
+            if users::by_username(&db, &admin).await.is_ok() {
+                println!("pengguna {admin} sudah ada; tidak diubah");
+            } else {
+                let root = pantau_db::offices::national_root(&db).await?;
+                let (password, generated) = read_password(password_stdin)?;
+                users::create(
+                    &db,
+                    Actor::System("init"),
+                    NewUser {
+                        username: admin.clone(),
+                        full_name: name,
+                        email,
+                        password: password.clone(),
+                        grants: vec![(Role::NationalAdmin, root.id)],
+                        institution_id: None,
+                    },
+                )
+                .await?;
+                println!("admin nasional {admin} dibuat");
+                if generated {
+                    println!("kata sandi: {password}");
+                }
+            }
         }
         Command::Demo { scale: None } => {
             migrate::run(&db).await?;
@@ -705,9 +758,16 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             import_areas(db, files).await?;
         }
         ImportCommand::Satker { file } => {
-            let f = std::fs::File::open(&file)
-                .with_context(|| format!("opening {}", file.display()))?;
-            let n = seed::offices_from_csv(db, Actor::System("cli"), f).await?;
+            let n = match file {
+                Some(file) => {
+                    let f = std::fs::File::open(&file)
+                        .with_context(|| format!("opening {}", file.display()))?;
+                    seed::offices_from_csv(db, Actor::System("cli"), f).await?
+                }
+                None => {
+                    seed::offices_from_csv(db, Actor::System("cli"), seed::bundled::OFFICES).await?
+                }
+            };
             println!("satker: {n} baru");
         }
         ImportCommand::Laporan { file, dry_run } => import_reports(db, &file, dry_run).await?,
