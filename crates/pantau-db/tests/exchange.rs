@@ -802,3 +802,52 @@ async fn a_list_with_wrong_offices_and_years_is_refused_naming_row_column_value_
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_unit_template_guides_with_lists_and_notes_and_its_example_imports() {
+    for t in testing::all().await {
+        seeded(&t).await;
+        let bytes = pantau_db::exchange::units::template_workbook(&t.db, 2025)
+            .await
+            .unwrap();
+        let table = pantau_db::exchange::read(&bytes).unwrap();
+        assert_eq!(table.headers, pantau_db::exchange::units::columns(&[2025]));
+        assert!(table.headers.contains(&"kategori_2025".to_string()));
+        let done = pantau_db::exchange::units::import(
+            &t.db,
+            Actor::System("uji"),
+            &table,
+            2025,
+            true,
+            &|_| {},
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: the example row imports: {e:?}", t.label));
+        assert_eq!(done.created, 1);
+        // Drop-down lists on the data sheet, and a notes sheet in both languages.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut text = |name: &str| {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+            s
+        };
+        let sheet = text("xl/worksheets/sheet1.xml");
+        for list in [
+            "Berkelanjutan Mandiri",
+            "ya,tidak",
+            "apbn,apbd",
+            "operasional",
+        ] {
+            assert!(sheet.contains(list), "a drop-down list with {list}");
+        }
+        let workbook = text("xl/workbook.xml");
+        assert!(workbook.contains("petunjuk"));
+        let strings = text("xl/sharedStrings.xml");
+        assert!(
+            strings.contains("satker pembina diambil dari desa")
+                && strings.contains("follows from the village")
+        );
+        t.finish().await;
+    }
+}

@@ -996,6 +996,9 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         println!("OpenAPI ke {}", file.display());
         return Ok(());
     }
+    // The unit template's workbook has drop-down lists and notes of its own.
+    let cmd_is_unit_template =
+        matches!(&cmd, ExportCommand::Template { jenis, .. } if jenis == "unit");
     let root = offices::national_root(db).await?.id;
     let everyone = pantau_core::access::Principal {
         user_id: 0,
@@ -1066,8 +1069,11 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         .and_then(|e| e.to_str())
         .and_then(Format::parse)
         .context("the file name must end in .csv or .xlsx")?;
-    std::fs::write(&file, exchange::write(&table, format, "data")?)
-        .with_context(|| format!("writing {}", file.display()))?;
+    let bytes = match (cmd_is_unit_template, format) {
+        (true, Format::Xlsx) => exchange::units::template_workbook(db, chrono_year()).await?,
+        _ => exchange::write(&table, format, "data")?,
+    };
+    std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
     println!("{} baris ke {}", table.rows.len(), file.display());
     Ok(())
 }

@@ -885,3 +885,146 @@ mod tests {
         assert_eq!(year_column(&t, "kategori", 2025), "kategori");
     }
 }
+
+/// What each column of the unit file holds, in Bahasa Indonesia and English: the template's
+/// notes sheet.
+const NOTES: &[(&str, &str, &str)] = &[
+    (
+        "kode",
+        "Wajib. Kode unit yang unik, 3–40 karakter: huruf, angka, - . _ (dipakai untuk mencocokkan unit saat impor ulang).",
+        "Required. The unit's unique code, 3–40 characters: letters, digits, - . _ (matches the unit on a later import).",
+    ),
+    (
+        "nama",
+        "Wajib. Nama unit IBM.",
+        "Required. The IBM unit's name.",
+    ),
+    (
+        "kode_desa",
+        "Wajib. Kode desa/kelurahan Kemendagri, mis. 32.73.01.1001.",
+        "Required. The Kemendagri village code, e.g. 32.73.01.1001.",
+    ),
+    (
+        "kode_satker",
+        "Boleh kosong: satker pembina diambil dari desa (BNNK yang wilayahnya memuat desa itu, atau BNNP provinsinya). Bila diisi, satker itu harus membina desa tersebut.",
+        "May be empty: the coaching office follows from the village (the BNNK whose area holds it, else its province's BNNP). When filled in, that office must coach the village.",
+    ),
+    (
+        "tahun_dibentuk",
+        "Wajib. Tahun unit dibentuk, 2000 sampai tahun ini.",
+        "Required. The year the unit was formed, 2000 to this year.",
+    ),
+    (
+        "sumber_dana",
+        "Boleh kosong (tercatat \"belum diisi\"): apbn, apbd, apbdes, csr, swadaya.",
+        "May be empty (recorded as \"not filled in\"): apbn, apbd, apbdes, csr, swadaya.",
+    ),
+    (
+        "nomor_sk",
+        "Boleh kosong. Nomor SK pembentukan.",
+        "May be empty. The decree number.",
+    ),
+    (
+        "desa_bersinar",
+        "ya atau tidak (kosong = tidak).",
+        "ya (yes) or tidak (no); empty = no.",
+    ),
+    (
+        "kawasan_prioritas",
+        "ya atau tidak (kosong = tidak).",
+        "ya (yes) or tidak (no); empty = no.",
+    ),
+    (
+        "status",
+        "Boleh kosong: unit baru yang punya kategori pada tahun ini atau sebelumnya dicatat operasional sejak 1 Januari tahun kategori pertamanya; unit yang sudah ada tetap pada statusnya.",
+        "May be empty: a new unit with a category in this or an earlier year is recorded as operating since 1 January of its first category year; an existing unit keeps its status.",
+    ),
+    (
+        "kategori_<TAHUN>",
+        "Kategori tahun itu: Berkelanjutan, Berkelanjutan Mandiri, Baru, Baru Mandiri (kode atau nama, huruf besar/kecil bebas). Tambahkan kolom untuk tahun lain, mis. kategori_2024; kolom \"kategori\" tanpa tahun berarti tahun impor.",
+        "The year's category: Berkelanjutan, Berkelanjutan Mandiri, Baru, Baru Mandiri (code or name, any case). Add columns for other years, e.g. kategori_2024; a \"kategori\" column without a year means the import's year.",
+    ),
+    (
+        "tahap_target_<TAHUN>",
+        "Boleh kosong. Tahap perkembangan yang ditargetkan tahun itu: kode, nama atau nomor urut tahap (lihat Referensi).",
+        "May be empty. The development stage targeted that year: the stage's code, name or number (see Reference).",
+    ),
+    (
+        "tahap_capaian_<TAHUN>",
+        "Boleh kosong. Tahap yang dicapai tahun itu; disimpan sebagai penilaian final hasil impor (tanpa kriteria). Penilaian yang dibuat di Pantau tidak ditimpa.",
+        "May be empty. The stage reached that year; stored as an imported final assessment (without criteria). An assessment made in Pantau is never replaced.",
+    ),
+];
+
+/// The unit template as a workbook: the columns for `year` with drop-down lists (category,
+/// stages, funding, status, yes/no) on its first sheet, and a notes sheet explaining every
+/// column in Bahasa Indonesia and English.
+pub async fn template_workbook(db: &Db, year: i64) -> DbResult<Vec<u8>> {
+    use rust_xlsxwriter::{DataValidation, Format, Workbook};
+    let stages: Vec<String> = crate::ibm::stages::list(db)
+        .await?
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    let t = template(year);
+    let xlsx = |e: rust_xlsxwriter::XlsxError| DbError::invalid(format!("XLSX: {e}"));
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("unit").map_err(xlsx)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in t.headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, h, &bold)
+            .map_err(xlsx)?;
+        sheet.set_column_width(c as u16, 20).map_err(xlsx)?;
+    }
+    for (c, v) in t.rows[0].iter().enumerate() {
+        sheet.write_string(1, c as u16, v).map_err(xlsx)?;
+    }
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.labels()[0]).collect();
+    let yes_no = ["ya", "tidak"];
+    for (c, h) in t.headers.iter().enumerate() {
+        let list: Vec<String> = match COLUMNS.per_year_of(h).map(|p| p.0).unwrap_or(h) {
+            "kategori" => categories.iter().map(|s| s.to_string()).collect(),
+            "tahap_target" | "tahap_capaian" => stages.clone(),
+            "sumber_dana" => FundingSource::codes()
+                .into_iter()
+                .filter(|f| *f != FundingSource::Unknown.as_str())
+                .map(String::from)
+                .collect(),
+            "status" => UnitStatus::codes().into_iter().map(String::from).collect(),
+            "desa_bersinar" | "kawasan_prioritas" => yes_no.iter().map(|s| s.to_string()).collect(),
+            _ => continue,
+        };
+        // Excel caps a list at 255 characters; a longer one is left to the importer's check.
+        if let Ok(v) = DataValidation::new().allow_list_strings(&list) {
+            sheet
+                .add_data_validation(1, c as u16, 10_000, c as u16, &v.ignore_blank(true))
+                .map_err(xlsx)?;
+        }
+    }
+    let notes = book.add_worksheet();
+    notes.set_name("petunjuk").map_err(xlsx)?;
+    for (c, h) in ["kolom", "keterangan", "description"].iter().enumerate() {
+        notes
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xlsx)?;
+    }
+    notes.set_column_width(0, 24).map_err(xlsx)?;
+    notes.set_column_width(1, 80).map_err(xlsx)?;
+    notes.set_column_width(2, 80).map_err(xlsx)?;
+    let wrap = Format::new().set_text_wrap();
+    for (r, (column, id, en)) in NOTES.iter().enumerate() {
+        let r = r as u32 + 1;
+        notes
+            .write_string(r, 0, column.replace("<TAHUN>", &year.to_string()))
+            .map_err(xlsx)?;
+        notes
+            .write_string_with_format(r, 1, *id, &wrap)
+            .map_err(xlsx)?;
+        notes
+            .write_string_with_format(r, 2, *en, &wrap)
+            .map_err(xlsx)?;
+    }
+    book.save_to_buffer().map_err(xlsx)
+}

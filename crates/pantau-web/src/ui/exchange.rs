@@ -219,7 +219,12 @@ pub(crate) fn download(table: &Table, format: &str, name: &str) -> Result<Respon
     let format = Format::parse(format).ok_or(AppError::NotFound)?;
     let bytes = exchange::write(table, format, name)
         .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
-    Ok((
+    Ok(file_response(format, name, bytes))
+}
+
+/// A file to download, named `name` with its format's extension.
+fn file_response(format: Format, name: &str, bytes: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (
@@ -229,7 +234,7 @@ pub(crate) fn download(table: &Table, format: &str, name: &str) -> Result<Respon
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -241,10 +246,18 @@ pub struct ExportQuery {
 }
 
 pub async fn template(
+    State(state): State<AppState>,
     _user: CurrentUser,
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
+    // The unit workbook guides with drop-down lists and a notes sheet.
+    if matches!(q.jenis.as_deref(), Some("unit") | None)
+        && Format::parse(&format) == Some(Format::Xlsx)
+    {
+        let bytes = exchange::units::template_workbook(&state.db, this_year()).await?;
+        return Ok(file_response(Format::Xlsx, "templat-unit-ibm", bytes));
+    }
     let (table, name) = match q.jenis.as_deref() {
         Some("laporan") => (exchange::reports::template(), "templat-laporan-ibm"),
         Some("agen") => (exchange::agents::template(), "templat-agen-pemulihan"),
