@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_external_values"),
     migration!(8, "0008_login_throttle"),
     migration!(9, "0009_imported_assessments"),
+    migration!(10, "0010_pending_imports"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

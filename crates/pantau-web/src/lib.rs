@@ -61,6 +61,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Area counts for the home page (a scan of 90,000 areas), until the next write.
     pub area_counts: Arc<cache::FiguresCache<pantau_db::wilayah::LevelCounts>>,
+    /// Unit lists being saved in the background, with their progress.
+    pub jobs: Arc<ui::unit_import::Jobs>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             dashboards: Arc::default(),
             pages: Arc::default(),
             area_counts: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 }

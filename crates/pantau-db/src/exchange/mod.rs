@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod aggregate;
 pub mod institutions;
+pub mod pending;
 mod read;
 pub mod reports;
 pub mod units;

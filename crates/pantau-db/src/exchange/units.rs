@@ -144,6 +144,10 @@ pub struct RowPlan {
     pub status: Option<(String, String)>,
     pub years: Vec<YearPlan>,
     pub action: RowAction,
+    /// The stored unit as the plan was made against it (its registry, years and results):
+    /// part of the fingerprint, so that a change by someone else between a preview and its
+    /// saving shows a new preview instead of being overwritten unseen.
+    pub stored: String,
 }
 
 /// An import's outcome: the counts, every row as stored, and a fingerprint of those rows — a
@@ -536,6 +540,7 @@ pub async fn import_planned(
                     .map(|(s, d)| (s.as_str().to_string(), d.clone())),
                 years: year_plans,
                 action: RowAction::New,
+                stored: String::new(),
             },
             input: UnitInput {
                 code,
@@ -639,6 +644,12 @@ pub async fn import_planned(
             )
         })
         .collect();
+        p.plan.stored = format!(
+            "{}|{:?}|{:?}",
+            serde_json::to_string(&u).unwrap_or_default(),
+            stored_years.iter().collect::<BTreeMap<_, _>>(),
+            assessed.iter().collect::<BTreeMap<_, _>>()
+        );
         let mut refused = None;
         p.achieved
             .retain(|(year, (stage, _))| match assessed.get(year) {

@@ -30,6 +30,7 @@ pub struct Unit {
     pub status: String,
     pub status_date: String,
     pub status_reason: String,
+    pub updated_at: String,
 }
 
 const SELECT_UNIT: &str = "SELECT u.*, o.name AS office_name, o.path AS office_path, \
@@ -55,6 +56,7 @@ impl Unit {
             status: r.get("status"),
             status_date: r.get("status_date"),
             status_reason: r.get("status_reason"),
+            updated_at: r.get("updated_at"),
         }
     }
 

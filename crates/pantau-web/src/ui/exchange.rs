@@ -158,6 +158,10 @@ pub async fn import(
     let key = crate::form::text_field(&fields, "jenis");
     let all = kinds();
     let kind = all.iter().find(|k| k.key == key).unwrap_or(&all[0]);
+    // A unit list is previewed before it is saved.
+    if kind.key == "unit" && dry_run {
+        return super::unit_import::preview(&state, &user, page, file, year).await;
+    }
     let actor = Actor::User(user.principal());
     let none = &|_| {};
     let result = match read_upload(file).await? {
@@ -172,20 +176,27 @@ pub async fn import(
         Err(errors) => Err(errors),
     };
     match result {
-        Ok(summary) => {
-            let title = kind.title;
-            let body = ExchangePage {
-                page,
-                year,
-                kinds: all,
-                summary: Some((title, summary)),
-                may_import: true,
-            }
-            .render()?;
-            Ok(Html(body).into_response())
-        }
+        Ok(summary) => summary_page(page, year, kind.title, summary),
         Err(errors) => import_errors(page, errors, "/ibm/impor"),
     }
+}
+
+/// The exchange page with what an import did.
+pub(crate) fn summary_page(
+    page: Page,
+    year: i64,
+    title: &'static str,
+    summary: ImportSummary,
+) -> Result<Response, AppError> {
+    let body = ExchangePage {
+        page,
+        year,
+        kinds: kinds(),
+        summary: Some((title, summary)),
+        may_import: true,
+    }
+    .render()?;
+    Ok(Html(body).into_response())
 }
 
 #[derive(Template)]

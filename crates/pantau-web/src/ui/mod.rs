@@ -13,6 +13,7 @@ mod pack;
 mod reference;
 mod session;
 mod sni;
+pub(crate) mod unit_import;
 mod users;
 
 pub(crate) use audit::AuditQuery;
@@ -113,6 +114,8 @@ pub fn routes() -> Router<AppState> {
                     exchange::MAX_UPLOAD_BYTES,
                 )),
         )
+        .route("/ibm/impor/simpan", post(unit_import::save))
+        .route("/ibm/impor/proses/{id}", get(unit_import::progress))
         .route("/ibm/impor/templat/{format}", get(exchange::template))
         .route("/ibm/ekspor/{format}", get(exchange::export))
         .route("/ibm/{id}", get(ibm::show))

@@ -196,6 +196,8 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/ibm/ekspor/{format}", Roles(OFFICE_READERS)),
     ("GET", "/ibm/impor", Roles(OFFICE_READERS)),
     ("POST", "/ibm/impor", Roles(OFFICE_WRITERS)),
+    ("POST", "/ibm/impor/simpan", Roles(OFFICE_WRITERS)),
+    ("GET", "/ibm/impor/proses/{id}", Roles(OFFICE_READERS)),
     ("GET", "/ibm/impor/templat/{format}", Signed),
     ("GET", "/ibm/kepatuhan", Roles(OFFICE_READERS)),
     ("GET", "/ibm/opsi-wilayah", Signed),

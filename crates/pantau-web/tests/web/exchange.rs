@@ -428,3 +428,221 @@ async fn aggregate_values_go_out_as_dhis2_and_adx_with_mapped_codes() {
         t.finish().await;
     }
 }
+
+/// The value of a hidden form field on a page.
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+fn bandung_units(n: usize, prefix: &str) -> String {
+    let mut csv = String::from("Kode,Nama,Kode Desa,Tahun Dibentuk,Kategori 2025,Catatan\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "{prefix}-{i:04},Unit {i},32.73.01.100{},2024,Berkelanjutan,bebas\n",
+            1 + i % 4
+        ));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_unit_list_is_previewed_then_saved_exactly_as_shown() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let action = format!("/ibm/impor?csrf_token={}", bnnk.csrf);
+        let preview = bnnk
+            .upload_with(
+                &action,
+                &[("dry_run", "1"), ("year", "2025")],
+                "daftar.csv",
+                bandung_units(3, "IBM-PRV").as_bytes(),
+            )
+            .await;
+        assert_eq!(
+            preview.status,
+            StatusCode::OK,
+            "{}: {}",
+            t.label,
+            preview.body
+        );
+        for shown in [
+            "IBM-PRV-0002",
+            "BNN Kota Bandung",
+            "dari desa",
+            "Berkelanjutan",
+            "Baru",
+            "catatan",
+        ] {
+            assert!(
+                preview.body.contains(shown),
+                "{}: {shown} in the preview",
+                t.label
+            );
+        }
+        assert!(
+            !bnnk
+                .get("/api/v1/ibm/units?q=IBM-PRV")
+                .await
+                .body
+                .contains("IBM-PRV")
+        );
+        let (token, fingerprint) = (
+            hidden(&preview.body, "token"),
+            hidden(&preview.body, "fingerprint"),
+        );
+        let saved = bnnk
+            .submit(
+                "/ibm/impor/simpan",
+                &[("token", &token), ("fingerprint", &fingerprint)],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}: {}", t.label, saved.body);
+        assert!(saved.body.contains("Impor tersimpan"), "{}", t.label);
+        let listed = bnnk.get("/api/v1/ibm/units?limit=100").await.json();
+        let codes = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["code"].as_str().unwrap().starts_with("IBM-PRV"))
+            .count();
+        assert_eq!(codes, 3, "{}", t.label);
+        // The file is saved once: the same token does not save again.
+        let again = bnnk
+            .submit(
+                "/ibm/impor/simpan",
+                &[("token", &token), ("fingerprint", &fingerprint)],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", t.label);
+
+        // What was previewed changed before "Simpan": a new preview, nothing saved.
+        let changed = bandung_units(3, "IBM-PRV").replace("Unit 1,", "Unit Satu,");
+        let preview = bnnk
+            .upload_with(
+                &action,
+                &[("dry_run", "1"), ("year", "2025")],
+                "daftar.csv",
+                changed.as_bytes(),
+            )
+            .await;
+        let (token, fingerprint) = (
+            hidden(&preview.body, "token"),
+            hidden(&preview.body, "fingerprint"),
+        );
+        let unit = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["code"] == "IBM-PRV-0001")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let r = bnnk
+            .api("POST", &format!("/api/v1/ibm/units/{unit}/status"), serde_json::json!({"status": "tidak_aktif", "reason": "uji", "effective": "2025-06-01"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mut edited =
+            bnnk.get(&format!("/api/v1/ibm/units/{unit}")).await.json()["unit"].clone();
+        edited["name"] = "Unit Diganti".into();
+        let r = bnnk
+            .put_json(
+                &format!("/api/v1/ibm/units/{unit}"),
+                edited,
+                Some(&bnnk.csrf.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let stale = bnnk
+            .submit(
+                "/ibm/impor/simpan",
+                &[("token", &token), ("fingerprint", &fingerprint)],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::OK, "{}", t.label);
+        assert!(
+            stale.body.contains("Data berubah sejak pratinjau"),
+            "{}: {}",
+            t.label,
+            stale.body
+        );
+        let now = bnnk.get(&format!("/api/v1/ibm/units/{unit}")).await.json();
+        assert_eq!(
+            now["unit"]["name"], "Unit Diganti",
+            "{}: nothing saved",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_large_unit_list_is_saved_in_the_background_with_its_progress_shown() {
+    let t = testing::sqlite().await;
+    seeded(&t, AreaLevel::Village).await;
+    let mut bnnk = Client::new(&t);
+    bnnk.login("bnnk.bandung").await;
+    let action = format!("/ibm/impor?csrf_token={}", bnnk.csrf);
+    let rows = 2_100;
+    let preview = bnnk
+        .upload_with(
+            &action,
+            &[("dry_run", "1"), ("year", "2025")],
+            "besar.csv",
+            bandung_units(rows, "IBM-BSR").as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{}",
+        &preview.body[preview.body.find("<main").unwrap_or(0)..]
+    );
+    let (token, fingerprint) = (
+        hidden(&preview.body, "token"),
+        hidden(&preview.body, "fingerprint"),
+    );
+    let started = bnnk
+        .submit(
+            "/ibm/impor/simpan",
+            &[("token", &token), ("fingerprint", &fingerprint)],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let job = started.location().to_string();
+    assert!(job.starts_with("/ibm/impor/proses/"), "{job}");
+    let page = bnnk.get(&job).await;
+    assert!(page.body.contains("<progress"), "{}", page.body);
+    // The page polls its fragment until the save is done, then goes to the outcome.
+    let mut polls = 0;
+    loop {
+        let r = bnnk.get(&format!("{job}?fragment=true")).await;
+        if r.headers.contains_key("hx-redirect") {
+            break;
+        }
+        assert!(r.body.contains("<progress"), "{}", r.body);
+        polls += 1;
+        assert!(polls < 10_000, "the save never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let outcome = bnnk.get(&job).await;
+    assert!(
+        outcome.body.contains("Impor tersimpan") && outcome.body.contains(&rows.to_string()),
+        "{}",
+        outcome.body
+    );
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_units WHERE code LIKE 'IBM-BSR-%'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, rows as i64);
+    t.finish().await;
+}
