@@ -202,6 +202,30 @@ await step('dashboard, map and evaluation pack', async () => {
   await page.context().close();
 });
 
+await step('a national unit list: preview, then save exactly what was shown', async () => {
+  const page = await signIn('bnnk.bandung');
+  await page.goto(`${base}/ibm/impor`);
+  const rows = ['Kode,Nama,Kode Desa,Tahun Dibentuk,Kategori 2025,Tahap Capaian 2025'];
+  for (let i = 0; i < 6; i++) rows.push(`IBM-E2E-${i},Unit E2E ${i},32.73.01.100${1 + (i % 4)},2024,${i % 2 ? 'Berkelanjutan Mandiri' : 'Berkelanjutan'},${i % 3 ? '' : '1'}`);
+  const file = path.join(tmp, 'daftar.csv');
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+  const form = page.locator('form#impor-unit');
+  await form.locator('input[type=file]').setInputFiles(file);
+  await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+  assert.ok((await page.textContent('h1')).includes('Pratinjau'), 'a preview first');
+  assert.ok((await page.textContent('table.preview')).includes('dari desa'), 'the office comes from the village');
+  await shot(page, 'import-preview');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'import-preview-390');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await Promise.all([page.waitForNavigation(), page.locator('form[action="/ibm/impor/simpan"] button').click()]);
+  assert.ok((await page.content()).includes('Impor tersimpan'), 'saved');
+  await shot(page, 'import-saved');
+  await page.goto(`${base}/ibm?q=IBM-E2E`);
+  assert.ok((await page.content()).includes('IBM-E2E-5'));
+  await page.context().close();
+});
+
 await step('the map tooltip shows an office name as text, never as markup', async () => {
   const page = await signIn('admin.pusat');
   await page.goto(`${base}/satker`);

@@ -1039,3 +1039,134 @@ pub async fn template_workbook(db: &Db, year: i64) -> DbResult<Vec<u8>> {
     }
     book.save_to_buffer().map_err(xlsx)
 }
+
+/// One unit's category (and target stage) of a year, as another system sends it.
+#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+pub struct YearItem {
+    /// The unit's code.
+    pub code: String,
+    /// Category code or label ("berkelanjutan_mandiri", "Berkelanjutan Mandiri").
+    pub category: String,
+    /// Target stage: code, name or number; absent or empty for none.
+    #[serde(default)]
+    pub target_stage: Option<String>,
+}
+
+/// Sets the categories (and target stages) of many units for `year` at once. Every item is
+/// checked first — the unit by code in the actor's scope, the category and stage as people write
+/// them (refusals list the accepted values) — then all are written in one transaction, or none.
+/// A row error's `row` is the item's position, from 1.
+pub async fn set_years(
+    db: &Db,
+    actor: Actor<'_>,
+    year: i64,
+    items: &[YearItem],
+) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
+    crate::ibm::check_year(year)?;
+    crate::ibm::check_count("unit", items.len(), super::MAX_ROWS)?;
+    let stages: Vec<Stage> = crate::ibm::stages::list(db)
+        .await?
+        .into_iter()
+        .map(|s| Stage {
+            id: s.id,
+            code: s.code,
+            ordinal: s.ordinal,
+            names: [s.name_id, s.name_en],
+        })
+        .collect();
+    let mut units = super::UnitCodes::default();
+    let mut errors = Vec::new();
+    let mut plan = Vec::new();
+    let mut seen = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let row = i + 1;
+        let mut err = |column: &str, value: &str, reason: Message| {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                value: value.chars().take(200).collect(),
+                reason,
+            })
+        };
+        let unit = match units.writable(db, actor, item.code.trim()).await? {
+            Ok(id) => Some(id),
+            Err(reason) => {
+                err("code", &item.code, reason);
+                None
+            }
+        };
+        if let Some(first) = seen.insert(item.code.trim().to_uppercase(), row) {
+            err(
+                "code",
+                &item.code,
+                Message::new("xchg-code-twice").with("first", first),
+            );
+        }
+        let category = Category::parse_loose(&item.category, Category::labels);
+        if category.is_none() {
+            err(
+                "category",
+                &item.category,
+                Message::new("xchg-one-of").with_list("values", Category::codes()),
+            );
+        }
+        let target = match item.target_stage.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(text) => match find_stage(&stages, text) {
+                Some(s) => Some(Some(s.id)),
+                None => {
+                    let list = stages
+                        .iter()
+                        .map(|s| format!("{} ({}. {})", s.code, s.ordinal, s.names[0]))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    err(
+                        "target_stage",
+                        text,
+                        Message::new("xchg-stage-unknown").with("values", list),
+                    );
+                    None
+                }
+            },
+        };
+        if let (Some(unit), Some(category), Some(target)) = (unit, category, target) {
+            plan.push((row, unit, category, target));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut summary = ImportSummary {
+        rows: plan.len(),
+        ..Default::default()
+    };
+    let mut tx = ImportTx::begin(db, false).await?;
+    for (row, unit, category, target) in plan {
+        let stored = sqlx::query(
+            "SELECT category, target_stage_id, confirmed FROM ibm_unit_years WHERE unit_id = $1 AND year = $2",
+        )
+        .bind(unit)
+        .bind(year)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let same = stored.as_ref().is_some_and(|r| {
+            r.get::<String, _>("category") == category.as_str()
+                && r.get::<Option<i64>, _>("target_stage_id") == target
+                && crate::db::flag(r, "confirmed")
+        });
+        match (&stored, same) {
+            (_, true) => {
+                summary.unchanged += 1;
+                continue;
+            }
+            (Some(_), false) => summary.updated += 1,
+            (None, _) => summary.created += 1,
+        }
+        if let Err(e) = units::set_year_in(&mut tx, actor, unit, year, category, target).await {
+            tx.rollback().await?;
+            return Ok(Err(vec![RowError::from_write(e, row, "")?]));
+        }
+    }
+    tx.finish().await?;
+    Ok(Ok(summary))
+}

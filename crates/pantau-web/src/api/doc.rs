@@ -5,13 +5,15 @@
 use serde_json::{Map, Value, json};
 
 /// What an operation takes in its body.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum Input {
     None,
     Json,
     Multipart,
     /// DHIS2 JSON or ADX XML exactly as another system sends it.
     Payload(&'static str),
+    /// JSON of the schema this function gives.
+    Schema(fn() -> Value),
 }
 
 /// What a successful call answers with.
@@ -88,6 +90,27 @@ const SOURCE: Param = Param(
     "sumber, mis. dhis2-kemenkes / source (default: the payload's data set)",
 );
 const DRY_RUN: Param = Param("dry_run", "boolean", false, "periksa saja / check only");
+
+fn category_schema() -> Value {
+    json!({"type": "string", "description": "kode atau nama / code or label: berkelanjutan, berkelanjutan_mandiri, baru, baru_mandiri (\"Berkelanjutan Mandiri\" too)",
+           "examples": ["berkelanjutan", "Berkelanjutan Mandiri"]})
+}
+
+fn year_schema() -> Value {
+    json!({"type": "object", "required": ["category"], "properties": {
+        "category": category_schema(),
+        "target_stage_id": {"type": ["integer", "null"], "description": "id tahap target / target stage id"}},
+        "examples": [{"category": "berkelanjutan", "target_stage_id": 2}]})
+}
+
+fn years_schema() -> Value {
+    json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {
+        "type": "object", "required": ["code", "category"], "properties": {
+            "code": {"type": "string", "description": "kode unit / unit code"},
+            "category": category_schema(),
+            "target_stage": {"type": ["string", "null"], "description": "kode, nama atau nomor tahap / stage code, name or number"}}}}},
+        "examples": [{"units": [{"code": "IBM-32.73-001", "category": "Berkelanjutan", "target_stage": "2"}]}]})
+}
 
 /// Every operation of `/api/v1`.
 pub const OPERATIONS: &[Operation] = &[
@@ -314,12 +337,24 @@ pub const OPERATIONS: &[Operation] = &[
         "ibm",
         "Change a unit's status (active, inactive, dissolved)",
     ),
-    op(
-        "PUT",
-        "/ibm/units/{id}/years/{year}",
-        "ibm",
-        "Set a unit's category and target stage for a year",
-    ),
+    Operation {
+        input: Input::Schema(year_schema),
+        ..op(
+            "PUT",
+            "/ibm/units/{id}/years/{year}",
+            "ibm",
+            "Set a unit's category and target stage for a year",
+        )
+    },
+    Operation {
+        input: Input::Schema(years_schema),
+        ..op(
+            "PUT",
+            "/ibm/years/{year}",
+            "ibm",
+            "Set the categories and target stages of many units for a year, by unit code, all or nothing",
+        )
+    },
     op(
         "GET",
         "/ibm/units/{id}/agents",
@@ -720,6 +755,7 @@ pub fn document() -> Value {
             Input::Json => Some(json!({"application/json": {"schema": {"type": "object"}}})),
             Input::Multipart => Some(json!({"multipart/form-data": {"schema": {"type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}})),
+            Input::Schema(schema) => Some(json!({"application/json": {"schema": schema()}})),
             Input::Payload(media) => Some(
                 json!({ media: {"schema": {"type": if media.contains("json") { "object" } else { "string" }}}}),
             ),
@@ -829,7 +865,7 @@ pub async fn docs_page(
             params,
             body: match o.input {
                 Input::None => "",
-                Input::Json => "application/json",
+                Input::Json | Input::Schema(_) => "application/json",
                 Input::Multipart => "multipart/form-data",
                 Input::Payload(media) => media,
             },

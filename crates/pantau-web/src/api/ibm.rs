@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ibm/units/{id}", get(unit).put(update_unit))
         .route("/ibm/units/{id}/status", post(change_status))
         .route("/ibm/units/{id}/years/{year}", put(set_year))
+        .route("/ibm/years/{year}", put(set_years))
         .route("/ibm/units/{id}/agents", get(list_agents).post(add_agent))
         .route("/ibm/agents/{id}/active", put(set_agent_active))
         .route("/ibm/agents/{id}/trainings", post(add_agent_training))
@@ -163,6 +164,7 @@ async fn change_status(
 
 #[derive(Deserialize)]
 struct YearBody {
+    /// Code or label: "berkelanjutan_mandiri" or "Berkelanjutan Mandiri".
     category: String,
     target_stage_id: Option<i64>,
 }
@@ -173,8 +175,12 @@ async fn set_year(
     Path((id, year)): Path<(i64, i64)>,
     Json(b): Json<YearBody>,
 ) -> ApiResult {
-    let category = Category::parse(&b.category)
-        .ok_or_else(|| AppError::BadRequest(format!("kategori {:?} tidak dikenal", b.category)))?;
+    let category = Category::parse_loose(&b.category, Category::labels).ok_or_else(|| {
+        pantau_db::DbError::rule(
+            pantau_core::message::Message::new("xchg-one-of")
+                .with_list("values", Category::codes()),
+        )
+    })?;
     units::set_year(
         &s.db,
         Actor::User(user.principal()),
@@ -187,6 +193,41 @@ async fn set_year(
     Ok(Json(
         json!({ "years": units::years(&s.db, user.principal(), id).await? }),
     ))
+}
+
+#[derive(Deserialize)]
+struct YearsBody {
+    units: Vec<pantau_db::exchange::units::YearItem>,
+}
+
+/// Categories and target stages of many units for one year, all or nothing: 200 with the counts,
+/// or 422 with every problem (`row` = the item's position, from 1).
+async fn set_years(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    axum::Extension(lang): axum::Extension<crate::i18n::Lang>,
+    Path(year): Path<i64>,
+    Json(b): Json<YearsBody>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    match pantau_db::exchange::units::set_years(
+        &s.db,
+        Actor::User(user.principal()),
+        year,
+        &b.units,
+    )
+    .await?
+    {
+        Ok(summary) => Ok(Json(json!({ "year": year, "summary": summary })).into_response()),
+        Err(errors) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": "refused; nothing was stored",
+                "errors": super::row_errors_json(&s.i18n, lang, &errors),
+            })),
+        )
+            .into_response()),
+    }
 }
 
 async fn list_agents(

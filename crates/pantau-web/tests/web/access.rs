@@ -338,6 +338,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
         "/api/v1/ibm/units/{id}/years/{year}",
         Scoped(OFFICE_WRITERS),
     ),
+    ("PUT", "/api/v1/ibm/years/{year}", Roles(OFFICE_WRITERS)),
     (
         "GET",
         "/api/v1/ibm/units/{id}/agents",

@@ -484,3 +484,116 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_api_sets_many_units_categories_at_once_and_names_what_it_accepts() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        for (code, village) in [
+            ("IBM-BAT-1", "32.73.01.1001"),
+            ("IBM-BAT-2", "32.73.01.1002"),
+        ] {
+            let r = bnnk
+                .api(
+                    "POST",
+                    "/api/v1/ibm/units",
+                    serde_json::json!({"code": code, "name": "Unit", "village_code": village, "office_id": bandung,
+                        "year_formed": 2024, "decree_number": "", "funding_source": "apbn", "first_year": 2025}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+        // A label is as good as a code, in any case; a wrong value is refused with the list.
+        let id: i64 = sqlx::query_scalar("SELECT id FROM ibm_units WHERE code = 'IBM-BAT-1'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        let r = bnnk
+            .api(
+                "PUT",
+                &format!("/api/v1/ibm/units/{id}/years/2025"),
+                serde_json::json!({"category": "Berkelanjutan"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let r = bnnk
+            .api(
+                "PUT",
+                &format!("/api/v1/ibm/units/{id}/years/2025"),
+                serde_json::json!({"category": "lanjutan"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.label);
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("berkelanjutan_mandiri"),
+            "{}",
+            r.body
+        );
+
+        let batch = |units: serde_json::Value| serde_json::json!({ "units": units });
+        let refused = bnnk
+            .api(
+                "PUT",
+                "/api/v1/ibm/years/2025",
+                batch(serde_json::json!([
+                    {"code": "IBM-BAT-1", "category": "BERKELANJUTAN  MANDIRI", "target_stage": "2"},
+                    {"code": "IBM-NONE", "category": "baru"},
+                    {"code": "IBM-BAT-2", "category": "Baru", "target_stage": "tinggi"},
+                ])),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        let errors = refused.json()["errors"].as_array().unwrap().clone();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(
+            (errors[0]["row"].as_i64(), errors[0]["column"].as_str()),
+            (Some(2), Some("code"))
+        );
+        assert_eq!(errors[1]["column"], "target_stage");
+        assert!(
+            errors[1]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("pembentukan"),
+            "{errors:?}"
+        );
+        // All or nothing: the good row was not stored either.
+        let years = bnnk.get(&format!("/api/v1/ibm/units/{id}")).await.json();
+        assert!(
+            years["years"].to_string().contains("\"berkelanjutan\""),
+            "{years}"
+        );
+
+        let done = bnnk
+            .api(
+                "PUT",
+                "/api/v1/ibm/years/2025",
+                batch(serde_json::json!([
+                    {"code": "IBM-BAT-1", "category": "BERKELANJUTAN  MANDIRI", "target_stage": "2"},
+                    {"code": "IBM-BAT-2", "category": "baru_mandiri"},
+                ])),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}: {}", t.label, done.body);
+        let summary = &done.json()["summary"];
+        assert_eq!(
+            (summary["updated"].as_i64(), summary["rows"].as_i64()),
+            (Some(2), Some(2))
+        );
+        let table = bnnk.get("/api/v1/ibm/targets?year=2025").await.json();
+        assert_eq!(table["total"]["berkelanjutan_mandiri"], 1, "{}", t.label);
+        assert_eq!(table["total"]["baru_mandiri"], 1, "{}", t.label);
+        t.finish().await;
+    }
+}
