@@ -39,13 +39,17 @@ struct Workbook {
     extra: Vec<(String, Vec<u8>)>,
 }
 
-const UNIT_HEADER: [&str; 6] = [
+const UNIT_HEADER: [&str; 10] = [
     "kode",
     "nama",
     "kode_desa",
     "kode_satker",
     "tahun_dibentuk",
     "sumber_dana",
+    "kategori_2024",
+    "tahap_target_2024",
+    "tahap_capaian_2024",
+    "kategori",
 ];
 
 fn cell_xml(v: &Value) -> String {

@@ -43,6 +43,10 @@ pub fn world() -> &'static World {
         let db = runtime
             .block_on(Db::connect(file.to_str().expect("utf-8 path")))
             .expect("database");
+        // A template seeded before the latest migrations gets them here.
+        runtime
+            .block_on(pantau_db::migrate::run(&db))
+            .expect("migrations");
         World {
             runtime,
             db,

@@ -999,7 +999,11 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
     // The unit template's workbook has drop-down lists and notes of its own.
     let cmd_is_unit_template =
         matches!(&cmd, ExportCommand::Template { jenis, .. } if jenis == "unit");
-    let root = offices::national_root(db).await?.id;
+    // Templates need no data; everything else is read as a national reader.
+    let root = match &cmd {
+        ExportCommand::Template { .. } => 0,
+        _ => offices::national_root(db).await?.id,
+    };
     let everyone = pantau_core::access::Principal {
         user_id: 0,
         username: "cli".into(),
