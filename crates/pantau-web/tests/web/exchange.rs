@@ -646,3 +646,34 @@ async fn a_large_unit_list_is_saved_in_the_background_with_its_progress_shown() 
     assert_eq!(n, rows as i64);
     t.finish().await;
 }
+
+#[tokio::test]
+async fn row_errors_come_in_the_readers_language() {
+    let t = testing::sqlite().await;
+    seeded(&t, AreaLevel::Village).await;
+    let mut bnnk = Client::new(&t);
+    bnnk.login("bnnk.bandung").await;
+    let action = format!("/ibm/impor?csrf_token={}", bnnk.csrf);
+    let file = "kode,nama,kode_desa,tahun_dibentuk,kategori_2025\nIBM-LANG,Unit,32.73.01.9999,2025,lanjutan\n";
+    let id = bnnk
+        .upload_with(&action, &[("dry_run", "1")], "unit.csv", file.as_bytes())
+        .await;
+    assert_eq!(id.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        id.body.contains("Desa/kelurahan tidak ditemukan"),
+        "{}",
+        id.body
+    );
+    let r = bnnk.submit("/bahasa/en", &[("next", "/ibm/impor")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let en = bnnk
+        .upload_with(&action, &[("dry_run", "1")], "unit.csv", file.as_bytes())
+        .await;
+    assert!(en.body.contains("Village not found"), "{}", en.body);
+    assert!(en.body.contains("Use one of: berkelanjutan"), "{}", en.body);
+    assert!(
+        !en.body.contains("tidak ditemukan"),
+        "no Indonesian reason on an English page"
+    );
+    t.finish().await;
+}
