@@ -2,12 +2,13 @@
 //! in the same transaction as the change itself.
 
 use crate::error::DbResult;
+use crate::sql::Sql;
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::org::OfficePath;
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, Row};
 
 /// Who makes a change: a signed-in user, or the system itself (CLI, demo loader, migrations).
 #[derive(Debug, Clone, Copy)]
@@ -188,64 +189,43 @@ pub async fn list(
     who: &Principal,
     filter: &AuditFilter,
 ) -> DbResult<(Vec<AuditEntry>, i64)> {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    fn push(clauses: &mut Vec<String>, binds: &mut Vec<String>, clause: &str, value: String) {
-        binds.push(value);
-        clauses.push(clause.replace('?', &format!("${}", binds.len())));
-    }
-    if !who.is_national(Permission::ReadAudit) {
-        let roots = who.scope_roots(Permission::ReadAudit);
-        if roots.is_empty() {
-            return Ok((vec![], 0));
+    let filtered = |select: &'static str| -> Option<Sql> {
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE 1 = 1");
+        if !who.is_national(Permission::ReadAudit) {
+            sql.push(" AND ");
+            if !sql.scope(who, Permission::ReadAudit, "office_path") {
+                return None;
+            }
         }
-        let mut ors = Vec::new();
-        for root in roots {
-            binds.push(format!("{}%", root.as_str()));
-            ors.push(format!("office_path LIKE ${}", binds.len()));
+        let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        for (clause, value) in [
+            (" AND entity = ", given(&filter.entity)),
+            (" AND entity_id = ", given(&filter.entity_id)),
+            (" AND username = ", given(&filter.username)),
+            (" AND action = ", given(&filter.action)),
+            (" AND at >= ", given(&filter.from)),
+            // Dates compare as text; anything on that day sorts below the next character.
+            (" AND at < ", given(&filter.to).map(|v| format!("{v}~"))),
+        ] {
+            if let Some(v) = value {
+                sql.push(clause).bind(v);
+            }
         }
-        clauses.push(format!("({})", ors.join(" OR ")));
-    }
-    if let Some(v) = filter.entity.as_ref().filter(|v| !v.is_empty()) {
-        push(&mut clauses, &mut binds, "entity = ?", v.clone());
-    }
-    if let Some(v) = filter.entity_id.as_ref().filter(|v| !v.is_empty()) {
-        push(&mut clauses, &mut binds, "entity_id = ?", v.clone());
-    }
-    if let Some(v) = filter.username.as_ref().filter(|v| !v.is_empty()) {
-        push(&mut clauses, &mut binds, "username = ?", v.clone());
-    }
-    if let Some(v) = filter.action.as_ref().filter(|v| !v.is_empty()) {
-        push(&mut clauses, &mut binds, "action = ?", v.clone());
-    }
-    if let Some(v) = filter.from.as_ref().filter(|v| !v.is_empty()) {
-        push(&mut clauses, &mut binds, "at >= ?", v.clone());
-    }
-    if let Some(v) = filter.to.as_ref().filter(|v| !v.is_empty()) {
-        // Dates compare as text; anything on that day sorts below the next character.
-        push(&mut clauses, &mut binds, "at < ?", format!("{v}~"));
-    }
-    let where_sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
+        Some(sql)
     };
-    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log {where_sql}");
-    let mut count_q = sqlx::query(AssertSqlSafe(count_sql));
-    for b in &binds {
-        count_q = count_q.bind(b.clone());
-    }
-    let total: i64 = count_q.fetch_one(db.pool()).await?.get("n");
-    let list_sql = format!(
-        "SELECT * FROM audit_log {where_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
-        filter.limit.clamp(1, 500),
-        filter.offset.max(0)
-    );
-    let mut q = sqlx::query(AssertSqlSafe(list_sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let rows = q.fetch_all(db.pool()).await?;
+    let (Some(count), Some(mut list)) = (
+        filtered("SELECT COUNT(*) AS n FROM audit_log"),
+        filtered("SELECT * FROM audit_log"),
+    ) else {
+        return Ok((vec![], 0));
+    };
+    let total: i64 = count.query().fetch_one(db.pool()).await?.get("n");
+    list.push(" ORDER BY id DESC LIMIT ")
+        .bind(filter.limit.clamp(1, 500))
+        .push(" OFFSET ")
+        .bind(filter.offset.max(0));
+    let rows = list.query().fetch_all(db.pool()).await?;
     Ok((rows.iter().map(AuditEntry::from_row).collect(), total))
 }
 

@@ -4,13 +4,14 @@
 use crate::error::DbResult;
 use crate::ibm::reports;
 use crate::ibm::targets;
+use crate::sql::Sql;
 use crate::{Db, offices};
 use chrono::NaiveDate;
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ReportState, TargetRow};
 use pantau_core::org::OfficePath;
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
 /// Reporting over the periods of one year that are already due.
@@ -116,8 +117,18 @@ pub async fn ibm_computed(
     let (rows, total) = targets::table(db, who, office_id, year).await?;
     let root = offices::report_root(db, who, office_id).await?;
     // Units of the year under the root, with their grouping key.
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
-    else {
+    let mut units_sql = Sql::new(
+        "SELECT u.id, u.code, u.name, o.path FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id \
+         JOIN offices o ON o.id = u.office_id WHERE y.year = ",
+    );
+    units_sql
+        .bind(year)
+        .push(" AND y.confirmed = ")
+        .bind(true)
+        .push(" AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()))
+        .push(" AND ");
+    if !units_sql.scope(who, Permission::ReadData, "o.path") {
         return Ok(IbmDashboard {
             year,
             office_id,
@@ -128,17 +139,8 @@ pub async fn ibm_computed(
             trend: vec![],
         });
     };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
-        "SELECT u.id, u.code, u.name, o.path FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id \
-         JOIN offices o ON o.id = u.office_id WHERE y.year = $1 AND y.confirmed = $2 AND o.path LIKE $3 AND {scope}"
-    )))
-    .bind(year)
-    .bind(true)
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let units: HashMap<i64, (String, String, String)> = q
+    let units: HashMap<i64, (String, String, String)> = units_sql
+        .query()
         .fetch_all(db.pool())
         .await?
         .iter()
@@ -421,22 +423,23 @@ async fn trend_from_rollups(
     root: &OfficePath,
     year: i64,
 ) -> DbResult<Vec<TrendPoint>> {
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
-    else {
-        return Ok(vec![]);
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = Sql::new(
         "SELECT t.year, CAST(SUM(t.units) AS BIGINT) AS units, CAST(SUM(t.with_target) AS BIGINT) AS with_target, \
          CAST(SUM(t.on_target) AS BIGINT) AS on_target FROM ibm_rollup_targets t JOIN offices o ON o.id = t.office_id \
-         WHERE t.year >= $1 AND t.year <= $2 AND o.path LIKE $3 AND {scope} GROUP BY t.year"
-    )))
-    .bind(year - 4)
-    .bind(year)
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
+         WHERE t.year >= ",
+    );
+    sql.bind(year - 4)
+        .push(" AND t.year <= ")
+        .bind(year)
+        .push(" AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()))
+        .push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
-    let by_year: HashMap<i64, (i64, i64, i64)> = q
+    sql.push(" GROUP BY t.year");
+    let by_year: HashMap<i64, (i64, i64, i64)> = sql
+        .query()
         .fetch_all(db.pool())
         .await?
         .iter()
@@ -470,25 +473,28 @@ async fn silent_units(
     year: i64,
     cutoff: &str,
 ) -> DbResult<Vec<(i64, String, String)>> {
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 5)
-    else {
-        return Ok(vec![]);
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = Sql::new(
         "SELECT u.id, u.code, u.name FROM ibm_rollup_unit_state s JOIN ibm_units u ON u.id = s.unit_id \
-         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND +y.year = $1 AND y.confirmed = $2 \
-         JOIN offices o ON o.id = u.office_id \
-         WHERE s.start_period <= $3 AND s.last_period < $3 AND o.path LIKE $4 AND {scope} \
-         ORDER BY s.last_period, s.unit_id LIMIT {SILENT_LIST_LIMIT}"
-    )))
-    .bind(year)
-    .bind(true)
-    .bind(cutoff)
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
+         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND +y.year = ",
+    );
+    sql.bind(year)
+        .push(" AND y.confirmed = ")
+        .bind(true)
+        .push(" JOIN offices o ON o.id = u.office_id WHERE s.start_period <= ")
+        .bind(cutoff.to_string())
+        .push(" AND s.last_period < ")
+        .bind(cutoff.to_string())
+        .push(" AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()))
+        .push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
-    Ok(q.fetch_all(db.pool())
+    sql.push(" ORDER BY s.last_period, s.unit_id LIMIT ")
+        .bind(SILENT_LIST_LIMIT);
+    Ok(sql
+        .query()
+        .fetch_all(db.pool())
         .await?
         .iter()
         .map(|r| (r.get("id"), r.get("code"), r.get("name")))
@@ -587,14 +593,6 @@ async fn monthly_completeness(
     rule: &pantau_core::ibm::ReportingRule,
 ) -> DbResult<Vec<(i64, Completeness)>> {
     use pantau_core::ibm::Period;
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
-    else {
-        return Ok(vec![]);
-    };
-    let Some((scope6, binds6)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 6)
-    else {
-        return Ok(vec![]);
-    };
     let today_period = rule.period_of(today);
     let first = Period {
         year: year as i32,
@@ -606,17 +604,20 @@ async fn monthly_completeness(
     }
     .min(today_period);
     // Units in scope that are not dissolved, with the day they started operating.
-    let mut q = sqlx::query(AssertSqlSafe(format!(
-        "SELECT u.id, (SELECT MIN(l.effective_date) FROM ibm_unit_status_log l WHERE l.unit_id = u.id AND l.to_status = $1) AS since \
-         FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.status <> $2 AND o.path LIKE $3 AND {scope}"
-    )))
-    .bind(pantau_core::ibm::UnitStatus::Operating.as_str())
-    .bind(pantau_core::ibm::UnitStatus::Dissolved.as_str())
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
+    let mut sql = Sql::new(
+        "SELECT u.id, (SELECT MIN(l.effective_date) FROM ibm_unit_status_log l WHERE l.unit_id = u.id AND l.to_status = ",
+    );
+    sql.bind(pantau_core::ibm::UnitStatus::Operating.as_str().to_string())
+        .push(") AS since FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.status <> ")
+        .bind(pantau_core::ibm::UnitStatus::Dissolved.as_str().to_string())
+        .push(" AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()))
+        .push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
-    let since: HashMap<i64, NaiveDate> = q
+    let since: HashMap<i64, NaiveDate> = sql
+        .query()
         .fetch_all(db.pool())
         .await?
         .iter()
@@ -629,26 +630,37 @@ async fn monthly_completeness(
         })
         .collect();
     // One aggregate row per unit: reports in the year's window, and the latest period reported.
-    let mut q = sqlx::query(AssertSqlSafe(format!(
-        "SELECT r.unit_id, \
-         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.submitted_on <= r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
-         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.submitted_on > r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS late, \
-         CAST(SUM(CASE WHEN r.period >= $1 AND r.period <= $2 AND r.due_date < $3 THEN 1 ELSE 0 END) AS BIGINT) AS due_reports, \
-         MAX(r.period) AS last_period, MIN(r.period) AS first_period \
-         FROM ibm_reports r JOIN ibm_units u ON u.id = r.unit_id JOIN offices o ON o.id = u.office_id \
-         JOIN (SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log \
-         WHERE to_status = 'operasional' GROUP BY unit_id) s ON s.unit_id = r.unit_id \
-         WHERE r.period <= $4 AND r.period >= SUBSTR(s.since, 1, 7) AND o.path LIKE $5 AND {scope6} GROUP BY r.unit_id"
-    )))
-    .bind(first.to_string())
-    .bind(last.to_string())
-    .bind(today.to_string())
-    .bind(today_period.to_string())
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds6 {
-        q = q.bind(b.clone());
+    let (from, to) = (first.to_string(), last.to_string());
+    let mut sql = Sql::new("SELECT r.unit_id, CAST(SUM(CASE WHEN r.period >= ");
+    sql.bind(from.clone())
+        .push(" AND r.period <= ")
+        .bind(to.clone())
+        .push(" AND r.submitted_on <= r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS on_time, CAST(SUM(CASE WHEN r.period >= ")
+        .bind(from.clone())
+        .push(" AND r.period <= ")
+        .bind(to.clone())
+        .push(" AND r.submitted_on > r.due_date THEN 1 ELSE 0 END) AS BIGINT) AS late, CAST(SUM(CASE WHEN r.period >= ")
+        .bind(from)
+        .push(" AND r.period <= ")
+        .bind(to)
+        .push(" AND r.due_date < ")
+        .bind(today.to_string())
+        .push(
+            " THEN 1 ELSE 0 END) AS BIGINT) AS due_reports, MAX(r.period) AS last_period, MIN(r.period) AS first_period \
+             FROM ibm_reports r JOIN ibm_units u ON u.id = r.unit_id JOIN offices o ON o.id = u.office_id \
+             JOIN (SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log \
+             WHERE to_status = 'operasional' GROUP BY unit_id) s ON s.unit_id = r.unit_id WHERE r.period <= ",
+        )
+        .bind(today_period.to_string())
+        .push(" AND r.period >= SUBSTR(s.since, 1, 7) AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()))
+        .push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
-    let rows: HashMap<i64, (i64, i64, i64, String)> = q
+    sql.push(" GROUP BY r.unit_id");
+    let rows: HashMap<i64, (i64, i64, i64, String)> = sql
+        .query()
         .fetch_all(db.pool())
         .await?
         .iter()

@@ -290,26 +290,6 @@ fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Builds `($1, $2, …), ($n, …)` for a multi-row INSERT of `rows` rows of `cols` columns.
-pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
-        }
-        s.push(')');
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,11 +300,6 @@ mod tests {
         assert_eq!(sqlite_url("sqlite://x/y.db"), "sqlite://x/y.db?mode=rwc");
         assert_eq!(sqlite_url("sqlite::memory:"), "sqlite://:memory:?mode=rwc");
     }
-
-    #[test]
-    fn placeholders_number_rows_in_order() {
-        assert_eq!(values_placeholders(2, 2), "($1, $2), ($3, $4)");
-    }
 }
 
 /// Reads a flag column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite.
@@ -333,24 +308,4 @@ pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> bool {
     row.try_get::<bool, _>(column)
         .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
         .unwrap_or(false)
-}
-
-/// SQL condition limiting `column` (an office path) to the principal's subtrees for
-/// `permission`, with its bind values; placeholders are numbered from `first`. `None` when the
-/// principal reaches nothing.
-pub(crate) fn scope_condition(
-    who: &pantau_core::access::Principal,
-    permission: pantau_core::access::Permission,
-    column: &str,
-    first: usize,
-) -> Option<(String, Vec<String>)> {
-    let roots = who.scope_roots(permission);
-    if roots.is_empty() {
-        return None;
-    }
-    let ors: Vec<String> = (0..roots.len())
-        .map(|i| format!("{column} LIKE ${}", first + i))
-        .collect();
-    let binds = roots.iter().map(|r| format!("{}%", r.as_str())).collect();
-    Some((format!("({})", ors.join(" OR ")), binds))
 }

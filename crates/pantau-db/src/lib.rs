@@ -23,6 +23,7 @@ pub mod reference;
 pub mod seed;
 pub mod sessions;
 pub mod sni;
+pub mod sql;
 pub mod testing;
 pub mod throttle;
 pub mod tokens;

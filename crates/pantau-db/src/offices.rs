@@ -8,10 +8,9 @@ use pantau_core::access::{Permission, Principal};
 use pantau_core::org::{AreaCode, OfficeLevel, OfficePath};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Office {
     pub id: i64,
     pub code: String,
@@ -23,28 +22,12 @@ pub struct Office {
     pub phone: String,
     pub email: String,
     pub head_name: String,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub active: bool,
     pub updated_at: String,
 }
 
 impl Office {
-    fn from_row(r: &AnyRow) -> Self {
-        Office {
-            id: r.get("id"),
-            code: r.get("code"),
-            level: r.get("level"),
-            name: r.get("name"),
-            parent_id: r.get("parent_id"),
-            path: r.get("path"),
-            address: r.get("address"),
-            phone: r.get("phone"),
-            email: r.get("email"),
-            head_name: r.get("head_name"),
-            active: crate::db::flag(&r, "active"),
-            updated_at: r.get("updated_at"),
-        }
-    }
-
     pub fn office_path(&self) -> OfficePath {
         // Paths are written only by this module, always in the valid shape.
         OfficePath::parse(&self.path).unwrap_or_else(|| OfficePath::root(self.id))
@@ -60,30 +43,19 @@ impl Office {
 }
 
 /// The public directory entry: name and place in the tree, nothing more.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct OfficeSummary {
     pub id: i64,
     pub code: String,
     pub level: String,
     pub name: String,
     pub parent_id: Option<i64>,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub active: bool,
     pub path: String,
 }
 
 impl OfficeSummary {
-    fn from_row(r: &AnyRow) -> Self {
-        OfficeSummary {
-            id: r.get("id"),
-            code: r.get("code"),
-            level: r.get("level"),
-            name: r.get("name"),
-            parent_id: r.get("parent_id"),
-            active: crate::db::flag(r, "active"),
-            path: r.get("path"),
-        }
-    }
-
     /// Whether this office is `office` or lies in its subtree.
     pub fn is_within(&self, office_path: &str) -> bool {
         match (
@@ -140,7 +112,10 @@ pub async fn directory(db: &Db) -> DbResult<Vec<OfficeSummary>> {
     )
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(OfficeSummary::from_row).collect())
+    Ok(rows
+        .iter()
+        .map(OfficeSummary::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// The national office (BNN RI), the root of the tree.
@@ -175,6 +150,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<Office> 
         .fetch_optional(conn)
         .await?
         .map(|r| Office::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("satker {id}")))
 }
 
@@ -190,6 +166,7 @@ pub async fn by_code(db: &Db, code: &str) -> DbResult<Office> {
         .fetch_optional(db.pool())
         .await?
         .map(|r| Office::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("satker {code}")))
 }
 
@@ -202,26 +179,17 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Office> {
 
 /// Offices in the principal's read scope, in tree order.
 pub async fn in_scope(db: &Db, who: &Principal) -> DbResult<Vec<Office>> {
-    let roots = who.scope_roots(Permission::ReadData);
-    if roots.is_empty() {
+    let mut sql = crate::sql::Sql::new("SELECT * FROM offices WHERE ");
+    if !sql.scope(who, Permission::ReadData, "path") {
         return Ok(vec![]);
     }
-    let ors: Vec<String> = (1..=roots.len())
-        .map(|i| format!("path LIKE ${i}"))
-        .collect();
-    let sql = format!(
-        "SELECT * FROM offices WHERE {} ORDER BY path",
-        ors.join(" OR ")
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for r in &roots {
-        q = q.bind(format!("{}%", r.as_str()));
-    }
+    sql.push(" ORDER BY path");
+    let q = sql.query();
     Ok(q.fetch_all(db.pool())
         .await?
         .iter()
         .map(Office::from_row)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn children(db: &Db, parent_id: i64) -> DbResult<Vec<OfficeSummary>> {
@@ -271,7 +239,7 @@ pub(crate) async fn covering_in(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(r) = row {
-            return Ok(Some(OfficeSummary::from_row(&r)));
+            return Ok(Some(OfficeSummary::from_row(&r)?));
         }
         code = c.parent();
     }

@@ -13,7 +13,7 @@ use pantau_core::ibm::TargetRow;
 use pantau_core::org::OfficePath;
 use pantau_core::sni::Expiry;
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Mover {
@@ -105,19 +105,18 @@ pub async fn build(
             .is_none_or(|r| OfficePath::parse(path).is_some_and(|p| p.is_within(r)))
     };
     let mut overdue_actions = Vec::new();
-    if let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
-    {
-        let mut q = sqlx::query(AssertSqlSafe(format!(
-            "SELECT i.name, a.description, a.owner, a.due_date, o.path FROM sni_actions a \
-             JOIN sni_participants p ON p.id = a.participant_id JOIN institutions i ON i.id = p.institution_id \
-             JOIN offices o ON o.id = i.office_id WHERE a.status = $1 AND a.due_date < $2 AND {scope} ORDER BY a.due_date"
-        )))
-        .bind(pantau_core::ibm::ActionStatus::Open.as_str())
-        .bind(today.to_string());
-        for b in &binds {
-            q = q.bind(b.clone());
-        }
-        for r in q.fetch_all(db.pool()).await? {
+    let mut sql = crate::sql::Sql::new(
+        "SELECT i.name, a.description, a.owner, a.due_date, o.path FROM sni_actions a \
+         JOIN sni_participants p ON p.id = a.participant_id JOIN institutions i ON i.id = p.institution_id \
+         JOIN offices o ON o.id = i.office_id WHERE a.status = ",
+    );
+    sql.bind(pantau_core::ibm::ActionStatus::Open.as_str().to_string());
+    sql.push(" AND a.due_date < ")
+        .bind(today.to_string())
+        .push(" AND ");
+    if sql.scope(who, Permission::ReadData, "o.path") {
+        sql.push(" ORDER BY a.due_date");
+        for r in sql.query().fetch_all(db.pool()).await? {
             if under_root(&r.get::<String, _>("path")) {
                 overdue_actions.push(OverdueAction {
                     institution: r.get("name"),

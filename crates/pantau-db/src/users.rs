@@ -10,34 +10,19 @@ use pantau_core::org::OfficePath;
 use pantau_core::user::{Username, check_password};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,
     pub full_name: String,
     pub email: String,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub active: bool,
     pub language: String,
     pub created_at: String,
     pub password_changed_at: String,
-}
-
-impl User {
-    fn from_row(r: &AnyRow) -> Self {
-        User {
-            id: r.get("id"),
-            username: r.get("username"),
-            full_name: r.get("full_name"),
-            email: r.get("email"),
-            active: crate::db::flag(&r, "active"),
-            language: r.get("language"),
-            created_at: r.get("created_at"),
-            password_changed_at: r.get("password_changed_at"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,6 +93,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<User> {
         .fetch_optional(conn)
         .await?
         .map(|r| User::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("pengguna {id}")))
 }
 
@@ -117,6 +103,7 @@ pub async fn by_username(db: &Db, username: &str) -> DbResult<User> {
         .fetch_optional(db.pool())
         .await?
         .map(|r| User::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("pengguna {username}")))
 }
 
@@ -159,7 +146,7 @@ pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<(User, Vec<GrantView
     let mut conn = db.pool().acquire().await?;
     let mut out = Vec::new();
     for r in rows {
-        let user = User::from_row(&r);
+        let user = User::from_row(&r)?;
         let grants = grants_of(&mut conn, user.id).await?;
         let in_scope = grants.iter().any(|g| {
             OfficePath::parse(&g.office_path)
@@ -414,7 +401,7 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> DbResult<O
         .await?;
     let (user, stored) = match row {
         Some(r) => (
-            Some(User::from_row(&r)),
+            Some(User::from_row(&r)?),
             r.get::<String, _>("password_hash"),
         ),
         None => (None, password::DUMMY_HASH.to_string()),

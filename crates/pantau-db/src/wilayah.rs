@@ -2,21 +2,20 @@
 //! the old row and opens new ones: history stays, and "current" means `valid_to IS NULL`.
 
 use crate::audit::{self, Actor, Change};
-use crate::db::values_placeholders;
 use crate::error::{DbError, DbResult};
 use crate::{Db, today};
 use pantau_core::access::Permission;
 use pantau_core::org::{AreaCode, AreaLevel};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::FromRow;
+use sqlx::Row;
 use std::io::Read;
 
 /// Validity start given to areas loaded from the Kemendagri files.
 pub const KEMENDAGRI_VALID_FROM: &str = "2000-01-01";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Area {
     pub code: String,
     pub level: String,
@@ -27,17 +26,6 @@ pub struct Area {
 }
 
 impl Area {
-    fn from_row(r: &AnyRow) -> Self {
-        Area {
-            code: r.get("code"),
-            level: r.get("level"),
-            parent_code: r.get("parent_code"),
-            name: r.get("name"),
-            valid_from: r.get("valid_from"),
-            valid_to: r.get("valid_to"),
-        }
-    }
-
     pub fn level(&self) -> Option<AreaLevel> {
         AreaLevel::parse(&self.level)
     }
@@ -110,20 +98,19 @@ pub async fn import<R: Read>(
         let rows = parse_level(level, reader)?;
         let total = rows.len() as u64;
         for (i, chunk) in rows.chunks(BATCH).enumerate() {
-            let sql = format!(
-                "INSERT INTO areas (code, level, parent_code, name, valid_from, source) VALUES {} \
-                 ON CONFLICT DO NOTHING",
-                values_placeholders(chunk.len(), 4)
-                    .replace(')', &format!(", '{KEMENDAGRI_VALID_FROM}', 'kemendagri')"))
+            let mut sql = crate::sql::Sql::new(
+                "INSERT INTO areas (code, level, parent_code, name, valid_from, source) VALUES ",
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (code, parent, name) in chunk {
-                q = q
-                    .bind(code.as_str().to_string())
-                    .bind(level.as_str())
+            sql.values(chunk, |row, (code, parent, name)| {
+                row.bind(code.as_str().to_string())
+                    .bind(level.as_str().to_string())
                     .bind(parent.as_ref().map(|p| p.as_str().to_string()))
-                    .bind(name.clone());
-            }
+                    .bind(name.clone())
+                    .bind(KEMENDAGRI_VALID_FROM.to_string())
+                    .bind("kemendagri".to_string());
+            });
+            sql.push(" ON CONFLICT DO NOTHING");
+            let q = sql.query();
             *inserted.slot(level) += q.execute(&mut *tx).await?.rows_affected() as i64;
             progress(level, ((i * BATCH + chunk.len()) as u64).min(total), total);
         }
@@ -193,33 +180,29 @@ pub async fn children(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| format!("%{}%", s.to_lowercase()));
-    let parent_clause = if parent.is_some() {
-        "parent_code = $1"
-    } else {
-        "parent_code IS NULL AND $1 IS NULL"
+    let conditions = |sql: &mut crate::sql::Sql| {
+        sql.push(" WHERE valid_to IS NULL AND ");
+        match parent {
+            Some(p) => sql.push("parent_code = ").bind(p.as_str().to_string()),
+            None => sql.push("parent_code IS NULL"),
+        };
+        if let Some(q) = &q {
+            sql.push(" AND LOWER(name) LIKE ").bind(q.clone());
+        }
     };
-    let where_sql = format!(
-        "WHERE valid_to IS NULL AND {parent_clause} AND ($2 IS NULL OR LOWER(name) LIKE $2)"
-    );
-    let parent_s = parent.map(|p| p.as_str().to_string());
-    let total: i64 = sqlx::query(AssertSqlSafe(format!(
-        "SELECT COUNT(*) AS n FROM areas {where_sql}"
-    )))
-    .bind(parent_s.clone())
-    .bind(q.clone())
-    .fetch_one(db.pool())
-    .await?
-    .get("n");
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT * FROM areas {where_sql} ORDER BY code LIMIT {} OFFSET {}",
-        limit.clamp(1, 1000),
-        offset.max(0)
-    )))
-    .bind(parent_s)
-    .bind(q)
-    .fetch_all(db.pool())
-    .await?;
-    Ok((rows.iter().map(Area::from_row).collect(), total))
+    let mut count = crate::sql::Sql::new("SELECT COUNT(*) AS n FROM areas");
+    conditions(&mut count);
+    let total: i64 = count.query().fetch_one(db.pool()).await?.get("n");
+    let mut page = crate::sql::Sql::new("SELECT * FROM areas");
+    conditions(&mut page);
+    page.push(" ORDER BY code LIMIT ")
+        .bind(limit.clamp(1, 1000));
+    page.push(" OFFSET ").bind(offset.max(0));
+    let rows = page.query().fetch_all(db.pool()).await?;
+    Ok((
+        rows.iter().map(Area::from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 /// The current row for `code`.
@@ -229,6 +212,7 @@ pub async fn get(db: &Db, code: &AreaCode) -> DbResult<Area> {
         .fetch_optional(db.pool())
         .await?
         .map(|r| Area::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("wilayah {code}")))
 }
 
@@ -253,7 +237,10 @@ pub async fn history(db: &Db, code: &AreaCode) -> DbResult<(Vec<Area>, Vec<Linea
         note: r.get("note"),
     })
     .collect();
-    Ok((rows.iter().map(Area::from_row).collect(), links))
+    Ok((
+        rows.iter().map(Area::from_row).collect::<Result<_, _>>()?,
+        links,
+    ))
 }
 
 /// The chain from the province down to `code` (inclusive), for breadcrumbs.

@@ -4,10 +4,10 @@
 //! anyone entered.
 
 use super::Lcg;
-use crate::db::values_placeholders;
 use crate::error::DbResult;
+use crate::sql::Sql;
 use crate::{Db, now_rfc3339};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::HashMap;
 
 pub struct ScaleSummary {
@@ -62,28 +62,27 @@ pub async fn generate(db: &Db, n: u64, progress: &(dyn Fn(u64) + Sync)) -> DbRes
     while done_units < n {
         let batch = UNIT_BATCH.min(n - done_units);
         let mut tx = db.begin().await?;
-        let sql = format!(
+        let mut sql = Sql::new(
             "INSERT INTO ibm_units (code, name, village_code, office_id, year_formed, decree_number, funding_source, \
-             status, status_date, created_at, updated_at) VALUES {} RETURNING id",
-            values_placeholders(batch as usize, 11)
+             status, status_date, created_at, updated_at) VALUES ",
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for i in 0..batch {
+        sql.values(0..batch, |row, i| {
             let k = done_units + i;
             let (office, villages) = &villages_of[(k as usize) % villages_of.len()];
-            q = q
-                .bind(format!("GEN-{k:07}"))
+            row.bind(format!("GEN-{k:07}"))
                 .bind(format!("IBM sintetis {k}"))
                 .bind(villages[rng.next(villages.len() as u64) as usize].clone())
                 .bind(*office)
                 .bind(2021i64)
                 .bind(format!("{k}/SK/2021"))
-                .bind("apbn")
-                .bind("operasional")
-                .bind("2021-01-05")
+                .bind("apbn".to_string())
+                .bind("operasional".to_string())
+                .bind("2021-01-05".to_string())
                 .bind(now.clone())
                 .bind(now.clone());
-        }
+        });
+        sql.push(" RETURNING id");
+        let q = sql.query();
         let ids: Vec<i64> = q
             .fetch_all(&mut *tx)
             .await?
@@ -91,39 +90,34 @@ pub async fn generate(db: &Db, n: u64, progress: &(dyn Fn(u64) + Sync)) -> DbRes
             .map(|r| r.get("id"))
             .collect();
         // Status log, one row per unit; unit-years for every year.
-        let sql = format!(
-            "INSERT INTO ibm_unit_status_log (unit_id, from_status, to_status, reason, effective_date, username, at) VALUES {}",
-            values_placeholders(ids.len(), 7)
+        let mut sql = Sql::new(
+            "INSERT INTO ibm_unit_status_log (unit_id, from_status, to_status, reason, effective_date, username, at) VALUES ",
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in &ids {
-            q = q
-                .bind(*id)
-                .bind("ap_dilatih")
-                .bind("operasional")
-                .bind("")
-                .bind("2021-01-05")
-                .bind("sistem:skala")
+        sql.values(&ids, |row, id| {
+            row.bind(*id)
+                .bind("ap_dilatih".to_string())
+                .bind("operasional".to_string())
+                .bind(String::new())
+                .bind("2021-01-05".to_string())
+                .bind("sistem:skala".to_string())
                 .bind(now.clone());
-        }
-        q.execute(&mut *tx).await?;
+        });
+        sql.query().execute(&mut *tx).await?;
         let years: Vec<i64> = YEARS.collect();
-        let sql = format!(
-            "INSERT INTO ibm_unit_years (unit_id, year, category, target_stage_id, confirmed) VALUES {}",
-            values_placeholders(ids.len() * years.len(), 5)
+        let mut sql = Sql::new(
+            "INSERT INTO ibm_unit_years (unit_id, year, category, target_stage_id, confirmed) VALUES ",
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in &ids {
-            for y in &years {
-                q = q
-                    .bind(*id)
-                    .bind(*y)
-                    .bind(cats[rng.next(4) as usize])
-                    .bind(stages.get(rng.next(stages.len() as u64) as usize).copied())
-                    .bind(true);
-            }
-        }
-        q.execute(&mut *tx).await?;
+        let unit_years = ids
+            .iter()
+            .flat_map(|id| years.iter().map(move |y| (*id, *y)));
+        sql.values(unit_years, |row, (id, y)| {
+            row.bind(id)
+                .bind(y)
+                .bind(cats[rng.next(4) as usize].to_string())
+                .bind(stages.get(rng.next(stages.len() as u64) as usize).copied())
+                .bind(true);
+        });
+        sql.query().execute(&mut *tx).await?;
         // Monthly reports, about nine in ten present, one in six late.
         let mut pending: Vec<(i64, String, String, String, bool)> = Vec::new();
         for id in &ids {
@@ -156,23 +150,20 @@ pub async fn generate(db: &Db, n: u64, progress: &(dyn Fn(u64) + Sync)) -> DbRes
             }
         }
         for chunk in pending.chunks(250) {
-            let sql = format!(
-                "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) VALUES {}",
-                values_placeholders(chunk.len(), 8)
+            let mut sql = Sql::new(
+                "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) VALUES ",
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (id, period, submitted, due, late) in chunk {
-                q = q
-                    .bind(*id)
+            sql.values(chunk, |row, (id, period, submitted, due, late)| {
+                row.bind(*id)
                     .bind(period.clone())
                     .bind(submitted.clone())
                     .bind(due.clone())
                     .bind(*late)
-                    .bind("")
-                    .bind("sistem:skala")
+                    .bind(String::new())
+                    .bind("sistem:skala".to_string())
                     .bind(now.clone());
-            }
-            q.execute(&mut *tx).await?;
+            });
+            sql.query().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         done_units += batch;
@@ -274,15 +265,15 @@ pub async fn institutions(db: &Db, n: u64) -> DbResult<u64> {
 /// Rows in the tables a benchmark reports on: (IBM units, IBM reports, institutions).
 pub async fn counts(db: &Db) -> DbResult<(i64, i64, i64)> {
     let mut out = [0i64; 3];
-    for (i, table) in ["ibm_units", "ibm_reports", "institutions"]
-        .iter()
-        .enumerate()
+    for (i, statement) in [
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_units",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ibm_reports",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM institutions",
+    ]
+    .into_iter()
+    .enumerate()
     {
-        out[i] = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"
-        )))
-        .fetch_one(db.pool())
-        .await?;
+        out[i] = sqlx::query_scalar(statement).fetch_one(db.pool()).await?;
     }
     Ok((out[0], out[1], out[2]))
 }

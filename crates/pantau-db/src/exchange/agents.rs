@@ -8,10 +8,11 @@ use super::{MAX_ERRORS, Message, RowError, Table, flag_text, parse_flag};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
 use crate::ibm::agents::{self, AgentInput};
+use crate::sql::Sql;
 use crate::{Actor, Db};
 use pantau_core::access::Permission;
 use pantau_core::ibm::{AgentRole, Sex};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use super::units::ImportSummary;
@@ -397,35 +398,37 @@ async fn existing(conn: &mut sqlx::AnyConnection, unit_id: i64) -> DbResult<Vec<
 /// recorded in the audit trail (who, how many agents).
 pub async fn export(db: &Db, actor: Actor<'_>) -> DbResult<Table> {
     let mut t = Table::new(&columns());
-    let (scope, binds): (String, Vec<String>) = match actor {
-        Actor::User(who) => {
-            crate::db::scope_condition(who, Permission::ReadPersonalData, "o.path", 1).ok_or_else(
-                || pantau_core::access::Denied::visible(Permission::ReadPersonalData, "agen"),
-            )?
+    let scoped = |select: &'static str| -> DbResult<Sql> {
+        let mut sql = Sql::new(select);
+        match actor {
+            Actor::User(who) => {
+                if !sql.scope(who, Permission::ReadPersonalData, "o.path") {
+                    return Err(pantau_core::access::Denied::visible(
+                        Permission::ReadPersonalData,
+                        "agen",
+                    )
+                    .into());
+                }
+            }
+            Actor::System(_) => {
+                sql.push("1 = 1");
+            }
         }
-        Actor::System(_) => ("1 = 1".to_string(), Vec::new()),
+        Ok(sql)
     };
-    let sql = format!(
+    let mut agents_sql = scoped(
         "SELECT a.id, u.code AS unit_code, a.full_name, a.sex, a.role, a.joined_year, a.active, a.phone \
-         FROM ibm_agents a JOIN ibm_units u ON u.id = a.unit_id JOIN offices o ON o.id = u.office_id \
-         WHERE {scope} ORDER BY u.code, a.full_name, a.id"
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let rows = q.fetch_all(db.pool()).await?;
-    let tsql = format!(
+         FROM ibm_agents a JOIN ibm_units u ON u.id = a.unit_id JOIN offices o ON o.id = u.office_id WHERE ",
+    )?;
+    agents_sql.push(" ORDER BY u.code, a.full_name, a.id");
+    let rows = agents_sql.query().fetch_all(db.pool()).await?;
+    let trainings_sql = scoped(
         "SELECT t.agent_id, t.training_code, t.held_on FROM ibm_agent_trainings t \
          JOIN ibm_agents a ON a.id = t.agent_id JOIN ibm_units u ON u.id = a.unit_id \
-         JOIN offices o ON o.id = u.office_id WHERE {scope}"
-    );
-    let mut q = sqlx::query(AssertSqlSafe(tsql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
+         JOIN offices o ON o.id = u.office_id WHERE ",
+    )?;
     let mut trainings: HashMap<i64, BTreeSet<(String, String)>> = HashMap::new();
-    for r in q.fetch_all(db.pool()).await? {
+    for r in trainings_sql.query().fetch_all(db.pool()).await? {
         trainings
             .entry(r.get("agent_id"))
             .or_default()

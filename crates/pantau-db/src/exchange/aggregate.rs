@@ -4,6 +4,7 @@
 use crate::audit::{self, Change};
 use crate::db::ImportTx;
 use crate::error::{DbError, DbResult};
+use crate::sql::Sql;
 use crate::{Actor, Db, dashboard, offices};
 use chrono::NaiveDate;
 use pantau_core::access::{Permission, Principal};
@@ -391,21 +392,20 @@ pub async fn reconcile(
     source: Option<&str>,
     today: NaiveDate,
 ) -> DbResult<Vec<Reconciled>> {
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
-    else {
-        return Ok(vec![]);
-    };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut sql = Sql::new(
         "SELECT e.source, e.year, e.indicator, e.value, e.office_id, o.code, o.name FROM external_values e \
-         JOIN offices o ON o.id = e.office_id WHERE e.year = $1 AND ($2 = '' OR e.source = $2) AND {scope} \
-         ORDER BY e.source, o.code, e.indicator"
-    )))
-    .bind(year)
-    .bind(source.unwrap_or(""));
-    for b in &binds {
-        q = q.bind(b.clone());
+         JOIN offices o ON o.id = e.office_id WHERE e.year = ",
+    );
+    sql.bind(year);
+    if let Some(source) = source.filter(|s| !s.is_empty()) {
+        sql.push(" AND e.source = ").bind(source.to_string());
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    sql.push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
+    }
+    sql.push(" ORDER BY e.source, o.code, e.indicator");
+    let rows = sql.query().fetch_all(db.pool()).await?;
     let mut own: HashMap<i64, Option<HashMap<&'static str, i64>>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

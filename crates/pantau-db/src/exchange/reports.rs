@@ -7,10 +7,11 @@ use super::{MAX_ERRORS, Message, RowError, Table};
 use crate::db::ImportTx;
 use crate::error::DbResult;
 use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
+use crate::sql::Sql;
 use crate::{Actor, Db, reference};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{Period, ReportState};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const REQUIRED: &[&str] = &["kode_unit", "periode", "jenis", "kode_item", "jumlah"];
@@ -251,22 +252,20 @@ pub async fn import(
 /// Report lines of `year` for the units the principal may read, in the import columns.
 pub async fn export(db: &Db, who: &Principal, year: i64) -> DbResult<Table> {
     let mut t = Table::new(&columns());
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
-    else {
-        return Ok(t);
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = Sql::new(
         "SELECT u.code, r.period, l.kind, l.item_code, l.sex, l.age_band, l.risk_level, l.count \
          FROM ibm_report_lines l JOIN ibm_reports r ON r.id = l.report_id JOIN ibm_units u ON u.id = r.unit_id \
-         JOIN offices o ON o.id = u.office_id WHERE r.period >= $1 AND r.period <= $2 AND {scope} \
-         ORDER BY u.code, r.period, l.kind, l.item_code, l.sex, l.age_band, l.risk_level"
-    )))
-    .bind(format!("{year}-01"))
-    .bind(format!("{year}-12"));
-    for b in &binds {
-        q = q.bind(b.clone());
+         JOIN offices o ON o.id = u.office_id WHERE r.period >= ",
+    );
+    sql.bind(format!("{year}-01"))
+        .push(" AND r.period <= ")
+        .bind(format!("{year}-12"))
+        .push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(t);
     }
-    for r in q.fetch_all(db.pool()).await? {
+    sql.push(" ORDER BY u.code, r.period, l.kind, l.item_code, l.sex, l.age_band, l.risk_level");
+    for r in sql.query().fetch_all(db.pool()).await? {
         let kind: String = r.get("kind");
         t.rows.push(vec![
             r.get("code"),

@@ -15,12 +15,13 @@ use crate::error::{DbError, DbResult};
 use crate::ibm::assessments::{SOURCE_IMPORT, import_final_in};
 use crate::ibm::units::{self, UnitInput};
 use crate::offices::OfficeSummary;
+use crate::sql::Sql;
 use crate::{Actor, Db};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{Category, FundingSource, UnitStatus, loose_key};
 use pantau_core::org::{AreaCode, AreaLevel, OfficePath};
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
 pub const REQUIRED: &[&str] = &["kode", "nama", "kode_desa", "tahun_dibentuk"];
@@ -789,35 +790,33 @@ fn fingerprint(rows: &[RowPlan]) -> String {
 /// per-year columns for every year any of them has a confirmed category in.
 pub async fn export(db: &Db, who: &Principal, office_id: Option<i64>) -> DbResult<Table> {
     let root = crate::offices::report_root(db, who, office_id).await?;
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 2)
-    else {
-        return Ok(Table::new(&REGISTRY.to_vec()));
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let under = format!("{}%", root.as_str());
+    let mut units_sql = Sql::new(
         "SELECT u.id, u.code, u.name, u.village_code, o.code AS office_code, u.year_formed, u.funding_source, \
          u.decree_number, u.desa_bersinar, u.priority_area, u.status FROM ibm_units u JOIN offices o ON o.id = u.office_id \
-         WHERE o.path LIKE $1 AND {scope} ORDER BY u.code"
-    )))
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
+         WHERE o.path LIKE ",
+    );
+    units_sql.bind(under.clone()).push(" AND ");
+    if !units_sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(Table::new(&REGISTRY.to_vec()));
     }
-    let units = q.fetch_all(db.pool()).await?;
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    units_sql.push(" ORDER BY u.code");
+    let units = units_sql.query().fetch_all(db.pool()).await?;
+    let mut years_sql = Sql::new(
         "SELECT y.unit_id, y.year, y.category, ts.code AS target, ach.code AS achieved \
          FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id JOIN offices o ON o.id = u.office_id \
          LEFT JOIN ibm_stages ts ON ts.id = y.target_stage_id \
          LEFT JOIN ibm_assessments a ON a.unit_id = y.unit_id AND a.year = y.year AND a.status = 'final' \
-         LEFT JOIN ibm_stages ach ON ach.id = a.achieved_stage_id \
-         WHERE y.confirmed = $1 AND o.path LIKE $2 AND {scope}"
-    )))
-    .bind(true)
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
+         LEFT JOIN ibm_stages ach ON ach.id = a.achieved_stage_id WHERE y.confirmed = ",
+    );
+    years_sql
+        .bind(true)
+        .push(" AND o.path LIKE ")
+        .bind(under)
+        .push(" AND ");
+    years_sql.scope(who, Permission::ReadData, "o.path");
     let mut per_unit: HashMap<i64, BTreeMap<i64, [String; 3]>> = HashMap::new();
-    for r in q.fetch_all(db.pool()).await? {
+    for r in years_sql.query().fetch_all(db.pool()).await? {
         per_unit.entry(r.get("unit_id")).or_default().insert(
             r.get("year"),
             [

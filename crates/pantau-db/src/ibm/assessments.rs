@@ -238,20 +238,26 @@ pub async fn apply(
         check_four_eyes(action, current.submitted_by.as_deref(), &who)
             .map_err(|e| DbError::invalid(e.to_string()))?;
     }
-    let stamp = match action {
-        AssessmentAction::Submit => Some("submitted"),
-        AssessmentAction::Verify => Some("verified"),
-        AssessmentAction::Finalize => Some("finalized"),
-        AssessmentAction::Return => None,
+    // Each step stamps its own columns; a return clears the verification.
+    let sql = match action {
+        AssessmentAction::Submit => {
+            "UPDATE ibm_assessments SET status = $1, updated_at = $2, submitted_by = $3, submitted_at = $2 WHERE id = $4"
+        }
+        AssessmentAction::Verify => {
+            "UPDATE ibm_assessments SET status = $1, updated_at = $2, verified_by = $3, verified_at = $2 WHERE id = $4"
+        }
+        AssessmentAction::Finalize => {
+            "UPDATE ibm_assessments SET status = $1, updated_at = $2, finalized_by = $3, finalized_at = $2 WHERE id = $4"
+        }
+        AssessmentAction::Return => {
+            "UPDATE ibm_assessments SET status = $1, updated_at = $2, verified_by = $3, verified_at = NULL WHERE id = $4"
+        }
     };
-    let sql = match stamp {
-        Some(col) => format!("UPDATE ibm_assessments SET status = $1, updated_at = $2, {col}_by = $3, {col}_at = $2 WHERE id = $4"),
-        None => "UPDATE ibm_assessments SET status = $1, updated_at = $2, verified_by = $3, verified_at = NULL WHERE id = $4".to_string(),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let stamp = action != AssessmentAction::Return;
+    sqlx::query(sql)
         .bind(next.as_str())
         .bind(now_rfc3339())
-        .bind(if stamp.is_some() { Some(who) } else { None })
+        .bind(stamp.then_some(who))
         .bind(current.id)
         .execute(&mut *tx)
         .await?;

@@ -10,7 +10,7 @@ use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::UnitStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct EvaluationInput {
@@ -163,21 +163,20 @@ pub async fn factor_summary(
     year: i64,
     under: Option<&pantau_core::org::OfficePath>,
 ) -> DbResult<Vec<(String, String, String, i64)>> {
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 2)
-    else {
-        return Ok(vec![]);
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = crate::sql::Sql::new(
         "SELECT f.list, f.name_id, f.name_en, COUNT(*) AS n FROM ibm_evaluation_factors ef \
          JOIN ref_items f ON f.id = ef.factor_id JOIN ibm_evaluations e ON e.id = ef.evaluation_id \
          JOIN ibm_units u ON u.id = e.unit_id JOIN offices o ON o.id = u.office_id \
-         WHERE e.year = $1 AND o.path LIKE $2 AND {scope} GROUP BY f.list, f.name_id, f.name_en ORDER BY f.list, n DESC, f.name_id"
-    )))
-    .bind(year)
-    .bind(format!("{}%", under.map(|p| p.as_str()).unwrap_or("/")));
-    for b in &binds {
-        q = q.bind(b.clone());
+         WHERE e.year = ",
+    );
+    sql.bind(year).push(" AND o.path LIKE ");
+    sql.bind(format!("{}%", under.map(|p| p.as_str()).unwrap_or("/")));
+    sql.push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
+    sql.push(" GROUP BY f.list, f.name_id, f.name_en ORDER BY f.list, n DESC, f.name_id");
+    let q = sql.query();
     Ok(q.fetch_all(db.pool())
         .await?
         .iter()

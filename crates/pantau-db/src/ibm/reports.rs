@@ -11,7 +11,7 @@ use pantau_core::ibm::{Period, ReportState, ReportingRule, Sex, UnitStatus};
 use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -276,22 +276,19 @@ pub(crate) async fn write_in(
     // One multi-row INSERT per report: a report has dozens of cells.
     let kept: Vec<&ReportLine> = lines.iter().filter(|l| l.count > 0).collect();
     if !kept.is_empty() {
-        let sql = format!(
-            "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES {}",
-            crate::db::values_placeholders(kept.len(), 7)
+        let mut sql = crate::sql::Sql::new(
+            "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES ",
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for l in &kept {
-            q = q
-                .bind(id)
+        sql.values(&kept, |row, l| {
+            row.bind(id)
                 .bind(l.kind.clone())
                 .bind(l.item_code.clone())
                 .bind(l.sex.clone())
                 .bind(l.age_band.clone())
                 .bind(l.risk_level.clone())
                 .bind(l.count);
-        }
-        q.execute(&mut *tx).await?;
+        });
+        sql.query().execute(&mut *tx).await?;
     }
     audit::record(&mut tx, actor, Change {
         action: if previous.is_some() { "resubmit" } else { "submit" },
@@ -362,15 +359,14 @@ async fn operating_since(
     if unit_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let list: Vec<String> = unit_ids.iter().map(|i| i.to_string()).collect();
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log WHERE to_status = $1 \
-         AND unit_id IN ({}) GROUP BY unit_id",
-        list.join(",")
-    )))
-    .bind(UnitStatus::Operating.as_str())
-    .fetch_all(conn)
-    .await?;
+    let mut sql = crate::sql::Sql::new(
+        "SELECT unit_id, MIN(effective_date) AS since FROM ibm_unit_status_log WHERE to_status = ",
+    );
+    sql.bind(UnitStatus::Operating.as_str().to_string())
+        .push(" AND unit_id IN (");
+    sql.bind_list(unit_ids.iter().copied())
+        .push(") GROUP BY unit_id");
+    let rows = sql.query().fetch_all(conn).await?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -435,20 +431,18 @@ pub async fn compliance(
     today: NaiveDate,
 ) -> DbResult<Vec<Compliance>> {
     let rule = reference::reporting_rule(db).await?;
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
-    else {
-        return Ok(vec![]);
-    };
-    let unit_clause = unit_id
-        .map(|id| format!(" AND u.id = {id}"))
-        .unwrap_or_default();
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = crate::sql::Sql::new(
         "SELECT u.id, u.status, u.status_date FROM ibm_units u JOIN offices o ON o.id = u.office_id \
-         WHERE {scope}{unit_clause} ORDER BY u.id"
-    )));
-    for b in &binds {
-        q = q.bind(b.clone());
+         WHERE ",
+    );
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
+    if let Some(id) = unit_id {
+        sql.push(" AND u.id = ").bind(id);
+    }
+    sql.push(" ORDER BY u.id");
+    let q = sql.query();
     let units: Vec<(i64, String, String)> = q
         .fetch_all(db.pool())
         .await?
@@ -466,14 +460,11 @@ pub async fn compliance(
     let since = operating_since(&mut conn, &ids).await?;
     let mut submitted: HashMap<i64, HashMap<String, NaiveDate>> = HashMap::new();
     if !ids.is_empty() {
-        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-        for r in sqlx::query(AssertSqlSafe(format!(
-            "SELECT unit_id, period, submitted_on FROM ibm_reports WHERE unit_id IN ({})",
-            list.join(",")
-        )))
-        .fetch_all(&mut *conn)
-        .await?
-        {
+        let mut sql = crate::sql::Sql::new(
+            "SELECT unit_id, period, submitted_on FROM ibm_reports WHERE unit_id IN (",
+        );
+        sql.bind_list(ids.iter().copied()).push(")");
+        for r in sql.query().fetch_all(&mut *conn).await? {
             if let Ok(d) =
                 NaiveDate::parse_from_str(&r.get::<String, _>("submitted_on"), "%Y-%m-%d")
             {
@@ -508,21 +499,20 @@ pub async fn totals(
     year: i64,
     kind: &str,
 ) -> DbResult<Vec<(String, i64)>> {
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 3)
-    else {
-        return Ok(vec![]);
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = crate::sql::Sql::new(
         "SELECT l.item_code, CAST(SUM(l.count) AS BIGINT) AS n FROM ibm_report_lines l \
          JOIN ibm_reports r ON r.id = l.report_id JOIN ibm_units u ON u.id = r.unit_id \
-         JOIN offices o ON o.id = u.office_id WHERE l.kind = $1 AND r.period LIKE $2 AND {scope} \
-         GROUP BY l.item_code ORDER BY l.item_code"
-    )))
-    .bind(kind)
-    .bind(format!("{year}-%"));
-    for b in &binds {
-        q = q.bind(b.clone());
+         JOIN offices o ON o.id = u.office_id WHERE l.kind = ",
+    );
+    sql.bind(kind.to_string())
+        .push(" AND r.period LIKE ")
+        .bind(format!("{year}-%"));
+    sql.push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok(vec![]);
     }
+    sql.push(" GROUP BY l.item_code ORDER BY l.item_code");
+    let q = sql.query();
     Ok(q.fetch_all(db.pool())
         .await?
         .iter()

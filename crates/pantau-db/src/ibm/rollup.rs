@@ -180,22 +180,21 @@ pub async fn apply(
     // One statement for all of them: a new report moves the unit in every year's histogram.
     let moved: Vec<_> = units.into_iter().filter(|(_, d)| *d != 0).collect();
     if !moved.is_empty() {
-        let sql = format!(
-            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES {} \
-             ON CONFLICT (year, office_id, start_period, last_period) \
-             DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
-            crate::db::values_placeholders(moved.len(), 5)
+        let mut sql = crate::sql::Sql::new(
+            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES ",
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for ((office, year, start, last), d) in moved {
-            q = q
-                .bind(*office)
+        sql.values(moved, |row, ((office, year, start, last), d)| {
+            row.bind(*office)
                 .bind(*year)
                 .bind(start.clone())
                 .bind(last.clone())
                 .bind(d);
-        }
-        q.execute(&mut *conn).await?;
+        });
+        sql.push(
+            " ON CONFLICT (year, office_id, start_period, last_period) \
+             DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
+        );
+        sql.query().execute(&mut *conn).await?;
     }
     let mut reports: BTreeMap<&(i64, i64, String, String), (i64, i64)> = BTreeMap::new();
     for (sign, side) in [(-1, before), (1, after)] {
@@ -249,41 +248,36 @@ pub async fn apply(
 /// Rebuilds every roll-up from the raw rows with set-based SQL: after bulk loads and after the
 /// stage ordinals change. Mirrors [`contribution`]; a test checks the two agree.
 pub async fn rebuild(conn: &mut AnyConnection) -> DbResult<()> {
-    for table in [
-        "ibm_rollup_targets",
-        "ibm_rollup_units",
-        "ibm_rollup_reports",
-        "ibm_rollup_unit_state",
+    for statement in [
+        "DELETE FROM ibm_rollup_targets",
+        "DELETE FROM ibm_rollup_units",
+        "DELETE FROM ibm_rollup_reports",
+        "DELETE FROM ibm_rollup_unit_state",
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(statement).execute(&mut *conn).await?;
     }
-    let count_if = |cond: &str| format!("CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)");
-    let is_final = "a.status = 'final'";
-    let sql = format!(
-        "INSERT INTO ibm_rollup_targets (office_id, year, units, berkelanjutan, berkelanjutan_mandiri, \
+    // Counts per category code and of final assessments on target; the codes are the stored
+    // values of `Category` and `AssessmentStatus` (checked below).
+    let sql = "INSERT INTO ibm_rollup_targets (office_id, year, units, berkelanjutan, berkelanjutan_mandiri, \
          baru, baru_mandiri, with_target, assessed, on_target) \
-         SELECT u.office_id, y.year, CAST(COUNT(*) AS BIGINT), {}, {}, {}, {}, {}, {}, {} \
+         SELECT u.office_id, y.year, CAST(COUNT(*) AS BIGINT), \
+         CAST(SUM(CASE WHEN y.category = 'berkelanjutan' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN y.category = 'berkelanjutan_mandiri' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN y.category = 'baru' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN y.category = 'baru_mandiri' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN ts.ordinal IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN a.status = 'final' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN a.status = 'final' AND ts.ordinal IS NOT NULL \
+                  AND a.achieved_ordinal >= ts.ordinal THEN 1 ELSE 0 END) AS BIGINT) \
          FROM ibm_unit_years y JOIN ibm_units u ON u.id = y.unit_id \
          LEFT JOIN ibm_stages ts ON ts.id = y.target_stage_id \
          LEFT JOIN ibm_assessments a ON a.unit_id = y.unit_id AND a.year = y.year \
-         WHERE y.confirmed = $1 GROUP BY u.office_id, y.year",
-        count_if("y.category = 'berkelanjutan'"),
-        count_if("y.category = 'berkelanjutan_mandiri'"),
-        count_if("y.category = 'baru'"),
-        count_if("y.category = 'baru_mandiri'"),
-        count_if("ts.ordinal IS NOT NULL"),
-        count_if(is_final),
-        count_if(&format!(
-            "{is_final} AND ts.ordinal IS NOT NULL AND a.achieved_ordinal >= ts.ordinal"
-        )),
-    );
+         WHERE y.confirmed = $1 GROUP BY u.office_id, y.year";
+    for category in Category::ALL {
+        debug_assert!(sql.contains(&format!("'{}'", category.as_str())));
+    }
     debug_assert_eq!(AssessmentStatus::Final.as_str(), "final");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(true)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(sql).bind(true).execute(&mut *conn).await?;
     // Operating, not dissolved units with the month they started.
     sqlx::query(
         "INSERT INTO ibm_rollup_unit_state (unit_id, start_period, last_period) \

@@ -7,7 +7,7 @@ use crate::{Db, offices};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{AssessmentStatus, Category, TargetRow, on_target};
 use pantau_core::org::OfficePath;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// Rows and their total. `office_id = None` means the nation (rows per BNNP).
@@ -18,25 +18,23 @@ pub async fn table(
     year: i64,
 ) -> DbResult<(Vec<TargetRow>, TargetRow)> {
     let root = offices::report_root(db, who, office_id).await?;
-    let Some((scope, binds)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 4)
-    else {
-        return Ok((vec![], TargetRow::default()));
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!(
+    let mut sql = crate::sql::Sql::new(
         "SELECT u.id, u.code, u.name, o.path, y.category, ts.ordinal AS target_ordinal, \
          a.status AS assessment_status, a.achieved_ordinal FROM ibm_unit_years y \
          JOIN ibm_units u ON u.id = y.unit_id JOIN offices o ON o.id = u.office_id \
          LEFT JOIN ibm_stages ts ON ts.id = y.target_stage_id \
          LEFT JOIN ibm_assessments a ON a.unit_id = u.id AND a.year = y.year \
-         WHERE y.year = $1 AND y.confirmed = $2 AND o.path LIKE $3 AND {scope} ORDER BY u.code"
-    )))
-    .bind(year)
-    .bind(true)
-    .bind(format!("{}%", root.as_str()));
-    for b in &binds {
-        q = q.bind(b.clone());
+         WHERE y.year = ",
+    );
+    sql.bind(year).push(" AND y.confirmed = ").bind(true);
+    sql.push(" AND o.path LIKE ")
+        .bind(format!("{}%", root.as_str()));
+    sql.push(" AND ");
+    if !sql.scope(who, Permission::ReadData, "o.path") {
+        return Ok((vec![], TargetRow::default()));
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    sql.push(" ORDER BY u.code");
+    let rows = sql.query().fetch_all(db.pool()).await?;
     let names: BTreeMap<i64, String> = offices::directory(db)
         .await?
         .into_iter()

@@ -3,16 +3,16 @@
 use super::{authorize_unit, check_date, check_text, check_year};
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
+use crate::sql::Sql;
 use crate::{Db, now_rfc3339, offices, today};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{Category, FundingSource, UnitStatus};
 use pantau_core::org::{AreaCode, AreaLevel};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Unit {
     pub id: i64,
     pub code: String,
@@ -25,7 +25,9 @@ pub struct Unit {
     pub year_formed: i64,
     pub decree_number: String,
     pub funding_source: String,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub desa_bersinar: bool,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub priority_area: bool,
     pub status: String,
     pub status_date: String,
@@ -38,28 +40,6 @@ const SELECT_UNIT: &str = "SELECT u.*, o.name AS office_name, o.path AS office_p
      LEFT JOIN areas a ON a.code = u.village_code AND a.valid_to IS NULL";
 
 impl Unit {
-    fn from_row(r: &AnyRow) -> Self {
-        Unit {
-            id: r.get("id"),
-            code: r.get("code"),
-            name: r.get("name"),
-            village_code: r.get("village_code"),
-            village_name: r.get("village_name"),
-            office_id: r.get("office_id"),
-            office_name: r.get("office_name"),
-            office_path: r.get("office_path"),
-            year_formed: r.get("year_formed"),
-            decree_number: r.get("decree_number"),
-            funding_source: r.get("funding_source"),
-            desa_bersinar: crate::db::flag(r, "desa_bersinar"),
-            priority_area: crate::db::flag(r, "priority_area"),
-            status: r.get("status"),
-            status_date: r.get("status_date"),
-            status_reason: r.get("status_reason"),
-            updated_at: r.get("updated_at"),
-        }
-    }
-
     pub fn status(&self) -> Option<UnitStatus> {
         UnitStatus::parse(&self.status)
     }
@@ -87,11 +67,13 @@ pub struct UnitInput {
 }
 
 async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<Unit> {
-    sqlx::query(AssertSqlSafe(format!("{SELECT_UNIT} WHERE u.id = $1")))
-        .bind(id)
+    let mut sql = Sql::new(SELECT_UNIT);
+    sql.push(" WHERE u.id = ").bind(id);
+    sql.query()
         .fetch_optional(conn)
         .await?
         .map(|r| Unit::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("unit IBM {id}")))
 }
 
@@ -102,11 +84,13 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Unit> {
 }
 
 pub async fn by_code(db: &Db, code: &str) -> DbResult<Unit> {
-    sqlx::query(AssertSqlSafe(format!("{SELECT_UNIT} WHERE u.code = $1")))
-        .bind(code)
+    let mut sql = Sql::new(SELECT_UNIT);
+    sql.push(" WHERE u.code = ").bind(code.to_string());
+    sql.query()
         .fetch_optional(db.pool())
         .await?
         .map(|r| Unit::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("unit IBM {code}")))
 }
 
@@ -121,52 +105,47 @@ pub struct UnitFilter {
 
 /// Units in the principal's read scope (optionally under one office), by code.
 pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Vec<Unit>, i64)> {
-    let Some((scope, mut binds)) =
-        crate::db::scope_condition(who, Permission::ReadData, "o.path", 1)
-    else {
-        return Ok((vec![], 0));
+    let under = match filter.office_id {
+        Some(office_id) => Some(offices::get_unchecked(db, office_id).await?.path),
+        None => None,
     };
-    let mut clauses = vec![scope];
-    if let Some(office_id) = filter.office_id {
-        let office = offices::get_unchecked(db, office_id).await?;
-        binds.push(format!("{}%", office.path));
-        clauses.push(format!("o.path LIKE ${}", binds.len()));
+    // The same conditions for the count and the page.
+    let conditions = |sql: &mut Sql| -> bool {
+        sql.push(" WHERE ");
+        if !sql.scope(who, Permission::ReadData, "o.path") {
+            return false;
+        }
+        if let Some(path) = &under {
+            sql.push(" AND o.path LIKE ").bind(format!("{path}%"));
+        }
+        if let Some(s) = filter.status.as_ref().filter(|s| !s.is_empty()) {
+            sql.push(" AND u.status = ").bind(s.clone());
+        }
+        if let Some(q) = filter.query.as_ref().filter(|s| !s.trim().is_empty()) {
+            let pattern = format!("%{}%", q.trim().to_lowercase());
+            sql.push(" AND (LOWER(u.name) LIKE ").bind(pattern.clone());
+            sql.push(" OR LOWER(u.code) LIKE ").bind(pattern).push(")");
+        }
+        true
+    };
+    let mut count =
+        Sql::new("SELECT COUNT(*) AS n FROM ibm_units u JOIN offices o ON o.id = u.office_id");
+    if !conditions(&mut count) {
+        return Ok((vec![], 0));
     }
-    if let Some(s) = filter.status.as_ref().filter(|s| !s.is_empty()) {
-        binds.push(s.clone());
-        clauses.push(format!("u.status = ${}", binds.len()));
-    }
-    if let Some(q) = filter.query.as_ref().filter(|s| !s.trim().is_empty()) {
-        binds.push(format!("%{}%", q.trim().to_lowercase()));
-        clauses.push(format!(
-            "(LOWER(u.name) LIKE ${n} OR LOWER(u.code) LIKE ${n})",
-            n = binds.len()
-        ));
-    }
-    let where_sql = clauses.join(" AND ");
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE {where_sql}"
-    );
-    let mut cq = sqlx::query(AssertSqlSafe(count_sql));
-    for b in &binds {
-        cq = cq.bind(b.clone());
-    }
-    let total: i64 = cq.fetch_one(db.pool()).await?.get("n");
-    let sql = format!(
-        "{SELECT_UNIT} WHERE {where_sql} ORDER BY u.code LIMIT {} OFFSET {}",
-        filter.limit.clamp(1, 1000),
-        filter.offset.max(0)
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
+    let total: i64 = count.query().fetch_one(db.pool()).await?.get("n");
+    let mut page = Sql::new(SELECT_UNIT);
+    conditions(&mut page);
+    page.push(" ORDER BY u.code LIMIT ")
+        .bind(filter.limit.clamp(1, 1000));
+    page.push(" OFFSET ").bind(filter.offset.max(0));
     Ok((
-        q.fetch_all(db.pool())
+        page.query()
+            .fetch_all(db.pool())
             .await?
             .iter()
             .map(Unit::from_row)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         total,
     ))
 }

@@ -10,11 +10,11 @@ use pantau_core::ibm::{ActionStatus, VisitMode};
 use pantau_core::limits;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::FromRow;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Action {
     pub id: i64,
     pub visit_id: i64,
@@ -23,20 +23,6 @@ pub struct Action {
     pub due_date: String,
     pub status: String,
     pub closed_visit_id: Option<i64>,
-}
-
-impl Action {
-    fn from_row(r: &AnyRow) -> Self {
-        Action {
-            id: r.get("id"),
-            visit_id: r.get("visit_id"),
-            description: r.get("description"),
-            owner: r.get("owner"),
-            due_date: r.get("due_date"),
-            status: r.get("status"),
-            closed_visit_id: r.get("closed_visit_id"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +85,10 @@ pub async fn open_actions(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Ve
     .bind(ActionStatus::Open.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.iter().map(Action::from_row).collect())
+    Ok(rows
+        .iter()
+        .map(Action::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Records a visit: its new actions, and a review of every action open before it.
@@ -139,7 +128,7 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
             .await?
             .iter()
             .map(Action::from_row)
-            .collect();
+            .collect::<Result<_, _>>()?;
     let open_ids: HashSet<i64> = open.iter().map(|a| a.id).collect();
     let reviewed: HashSet<i64> = input.reviews.iter().map(|r| r.action_id).collect();
     if let Some(stray) = reviewed.difference(&open_ids).next() {
@@ -237,7 +226,7 @@ pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Visit>
             .await?
             .iter()
             .map(Action::from_row)
-            .collect();
+            .collect::<Result<_, _>>()?;
     let reviews = sqlx::query(
         "SELECT r.visit_id, r.action_id, r.status, r.note, a.description FROM ibm_action_reviews r \
          JOIN ibm_visit_actions a ON a.id = r.action_id WHERE a.unit_id = $1 ORDER BY r.id",

@@ -12,11 +12,10 @@ use pantau_core::org::OfficePath;
 use pantau_core::sni::{Answers, AssessmentKind, ScoreSummary, gaps, score};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Assessment {
     pub id: i64,
     pub participant_id: i64,
@@ -30,20 +29,6 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    fn from_row(r: &AnyRow) -> Self {
-        Assessment {
-            id: r.get("id"),
-            participant_id: r.get("participant_id"),
-            kind: r.get("kind"),
-            assessed_on: r.get("assessed_on"),
-            status: r.get("status"),
-            note: r.get("note"),
-            submitted_by: r.get("submitted_by"),
-            verified_by: r.get("verified_by"),
-            finalized_by: r.get("finalized_by"),
-        }
-    }
-
     pub fn status(&self) -> AssessmentStatus {
         AssessmentStatus::parse(&self.status).unwrap_or(AssessmentStatus::Draft)
     }
@@ -71,6 +56,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> DbResult<Assessment> {
         .fetch_optional(conn)
         .await?
         .map(|r| Assessment::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("penilaian SNI {id}")))
 }
 
@@ -286,25 +272,28 @@ pub async fn apply(
         check_four_eyes(action, a.submitted_by.as_deref(), &who)
             .map_err(|e| DbError::invalid(e.to_string()))?;
     }
-    let column = match action {
-        AssessmentAction::Submit => "submitted_by",
-        AssessmentAction::Verify => "verified_by",
-        AssessmentAction::Finalize => "finalized_by",
-        AssessmentAction::Return => "verified_by",
+    let sql = match action {
+        AssessmentAction::Submit => {
+            "UPDATE sni_assessments SET status = $1, updated_at = $2, submitted_by = $3 WHERE id = $4 AND status = $5"
+        }
+        AssessmentAction::Verify | AssessmentAction::Return => {
+            "UPDATE sni_assessments SET status = $1, updated_at = $2, verified_by = $3 WHERE id = $4 AND status = $5"
+        }
+        AssessmentAction::Finalize => {
+            "UPDATE sni_assessments SET status = $1, updated_at = $2, finalized_by = $3 WHERE id = $4 AND status = $5"
+        }
     };
     let value = (action != AssessmentAction::Return).then_some(who);
     // Only from the status just read: of two steps taken at once, the second finds it changed.
-    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE sni_assessments SET status = $1, updated_at = $2, {column} = $3 WHERE id = $4 AND status = $5"
-    )))
-    .bind(next.as_str())
-    .bind(now_rfc3339())
-    .bind(value)
-    .bind(id)
-    .bind(&a.status)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let moved = sqlx::query(sql)
+        .bind(next.as_str())
+        .bind(now_rfc3339())
+        .bind(value)
+        .bind(id)
+        .bind(&a.status)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if moved == 0 {
         return Err(DbError::invalid(format!(
             "penilaian {id} baru saja diubah orang lain; muat ulang halaman"
@@ -400,7 +389,7 @@ pub async fn for_participant(
     .await?
     .iter()
     .map(Assessment::from_row)
-    .collect())
+    .collect::<Result<_, _>>()?)
 }
 
 /// The office path an assessment's data belongs to (for evidence checks).

@@ -11,10 +11,10 @@ use pantau_core::org::OfficePath;
 use pantau_core::sni::{CohortKind, coaching_end};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::FromRow;
+use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Cohort {
     pub id: i64,
     pub year: i64,
@@ -26,23 +26,6 @@ pub struct Cohort {
     pub instrument_id: i64,
     pub start_date: String,
     pub end_date: String,
-}
-
-impl Cohort {
-    fn from_row(r: &AnyRow) -> Self {
-        Cohort {
-            id: r.get("id"),
-            year: r.get("year"),
-            kind: r.get("kind"),
-            name: r.get("name"),
-            office_id: r.get("office_id"),
-            office_name: r.get("office_name"),
-            office_path: r.get("office_path"),
-            instrument_id: r.get("instrument_id"),
-            start_date: r.get("start_date"),
-            end_date: r.get("end_date"),
-        }
-    }
 }
 
 const SELECT: &str = "SELECT c.*, o.name AS office_name, o.path AS office_path FROM sni_cohorts c JOIN offices o ON o.id = c.office_id";
@@ -105,11 +88,13 @@ pub async fn create(db: &Db, actor: Actor<'_>, input: &CohortInput) -> DbResult<
 }
 
 async fn get_unchecked(db: &Db, id: i64) -> DbResult<Cohort> {
-    sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
-        .bind(id)
+    let mut sql = crate::sql::Sql::new(SELECT);
+    sql.push(" WHERE c.id = ").bind(id);
+    sql.query()
         .fetch_optional(db.pool())
         .await?
         .map(|r| Cohort::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("kohort {id}")))
 }
 
@@ -131,14 +116,15 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Cohort> {
 }
 
 pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<Cohort>> {
-    let all: Vec<Cohort> = sqlx::query(AssertSqlSafe(format!(
-        "{SELECT} ORDER BY c.year DESC, c.id DESC"
-    )))
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(Cohort::from_row)
-    .collect();
+    let mut sql = crate::sql::Sql::new(SELECT);
+    sql.push(" ORDER BY c.year DESC, c.id DESC");
+    let all: Vec<Cohort> = sql
+        .query()
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(Cohort::from_row)
+        .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for c in all {
         let readable = OfficePath::parse(&c.office_path)

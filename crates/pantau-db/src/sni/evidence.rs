@@ -19,7 +19,7 @@ pub struct EvidenceStore {
     root: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Evidence {
     pub id: i64,
     pub assessment_id: i64,
@@ -263,7 +263,7 @@ impl EvidenceStore {
             .fetch_optional(db.pool())
             .await?
             .ok_or_else(|| DbError::not_found(format!("bukti {evidence_id}")))?;
-        let mut e = from_row(&r);
+        let mut e = <Evidence as sqlx::FromRow<_>>::from_row(&r)?;
         e.file_name = name_for_type(&e.file_name, extension_of(&e.content_type));
         let mut conn = db.pool().acquire().await?;
         super::assessments::path_of(
@@ -281,19 +281,6 @@ impl EvidenceStore {
     }
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Evidence {
-    Evidence {
-        id: r.get("id"),
-        assessment_id: r.get("assessment_id"),
-        requirement_id: r.get("requirement_id"),
-        file_name: r.get("file_name"),
-        content_type: r.get("content_type"),
-        size_bytes: r.get("size_bytes"),
-        uploaded_by: r.get("uploaded_by"),
-        uploaded_at: r.get("uploaded_at"),
-    }
-}
-
 pub async fn list(db: &Db, who: &Principal, assessment_id: i64) -> DbResult<Vec<Evidence>> {
     let mut conn = db.pool().acquire().await?;
     super::assessments::path_of(
@@ -304,13 +291,10 @@ pub async fn list(db: &Db, who: &Principal, assessment_id: i64) -> DbResult<Vec<
     )
     .await?;
     Ok(
-        sqlx::query("SELECT * FROM sni_evidence WHERE assessment_id = $1 ORDER BY id")
+        sqlx::query_as("SELECT * FROM sni_evidence WHERE assessment_id = $1 ORDER BY id")
             .bind(assessment_id)
             .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect(),
+            .await?,
     )
 }
 

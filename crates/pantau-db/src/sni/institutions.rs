@@ -4,16 +4,16 @@ use super::authorize_institution;
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::ibm::{check_date, check_text};
+use crate::sql::Sql;
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::org::AreaCode;
 use pantau_core::sni::{Modality, Ownership, ServiceKind};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Institution {
     pub id: i64,
     pub code: String,
@@ -21,7 +21,9 @@ pub struct Institution {
     pub ownership: String,
     pub service_kind: String,
     pub modality: String,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub ipwl: bool,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub bnn_partner: bool,
     pub address: String,
     pub area_code: String,
@@ -34,27 +36,6 @@ pub struct Institution {
 const SELECT: &str = "SELECT i.*, o.name AS office_name, o.path AS office_path, COALESCE(a.name, '') AS area_name \
      FROM institutions i JOIN offices o ON o.id = i.office_id \
      LEFT JOIN areas a ON a.code = i.area_code AND a.valid_to IS NULL";
-
-impl Institution {
-    fn from_row(r: &AnyRow) -> Self {
-        Institution {
-            id: r.get("id"),
-            code: r.get("code"),
-            name: r.get("name"),
-            ownership: r.get("ownership"),
-            service_kind: r.get("service_kind"),
-            modality: r.get("modality"),
-            ipwl: crate::db::flag(r, "ipwl"),
-            bnn_partner: crate::db::flag(r, "bnn_partner"),
-            address: r.get("address"),
-            area_code: r.get("area_code"),
-            area_name: r.get("area_name"),
-            office_id: r.get("office_id"),
-            office_name: r.get("office_name"),
-            office_path: r.get("office_path"),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct InstitutionInput {
@@ -215,11 +196,13 @@ pub(crate) async fn update_in(
 }
 
 async fn load_on(conn: &mut AnyConnection, id: i64) -> DbResult<Institution> {
-    sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE i.id = $1")))
-        .bind(id)
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE i.id = ").bind(id);
+    sql.query()
         .fetch_optional(conn)
         .await?
         .map(|r| Institution::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("lembaga {id}")))
 }
 
@@ -235,42 +218,39 @@ pub async fn get(db: &Db, who: &Principal, id: i64) -> DbResult<Institution> {
 }
 
 pub async fn by_code(db: &Db, code: &str) -> DbResult<Institution> {
-    sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE i.code = $1")))
-        .bind(code)
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE i.code = ").bind(code.to_string());
+    sql.query()
         .fetch_optional(db.pool())
         .await?
         .map(|r| Institution::from_row(&r))
+        .transpose()?
         .ok_or_else(|| DbError::not_found(format!("lembaga {code}")))
 }
 
 /// Institutions the principal may read: its offices' subtrees plus its own institutions.
 pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<Institution>> {
-    let mut clauses = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    if let Some((scope, b)) = crate::db::scope_condition(who, Permission::ReadData, "o.path", 1) {
-        clauses.push(scope);
-        binds.extend(b);
-    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE ");
+    let in_offices = sql.scope(who, Permission::ReadData, "o.path");
     let own = who.institution_grants(Permission::ReadData);
     if !own.is_empty() {
-        let ids: Vec<String> = own.iter().map(|i| i.to_string()).collect();
-        clauses.push(format!("i.id IN ({})", ids.join(",")));
-    }
-    if clauses.is_empty() {
+        if in_offices {
+            sql.push(" OR ");
+        }
+        sql.push("i.id IN (")
+            .bind_list(own.iter().copied())
+            .push(")");
+    } else if !in_offices {
         return Ok(vec![]);
     }
-    let mut q = sqlx::query(AssertSqlSafe(format!(
-        "{SELECT} WHERE {} ORDER BY i.name",
-        clauses.join(" OR ")
-    )));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
+    sql.push(" ORDER BY i.name");
+    let q = sql.query();
     Ok(q.fetch_all(db.pool())
         .await?
         .iter()
         .map(Institution::from_row)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
