@@ -11,6 +11,7 @@ pub fn rfc3339_in(seconds: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(seconds)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn today() -> String {
-    Utc::now().date_naive().format("%Y-%m-%d").to_string()
+/// The one clock for dates: every "today" in Pantau (due dates, defaults, caches) reads it.
+pub fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
 }

@@ -447,5 +447,5 @@ async fn insert_area(
 
 /// Today's date, for forms that default the effective date.
 pub fn default_effective_date() -> String {
-    today()
+    today().to_string()
 }

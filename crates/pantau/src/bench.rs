@@ -233,7 +233,7 @@ async fn http(db: &Db, root: i64, clients: usize, requests: usize) -> Result<Htt
     let dashboard_rps = requests as f64 / secs;
 
     // New reports for the months of this year so far, one (unit, month) per request.
-    let today = pantau_db::chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let months = (pantau_db::chrono::Datelike::month(&today) - 1).max(1) as usize;
     let year = pantau_db::chrono::Datelike::year(&today);
     let need = requests.div_ceil(months);

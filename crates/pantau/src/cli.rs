@@ -529,7 +529,7 @@ async fn load_demo(db: &Db) -> Result<()> {
     }
     seed::demo_users(db).await?;
     let started = Instant::now();
-    let ibm = pantau_db::demo::ibm::load(db, pantau_db::chrono::Utc::now().date_naive()).await?;
+    let ibm = pantau_db::demo::ibm::load(db, pantau_db::today()).await?;
     if ibm.units > 0 {
         println!(
             "IBM: {} unit, {} laporan ({:.1} s)",
@@ -1019,7 +1019,7 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         ExportCommand::Unit { file } => (file, exchange::units::export(db, &everyone, None).await?),
         ExportCommand::Aggregate { file, year } => {
             use pantau_core::aggregate;
-            let today = pantau_db::chrono::Utc::now().date_naive();
+            let today = pantau_db::today();
             let offices =
                 exchange::aggregate::office_values(db, &everyone, None, year, today).await?;
             let mapping = exchange::aggregate::mapping(db).await?;

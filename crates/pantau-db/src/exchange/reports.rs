@@ -93,7 +93,7 @@ pub async fn import(
     let mut errors = Vec::new();
     let rules = LineRules::load(db).await?;
     let rule = reference::reporting_rule(db).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::today();
     let mut units = super::UnitCodes::default();
     let mut groups: BTreeMap<(i64, Period), Vec<ReportLine>> = BTreeMap::new();
     let mut first_row: HashMap<(i64, Period), usize> = HashMap::new();

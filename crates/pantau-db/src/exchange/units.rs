@@ -521,7 +521,7 @@ pub async fn import_planned(
         let first_category_year = years.iter().map(|y| y.0).filter(|y| *y <= this_year).min();
         let status = match (given_status, first_category_year) {
             (Some(s), Some(y)) => Some((s, format!("{y}-01-01"))),
-            (Some(s), None) => Some((s, crate::today())),
+            (Some(s), None) => Some((s, crate::today().to_string())),
             (None, Some(y)) => Some((UnitStatus::Operating, format!("{y}-01-01"))),
             (None, None) => None,
         };

@@ -168,7 +168,7 @@ pub async fn submit(
     }
     check_text("catatan", note, 2000, false)?;
     check_lines(db, lines).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::today();
     let submitted = match (actor, submitted_on) {
         (Actor::System(_), Some(d)) => d,
         (_, None) => today,

@@ -259,7 +259,7 @@ pub(crate) async fn create_in(
     .bind(input.desa_bersinar)
     .bind(input.priority_area)
     .bind(UnitStatus::Proposed.as_str())
-    .bind(today())
+    .bind(today().to_string())
     .bind(&now)
     .fetch_one(&mut *tx)
     .await

@@ -66,9 +66,7 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn today() -> pantau_db::chrono::NaiveDate {
-    pantau_db::chrono::Utc::now().date_naive()
-}
+use pantau_db::today;
 
 #[derive(Deserialize)]
 struct UnitQuery {

@@ -176,9 +176,7 @@ fn year_or_now(year: Option<i64>) -> i64 {
     year.unwrap_or_else(|| pantau_db::chrono::Datelike::year(&today()) as i64)
 }
 
-fn today() -> pantau_db::chrono::NaiveDate {
-    pantau_db::chrono::Utc::now().date_naive()
-}
+use pantau_db::today;
 
 /// The IBM dashboard's figures, shared with the page's cache (computed once per reader, office,
 /// year and day until the next write).
@@ -417,7 +415,7 @@ async fn received_values(
     Query(q): Query<ReceivedQuery>,
 ) -> ApiResult {
     user.office_wide()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let year = q
         .year
         .unwrap_or_else(|| chrono::Datelike::year(&today) as i64);

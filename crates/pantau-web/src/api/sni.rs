@@ -175,7 +175,7 @@ async fn update_certification(
 
 async fn expiring(State(s): State<AppState>, user: CurrentUser) -> ApiResult {
     let warn = outcomes::warning_days(&s.db).await?;
-    let today = pantau_db::chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let items: Vec<_> = outcomes::expiring(&s.db, user.principal(), today, warn)
         .await?
         .into_iter()
@@ -256,7 +256,7 @@ async fn cohort_dashboard(
     Path(id): Path<i64>,
     Query(q): Query<DateQuery>,
 ) -> ApiResult {
-    let as_of = q.as_of.unwrap_or_else(pantau_db::today);
+    let as_of = q.as_of.unwrap_or_else(|| pantau_db::today().to_string());
     Ok(Json(
         json!({ "dashboard": cohorts::dashboard(&s.db, user.principal(), id, &as_of).await? }),
     ))
@@ -399,7 +399,7 @@ async fn list_sessions(
 ) -> ApiResult {
     let (items, actions) = sessions::list(&s.db, user.principal(), id).await?;
     Ok(Json(
-        json!({ "items": items, "actions": actions, "overdue": sessions::overdue(&actions, &pantau_db::today()) }),
+        json!({ "items": items, "actions": actions, "overdue": sessions::overdue(&actions, &pantau_db::today().to_string()) }),
     ))
 }
 

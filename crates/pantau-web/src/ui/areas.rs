@@ -70,7 +70,7 @@ pub async fn nation(
         pager,
         history: vec![],
         lineage: vec![],
-        today: today(),
+        today: today().to_string(),
         page,
     })
 }
@@ -121,7 +121,7 @@ pub async fn show(
         pager,
         history,
         lineage,
-        today: today(),
+        today: today().to_string(),
         page,
     })
 }

@@ -54,7 +54,7 @@ pub async fn show(
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let year = q.year.unwrap_or(today.year() as i64);
     let page_key = super::page_cache_key(&user, &page, &uri, today);
     if let Some(html) = state.pages.get(&page_key) {

@@ -269,7 +269,7 @@ pub async fn show(
     let mut factors = reference::items(&state.db, "obstacle", false).await?;
     factors.extend(reference::items(&state.db, "driver", false).await?);
     let evaluation = evaluations::get(&state.db, p, id, year).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     render(UnitPage {
         can_write: p.can(
             Permission::WriteData,
@@ -551,7 +551,7 @@ pub async fn report_form(
 ) -> Result<Response, AppError> {
     let unit = units::get(&state.db, user.principal(), id).await?;
     let rule = reference::reporting_rule(&state.db).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let default = rule
         .period_of(today - chrono::Duration::days(28))
         .to_string();
@@ -876,7 +876,7 @@ pub async fn compliance(
 ) -> Result<Response, AppError> {
     user.office_wide()?;
     let p = user.principal();
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let all = reports::compliance(&state.db, p, None, today).await?;
     let (units, _) = units::list(
         &state.db,

@@ -27,7 +27,7 @@ async fn load(
     page: &Page,
     q: &PackQuery,
 ) -> Result<(Pack, String, i64), AppError> {
-    let today = chrono::Utc::now().date_naive();
+    let today = pantau_db::today();
     let year = q.year.unwrap_or(today.year() as i64);
     let pack = packs::build(&state.db, user.principal(), q.office, year, today).await?;
     let title = match q.office {
@@ -71,7 +71,7 @@ pub async fn page(
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
-    let page_key = super::page_cache_key(&user, &page, &uri, chrono::Utc::now().date_naive());
+    let page_key = super::page_cache_key(&user, &page, &uri, pantau_db::today());
     if let Some(html) = state.pages.get(&page_key) {
         return Ok(Html((*html).clone()).into_response());
     }

@@ -27,10 +27,6 @@ use pantau_db::sni::outcomes::{self, CertUpdate, Certification, Recommendation};
 use pantau_db::sni::sessions::{self, Action, ActionInput, Session, SessionInput};
 use serde::Deserialize;
 
-fn today() -> String {
-    pantau_db::today()
-}
-
 use crate::form::{pairs, value as field};
 
 fn fmt_pct(v: &Option<f64>) -> String {
@@ -88,14 +84,14 @@ pub async fn home(
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let warn = outcomes::warning_days(&state.db).await?;
-    let now = pantau_db::chrono::Utc::now().date_naive();
+    let now = pantau_db::today();
     render(HomePage {
         cohorts: cohorts::list(&state.db, p).await?,
         institutions: institutions::list(&state.db, p).await?,
         expiring: outcomes::expiring(&state.db, p, now, warn).await?,
         offices: writable_offices(&state, &user).await?,
         year: pantau_db::chrono::Datelike::year(&now),
-        today: today(),
+        today: pantau_db::today().to_string(),
         kinds: CohortKind::ALL.iter().map(|k| k.as_str()).collect(),
         page,
     })
@@ -225,7 +221,7 @@ pub async fn institution(
         certifications: outcomes::certifications(&state.db, p, id).await?,
         lpks: reference::items(&state.db, "lpk", false).await?,
         institution,
-        today: today(),
+        today: pantau_db::today().to_string(),
         page,
     })
 }
@@ -363,7 +359,7 @@ pub async fn cohort(
     axum::extract::Query(q): axum::extract::Query<CohortQuery>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
-    let d = cohorts::dashboard(&state.db, p, id, &today()).await?;
+    let d = cohorts::dashboard(&state.db, p, id, &pantau_db::today().to_string()).await?;
     if let Some(format) = &q.unduh {
         let table = pantau_db::exchange::views::cohort(&d);
         return super::exchange::download(&table, format, &format!("kohort-{}", d.cohort.id));
@@ -490,7 +486,7 @@ pub async fn participant(
         actions,
         participant,
         cohort,
-        today: today(),
+        today: pantau_db::today().to_string(),
         page,
     })
 }
