@@ -140,6 +140,15 @@ error-conflict = Already exists
 error-csrf = The form expired or is invalid. Reload the page and try again.
 error-internal = Server error. It has been logged.
 error-too-large = The request is too large.
+error-unauthorized = Sign in first, or send a valid API token (Authorization: Bearer …).
+error-method-not-allowed = This address does not accept that method.
+error-body-not-json = The request body must be JSON (Content-Type: application/json).
+error-body-syntax = The request body is not valid JSON (line { $line }, column { $column }).
+error-body-missing-field = The field { $field } is required.
+error-body-unknown-field = The field { $field } is not known here.
+error-body-invalid-value = The value of { $field } is not valid.
+error-path-invalid = The address part { $field } is not valid.
+error-query-invalid = The query parameter { $field } is not valid.
 footer-data = Area data: idn-area-data (Kemendagri), ODbL licence.
 
 # IBM

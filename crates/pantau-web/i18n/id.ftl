@@ -140,6 +140,15 @@ error-conflict = Data sudah ada
 error-csrf = Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.
 error-internal = Kesalahan pada server. Kejadian ini tercatat.
 error-too-large = Data yang dikirim terlalu besar.
+error-unauthorized = Masuk dahulu, atau kirim token API yang sah (Authorization: Bearer …).
+error-method-not-allowed = Alamat ini tidak menerima metode tersebut.
+error-body-not-json = Isi permintaan harus JSON (Content-Type: application/json).
+error-body-syntax = Isi permintaan bukan JSON yang sah (baris { $line }, kolom { $column }).
+error-body-missing-field = Kolom { $field } wajib diisi.
+error-body-unknown-field = Kolom { $field } tidak dikenal di sini.
+error-body-invalid-value = Nilai { $field } tidak sah.
+error-path-invalid = Bagian alamat { $field } tidak sah.
+error-query-invalid = Parameter { $field } tidak sah.
 footer-data = Data wilayah: idn-area-data (Kemendagri), lisensi ODbL.
 
 # IBM

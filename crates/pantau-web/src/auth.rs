@@ -170,7 +170,12 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         state.area_counts.invalidate();
     }
 
-    if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
+    if let Some(info) = res
+        .extensions()
+        .get::<ErrorInfo>()
+        .cloned()
+        .or_else(|| bare_error(&res))
+    {
         res = render_error(&page, res.status(), &info);
     }
     if let Some(t) = new_login_cookie {
@@ -182,12 +187,49 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     res
 }
 
+/// What an error answered by axum itself (an unknown method, say) says: every error a person
+/// or client sees has a message.
+fn bare_error(res: &Response) -> Option<ErrorInfo> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return None;
+    }
+    let (code, key) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error-method-not-allowed"),
+        StatusCode::NOT_FOUND => ("not_found", "error-not-found"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error-too-large"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "error-unauthorized"),
+        s if s.is_server_error() => ("internal", "error-internal"),
+        _ => ("invalid_request", "error-invalid"),
+    };
+    Some(ErrorInfo::new(code, crate::error::Message::Key(key)))
+}
+
+/// Every error of the API, in the reader's language.
+#[derive(serde::Serialize)]
+pub struct ApiError {
+    /// A stable code: `invalid`, `invalid_request`, `unauthorized`, `forbidden`, `not_found` …
+    pub error: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
 fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
     let message = info.message.render(&page.i18n, page.lang);
     if is_api(&page.path) {
         return (
             status,
-            Json(serde_json::json!({ "error": info.code, "message": message })),
+            Json(ApiError {
+                error: info.code,
+                message,
+                field: info.field.clone(),
+                details: info.details.clone(),
+            }),
         )
             .into_response();
     }
@@ -327,6 +369,10 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         None => cookie(req.headers(), LOGIN_CSRF_COOKIE),
     };
     let Some(expected) = expected else {
+        // The API has no sign-in form: a write without a session or token lacks credentials.
+        if req.uri().path().starts_with("/api/v1/") {
+            return AppError::Unauthorized.into_response();
+        }
         return AppError::Csrf.into_response();
     };
     if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
@@ -408,14 +454,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Arc<Auth>>() {
             Some(a) => Ok(CurrentUser(a.clone())),
-            None => {
-                let mut res = StatusCode::UNAUTHORIZED.into_response();
-                res.extensions_mut().insert(ErrorInfo {
-                    code: "unauthorized",
-                    message: crate::error::Message::Text("login required".into()),
-                });
-                Err(res)
-            }
+            None => Err(AppError::Unauthorized.into_response()),
         }
     }
 }

@@ -21,6 +21,47 @@ pub enum AppError {
     Render(askama::Error),
     /// A failure of our own that is not the database's (a task that panicked, say).
     Internal(String),
+    /// A request the API could not read (body, path or query), naming the field.
+    Request(RequestError),
+    /// No credentials, or credentials that are not (or no longer) valid.
+    Unauthorized,
+}
+
+/// A request that could not be read: its status, what to tell the reader, and where.
+#[derive(Debug, Clone)]
+pub struct RequestError {
+    pub status: StatusCode,
+    pub message: pantau_core::message::Message,
+    pub field: Option<String>,
+    /// The parser's own words (English), for the developer of the client.
+    pub details: Option<String>,
+}
+
+impl RequestError {
+    pub fn new(status: StatusCode, message: pantau_core::message::Message) -> Self {
+        RequestError {
+            status,
+            message,
+            field: None,
+            details: None,
+        }
+    }
+
+    pub fn field(mut self, field: String) -> Self {
+        self.field = Some(field).filter(|f| !f.is_empty());
+        self
+    }
+
+    pub fn details(mut self, details: String) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+impl From<RequestError> for AppError {
+    fn from(e: RequestError) -> Self {
+        AppError::Request(e)
+    }
 }
 
 impl From<DbError> for AppError {
@@ -64,6 +105,20 @@ impl Message {
 pub struct ErrorInfo {
     pub code: &'static str,
     pub message: Message,
+    /// The input field at fault, when one is.
+    pub field: Option<String>,
+    pub details: Option<String>,
+}
+
+impl ErrorInfo {
+    pub fn new(code: &'static str, message: Message) -> Self {
+        ErrorInfo {
+            code,
+            message,
+            field: None,
+            details: None,
+        }
+    }
 }
 
 impl AppError {
@@ -79,6 +134,8 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Request(e) => e.status,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -89,7 +146,26 @@ impl AppError {
     }
 
     fn info(&self) -> ErrorInfo {
+        match self {
+            AppError::Request(e) => {
+                return ErrorInfo {
+                    code: "invalid_request",
+                    message: Message::Catalog(e.message.clone()),
+                    field: e.field.clone(),
+                    details: e.details.clone(),
+                };
+            }
+            AppError::Db(DbError::Invalid(m)) => {
+                return ErrorInfo {
+                    field: m.args.get("field").cloned().filter(|f| !f.is_empty()),
+                    ..ErrorInfo::new("invalid", Message::Catalog(m.clone()))
+                };
+            }
+            _ => {}
+        }
         let (code, message) = match self {
+            AppError::Request(_) => unreachable!("answered above"),
+            AppError::Unauthorized => ("unauthorized", Message::Key("error-unauthorized")),
             AppError::Db(DbError::Invalid(m)) => ("invalid", Message::Catalog(m.clone())),
             AppError::BadRequest(m) => ("invalid", Message::Text(m.clone())),
             AppError::Db(DbError::Csv(e)) => ("invalid", Message::Text(e.to_string())),
@@ -114,7 +190,7 @@ impl AppError {
                 ("internal", Message::Key("error-internal"))
             }
         };
-        ErrorInfo { code, message }
+        ErrorInfo::new(code, message)
     }
 }
 

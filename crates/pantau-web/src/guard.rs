@@ -1,5 +1,5 @@
 //! Writes are refused for who may not make them before the request body is read: the route's
-//! pattern says what a write needs (see [`need`]), and a caller without it gets 403 (or 404 for a
+//! declaration says what a write needs (see [`crate::routes`]), and a caller without it gets 403 (or 404 for a
 //! record that does not exist) whatever it sent. Storage checks every write again; this layer
 //! makes the answer to an outsider independent of the body, so it reveals nothing about the form.
 
@@ -30,74 +30,8 @@ pub enum Need {
     /// A change to the record that only office staff make (registry, certification, sessions,
     /// recommendations, cohorts): an institution's own operator may not.
     StaffRecord(fn(i64) -> Target),
-}
-
-/// The need of an unsafe request to `pattern` (the route as registered, API prefix included).
-pub fn need(pattern: &str) -> Need {
-    let p = pattern.strip_prefix("/api/v1").unwrap_or(pattern);
-    const NATIONAL: &[&str] = &[
-        "/referensi",
-        "/wilayah/{code}/",
-        "/satker/{id}/struktur",
-        "/satker/{id}/wilayah",
-        "/ibm/rollover",
-        "/ibm/roll-over",
-        "/exchange/mapping",
-        "/ibm/stages",
-        "/reference/",
-        "/settings/",
-        "/sni/instrument/",
-    ];
-    const RECORDS: &[(&str, fn(i64) -> Target)] = &[
-        ("/ibm/units/{id}", Target::Unit),
-        ("/ibm/agents/{id}", Target::Agent),
-        ("/ibm/{id}", Target::Unit),
-        ("/sni/lembaga/{id}", Target::Institution),
-        ("/sni/institutions/{id}", Target::Institution),
-        ("/sni/peserta/{id}", Target::Participant),
-        ("/sni/participants/{id}", Target::Participant),
-        ("/sni/penilaian/{id}", Target::Assessment),
-        ("/sni/assessments/{id}", Target::Assessment),
-        ("/sni/tindak-lanjut/{id}", Target::Action),
-        ("/sni/actions/{id}", Target::Action),
-        ("/sni/sertifikasi/{id}", Target::Certification),
-        ("/sni/certifications/{id}", Target::Certification),
-        ("/sni/kohort/{id}", Target::Cohort),
-        ("/sni/cohorts/{id}", Target::Cohort),
-        ("/satker/{id}", Target::Office),
-    ];
-    const STAFF: &[&str] = &[
-        "/sni/institutions/{id}",
-        "/sni/institutions/{id}/certifications",
-        "/sni/lembaga/{id}/sertifikasi",
-        "/sni/sertifikasi/{id}",
-        "/sni/certifications/{id}",
-        "/sni/peserta/{id}/rekomendasi",
-        "/sni/participants/{id}/recommendation",
-        "/sni/peserta/{id}/sesi",
-        "/sni/participants/{id}/sessions",
-        "/sni/kohort/{id}/peserta",
-        "/sni/cohorts/{id}/participants",
-    ];
-    let record = RECORDS
-        .iter()
-        .find(|(prefix, _)| p.starts_with(prefix))
-        .map(|(_, target)| *target);
-    if p == "/logout" || p == "/login" || p.starts_with("/akun") {
-        Need::SelfService
-    } else if p == "/satker" || NATIONAL.iter().any(|n| p.starts_with(n)) {
-        Need::National
-    } else if p.starts_with("/pengguna") {
-        Need::Users
-    } else if let Some(target) = record {
-        if STAFF.contains(&p) {
-            Need::StaffRecord(target)
-        } else {
-            Need::Record(target)
-        }
-    } else {
-        Need::OfficeWriter
-    }
+    /// No one: what a write the routes do not declare gets.
+    Nobody,
 }
 
 /// Whether any office-level grant (not one limited to an institution) allows `permission`.
@@ -140,7 +74,8 @@ pub async fn writes(
         return next.run(req).await;
     };
     let who = &auth.principal;
-    let allowed = match need(matched.as_str()) {
+    let allowed = match crate::routes::need(req.method(), matched.as_str()) {
+        Need::Nobody => Err(AppError::Forbidden),
         Need::SelfService => Ok(()),
         Need::National => refuse_unless(who.is_national(Permission::ManageReference)),
         Need::Users => refuse_unless(holds_anywhere(who, Permission::ManageUsers)),
@@ -162,23 +97,40 @@ pub async fn writes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::need;
 
     #[test]
     fn routes_get_the_need_their_records_call_for() {
-        assert!(matches!(need("/logout"), Need::SelfService));
-        assert!(matches!(need("/akun/token/cabut"), Need::SelfService));
-        assert!(matches!(need("/referensi/tahap"), Need::National));
-        assert!(matches!(need("/api/v1/ibm/stages/{code}"), Need::National));
-        assert!(matches!(need("/satker"), Need::National));
-        assert!(matches!(need("/pengguna/{id}/sandi"), Need::Users));
-        assert!(matches!(need("/ibm"), Need::OfficeWriter));
-        assert!(matches!(need("/api/v1/exchange/dhis2"), Need::OfficeWriter));
-        assert!(matches!(need("/ibm/{id}/agen"), Need::Record(t) if t(5) == Target::Unit(5)));
+        let post = Method::POST;
+        let put = Method::PUT;
+        assert!(matches!(need(&post, "/logout"), Need::SelfService));
+        assert!(matches!(
+            need(&post, "/akun/token/cabut"),
+            Need::SelfService
+        ));
+        assert!(matches!(need(&post, "/referensi/tahap"), Need::National));
+        assert!(matches!(
+            need(&put, "/api/v1/ibm/stages/{code}"),
+            Need::National
+        ));
+        assert!(matches!(need(&post, "/satker"), Need::National));
+        assert!(matches!(need(&post, "/pengguna/{id}/sandi"), Need::Users));
+        assert!(matches!(need(&post, "/ibm"), Need::OfficeWriter));
+        assert!(matches!(
+            need(&post, "/api/v1/exchange/dhis2"),
+            Need::OfficeWriter
+        ));
         assert!(
-            matches!(need("/api/v1/sni/actions/{id}/status"), Need::Record(t) if t(5) == Target::Action(5))
+            matches!(need(&post, "/ibm/{id}/agen"), Need::Record(t) if t(5) == Target::Unit(5))
         );
         assert!(
-            matches!(need("/satker/{id}/profil"), Need::Record(t) if t(5) == Target::Office(5))
+            matches!(need(&post, "/api/v1/sni/actions/{id}/status"), Need::Record(t) if t(5) == Target::Action(5))
         );
+        assert!(
+            matches!(need(&post, "/satker/{id}/profil"), Need::Record(t) if t(5) == Target::Office(5))
+        );
+        // A read has no write need, and a write nobody declared is refused.
+        assert!(matches!(need(&Method::GET, "/ibm"), Need::Nobody));
+        assert!(matches!(need(&post, "/nowhere"), Need::Nobody));
     }
 }

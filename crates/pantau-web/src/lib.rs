@@ -10,6 +10,7 @@ mod form;
 pub mod guard;
 pub mod i18n;
 mod page;
+pub mod routes;
 mod security;
 mod static_files;
 mod ui;
@@ -90,16 +91,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(ui::routes())
-        .nest("/api/v1", api::routes())
+        .merge(routes::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::writes))
-        .route("/healthz", axum::routing::get(ui::healthz))
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(api::doc::openapi_json),
-        )
-        .route("/api/docs", axum::routing::get(api::doc::docs_page))
-        .route("/static/{*path}", axum::routing::get(static_files::serve))
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

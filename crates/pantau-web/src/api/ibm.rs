@@ -1,12 +1,13 @@
 //! JSON endpoints for IBM monitoring and its configurable reference data.
 
 use super::ApiResult;
+use super::doc::{Input, LIMIT, OFFICE, OFFSET, Param, YEAR_REQUIRED, year_schema, years_schema};
+use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use crate::routes::{Need, Route, Target, get, post, put};
+use axum::extract::State;
 use pantau_core::access::Permission;
 use pantau_core::ibm::{AssessmentAction, Category, ReportingRule, UnitStatus};
 use pantau_db::Actor;
@@ -19,51 +20,78 @@ use pantau_db::reference::{self, RefItem};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ibm/units", get(list_units).post(create_unit))
-        .route("/ibm/units/{id}", get(unit).put(update_unit))
-        .route("/ibm/units/{id}/status", post(change_status))
-        .route("/ibm/units/{id}/years/{year}", put(set_year))
-        .route("/ibm/years/{year}", put(set_years))
-        .route("/ibm/units/{id}/agents", get(list_agents).post(add_agent))
-        .route("/ibm/agents/{id}/active", put(set_agent_active))
-        .route("/ibm/agents/{id}/trainings", post(add_agent_training))
-        .route("/ibm/units/{id}/reports", post(submit_report))
-        .route("/ibm/units/{id}/reports/{period}", get(report))
-        .route("/ibm/units/{id}/compliance", get(unit_compliance))
-        .route(
-            "/ibm/units/{id}/visits",
-            get(list_visits).post(record_visit),
-        )
-        .route(
-            "/ibm/units/{id}/assessments/{year}",
-            get(assessment).put(save_assessment),
-        )
-        .route(
-            "/ibm/units/{id}/assessments/{year}/actions",
-            post(assessment_action),
-        )
-        .route(
-            "/ibm/units/{id}/evaluations/{year}",
-            get(evaluation).put(save_evaluation),
-        )
-        .route("/ibm/targets", get(target_table))
-        .route("/ibm/compliance", get(compliance))
-        .route("/ibm/factors", get(factor_summary))
-        .route("/ibm/roll-over", post(roll_over))
-        .route("/ibm/stages", get(list_stages))
-        .route("/ibm/stages/{code}", put(upsert_stage))
-        .route(
-            "/ibm/stages/{code}/criteria/{criterion}",
-            put(upsert_criterion),
-        )
-        .route("/reference/{list}", get(reference_items))
-        .route("/reference/{list}/{code}", put(upsert_reference_item))
-        .route(
-            "/settings/reporting",
-            get(reporting_rule).put(set_reporting_rule),
-        )
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/api/v1/ibm/units", list_units)
+            .doc("ibm", "IBM units within scope, filtered and paged")
+            .query(&[ OFFICE, Param( "status", "string", false, "status unit: aktif, nonaktif, bubar", ), Param( "q", "string", false, "cari kode atau nama / search code or name", ), LIMIT, OFFSET, ]),
+        post("/api/v1/ibm/units", Need::OfficeWriter, create_unit)
+            .doc("ibm", "Register an IBM unit"),
+        get("/api/v1/ibm/units/{id}", unit)
+            .doc("ibm", "One IBM unit with its years"),
+        put("/api/v1/ibm/units/{id}", Need::Record(Target::Unit), update_unit)
+            .doc("ibm", "Change an IBM unit's registry data"),
+        post("/api/v1/ibm/units/{id}/status", Need::Record(Target::Unit), change_status)
+            .doc("ibm", "Change a unit's status (active, inactive, dissolved)"),
+        put("/api/v1/ibm/units/{id}/years/{year}", Need::Record(Target::Unit), set_year)
+            .doc("ibm", "Set a unit's category and target stage for a year")
+            .input(Input::Schema(year_schema)),
+        put("/api/v1/ibm/years/{year}", Need::OfficeWriter, set_years)
+            .doc("ibm", "Set the categories and target stages of many units for a year, by unit code, all or nothing")
+            .input(Input::Schema(years_schema)),
+        get("/api/v1/ibm/units/{id}/agents", list_agents)
+            .doc("ibm", "The unit's Agen Pemulihan with their trainings"),
+        post("/api/v1/ibm/units/{id}/agents", Need::Record(Target::Unit), add_agent)
+            .doc("ibm", "Add an Agen Pemulihan"),
+        put("/api/v1/ibm/agents/{id}/active", Need::Record(Target::Agent), set_agent_active)
+            .doc("ibm", "An Agen Pemulihan stops or resumes volunteering"),
+        post("/api/v1/ibm/agents/{id}/trainings", Need::Record(Target::Agent), add_agent_training)
+            .doc("ibm", "Record a training an Agen Pemulihan attended"),
+        post("/api/v1/ibm/units/{id}/reports", Need::Record(Target::Unit), submit_report)
+            .doc("ibm", "Submit or correct a periodic report"),
+        get("/api/v1/ibm/units/{id}/reports/{period}", report)
+            .doc("ibm", "One periodic report (period YYYY-MM)"),
+        get("/api/v1/ibm/units/{id}/compliance", unit_compliance)
+            .doc("ibm", "The unit's reports due, on time, late, missing"),
+        get("/api/v1/ibm/units/{id}/visits", list_visits)
+            .doc("ibm", "Monitoring visits with obstacles, drivers and actions"),
+        post("/api/v1/ibm/units/{id}/visits", Need::Record(Target::Unit), record_visit)
+            .doc("ibm", "Record a monitoring visit"),
+        get("/api/v1/ibm/units/{id}/assessments/{year}", assessment)
+            .doc("ibm", "The year's stage assessment"),
+        put("/api/v1/ibm/units/{id}/assessments/{year}", Need::Record(Target::Unit), save_assessment)
+            .doc("ibm", "Save or move the stage assessment through its workflow"),
+        post("/api/v1/ibm/units/{id}/assessments/{year}/actions", Need::Record(Target::Unit), assessment_action)
+            .doc("ibm", "Submit, verify, return or approve the assessment"),
+        get("/api/v1/ibm/units/{id}/evaluations/{year}", evaluation)
+            .doc("ibm", "The unit's yearly evaluation"),
+        put("/api/v1/ibm/units/{id}/evaluations/{year}", Need::Record(Target::Unit), save_evaluation)
+            .doc("ibm", "Save the yearly evaluation"),
+        get("/api/v1/ibm/targets", target_table)
+            .doc("ibm", "Target-versus-achievement table per office")
+            .query(&[YEAR_REQUIRED, OFFICE]),
+        get("/api/v1/ibm/compliance", compliance)
+            .doc("ibm", "Reporting compliance per unit"),
+        get("/api/v1/ibm/factors", factor_summary)
+            .doc("ibm", "Obstacles and drivers counted from visits")
+            .query(&[YEAR_REQUIRED]),
+        post("/api/v1/ibm/roll-over", Need::National, roll_over)
+            .doc("ibm", "Carry units into a new monitoring year (national admin)"),
+        get("/api/v1/ibm/stages", list_stages)
+            .doc("referensi", "The development stages (tahap) with their criteria"),
+        put("/api/v1/ibm/stages/{code}", Need::National, upsert_stage)
+            .doc("referensi", "Add or change a stage (national admin)"),
+        put("/api/v1/ibm/stages/{code}/criteria/{criterion}", Need::National, upsert_criterion)
+            .doc("referensi", "Add or change a stage criterion (national admin)"),
+        get("/api/v1/reference/{list}", reference_items)
+            .doc("referensi", "A reference list (obstacles, drivers, activities, services, trainings …)"),
+        put("/api/v1/reference/{list}/{code}", Need::National, upsert_reference_item)
+            .doc("referensi", "Add or change a reference item (national admin)"),
+        get("/api/v1/settings/reporting", reporting_rule)
+            .doc("referensi", "The reporting rule (period and due days)"),
+        put("/api/v1/settings/reporting", Need::National, set_reporting_rule)
+            .doc("referensi", "Change the reporting rule (national admin)"),
+    ]
 }
 
 use pantau_db::today;

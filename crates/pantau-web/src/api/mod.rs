@@ -5,10 +5,11 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::routes::{Need, Route, Target, get, post, put};
 use crate::ui::AuditQuery;
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::extract::State;
+use doc::{DRY_RUN, Input, LIMIT, OFFICE, OFFSET, Output, Param, SOURCE, YEAR};
+use extract::{Json, Path, Query};
 use pantau_core::org::AreaCode;
 use pantau_db::offices::{self, OfficeProfile};
 use pantau_db::{Actor, audit, users, wilayah};
@@ -16,35 +17,137 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub mod doc;
+pub mod extract;
 mod ibm;
 mod sni;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(ibm::routes())
-        .merge(sni::routes())
-        .route("/me", get(me))
-        .route("/users", get(user_list))
-        .route("/users/{id}", get(user_detail))
-        .route("/wilayah", get(areas))
-        .route("/wilayah/{code}", get(area))
-        .route("/satker", get(office_directory))
-        .route("/satker/{id}", get(office))
-        .route("/satker/{id}/profil", put(update_office_profile))
-        .route("/audit", get(audit_entries))
-        .route("/dashboard/ibm", get(ibm_dashboard))
-        .route("/dashboard/sni", get(sni_dashboard))
-        .route("/packs", get(pack))
-        .route(
-            "/exchange/dhis2",
-            get(dhis2_values).post(import_dhis2_values),
+pub fn routes() -> Vec<Route> {
+    let mut routes = vec![
+        get("/api/v1/me", me).doc("akun", "The signed-in user, its grants and CSRF token"),
+        get("/api/v1/users", user_list).doc(
+            "akun",
+            "User accounts in scope with their grants (user managers and audit readers)",
+        ),
+        get("/api/v1/users/{id}", user_detail).doc("akun", "One user account with its grants"),
+        get("/api/v1/wilayah", areas)
+            .doc(
+                "wilayah",
+                "Kemendagri areas: children of an area, or a name search",
+            )
+            .query(&[
+                Param(
+                    "parent",
+                    "string",
+                    false,
+                    "kode wilayah induk / parent area code",
+                ),
+                Param("q", "string", false, "cari nama / name search"),
+                LIMIT,
+                OFFSET,
+            ]),
+        get("/api/v1/wilayah/{code}", area).doc("wilayah", "One area with its parents"),
+        get("/api/v1/satker", office_directory)
+            .doc("satker", "The office directory (BNN, BNNP, BNNK)"),
+        get("/api/v1/satker/{id}", office)
+            .doc("satker", "One office with its profile and children"),
+        put(
+            "/api/v1/satker/{id}/profil",
+            Need::Record(Target::Office),
+            update_office_profile,
         )
-        .route("/exchange/adx", get(adx_values).post(import_adx_values))
-        .route("/exchange/values", get(received_values))
-        .route(
-            "/exchange/mapping",
-            get(exchange_mapping).put(set_exchange_mapping),
+        .doc("satker", "Change an office's contact profile"),
+        get("/api/v1/audit", audit_entries)
+            .doc("audit", "The audit trail within the caller's scope")
+            .query(&[
+                Param("entity", "string", false, "jenis data / entity"),
+                Param("entity_id", "string", false, "id data / entity id"),
+                Param("username", "string", false, "pengguna / user"),
+                Param("action", "string", false, "tindakan / action"),
+                Param(
+                    "from",
+                    "string",
+                    false,
+                    "dari tanggal YYYY-MM-DD / from date",
+                ),
+                Param("to", "string", false, "sampai tanggal YYYY-MM-DD / to date"),
+                LIMIT,
+                OFFSET,
+            ]),
+        get("/api/v1/dashboard/ibm", ibm_dashboard)
+            .doc(
+                "dasbor",
+                "IBM targets against achievements, reporting completeness, trend",
+            )
+            .query(&[YEAR, OFFICE]),
+        get("/api/v1/dashboard/sni", sni_dashboard)
+            .doc(
+                "dasbor",
+                "SNI 8807 coaching: cohorts, scores, recommendations, certificates",
+            )
+            .query(&[YEAR, OFFICE]),
+        get("/api/v1/packs", pack)
+            .doc("dasbor", "The evaluation-meeting pack as data")
+            .query(&[YEAR, OFFICE]),
+        get("/api/v1/exchange/dhis2", dhis2_values)
+            .doc("pertukaran", "Indicator values as DHIS2 dataValueSets JSON")
+            .query(&[YEAR, OFFICE]),
+        post(
+            "/api/v1/exchange/dhis2",
+            Need::OfficeWriter,
+            import_dhis2_values,
         )
+        .doc(
+            "pertukaran",
+            "Receive DHIS2 dataValueSets JSON (all or nothing; 422 lists every problem)",
+        )
+        .query(&[SOURCE, DRY_RUN])
+        .input(Input::Payload("application/json")),
+        get("/api/v1/exchange/adx", adx_values)
+            .doc("pertukaran", "Indicator values as ADX XML")
+            .query(&[YEAR, OFFICE])
+            .output(Output::Xml),
+        post(
+            "/api/v1/exchange/adx",
+            Need::OfficeWriter,
+            import_adx_values,
+        )
+        .doc(
+            "pertukaran",
+            "Receive ADX XML (all or nothing; 422 lists every problem)",
+        )
+        .query(&[SOURCE, DRY_RUN])
+        .input(Input::Payload("application/adx+xml")),
+        get("/api/v1/exchange/values", received_values)
+            .doc(
+                "pertukaran",
+                "Received values beside Pantau's own, for reconciliation",
+            )
+            .query(&[
+                YEAR,
+                Param(
+                    "source",
+                    "string",
+                    false,
+                    "hanya sumber ini / only this source",
+                ),
+            ]),
+        get("/api/v1/exchange/mapping", exchange_mapping).doc(
+            "pertukaran",
+            "Indicator, org unit and data set code mapping",
+        ),
+        put(
+            "/api/v1/exchange/mapping",
+            Need::National,
+            set_exchange_mapping,
+        )
+        .doc(
+            "pertukaran",
+            "Set or remove one code translation (national admin)",
+        ),
+    ];
+    routes.extend(ibm::routes());
+    routes.extend(sni::routes());
+    routes
 }
 
 type ApiResult = Result<Json<Value>, AppError>;

@@ -1,12 +1,13 @@
 //! JSON endpoints for SNI 8807 coaching.
 
 use super::ApiResult;
+use super::doc::{Input, LIMIT, OFFICE, OFFSET, Param};
+use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use crate::routes::{Need, Route, Target, get, post, put};
+use axum::extract::{Multipart, State};
 use pantau_core::ibm::{ActionStatus, AssessmentAction};
 use pantau_core::sni::AssessmentKind;
 use pantau_db::Actor;
@@ -19,50 +20,152 @@ use pantau_db::sni::{evidence, instrument};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/sni/institutions",
-            get(list_institutions).post(create_institution),
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/api/v1/sni/institutions", list_institutions)
+            .doc("sni", "Rehabilitation institutions within scope, paged")
+            .query(&[OFFICE, LIMIT, OFFSET]),
+        post(
+            "/api/v1/sni/institutions",
+            Need::OfficeWriter,
+            create_institution,
         )
-        .route(
-            "/sni/institutions/{id}",
-            get(institution).put(update_institution),
+        .doc("sni", "Register an institution"),
+        get("/api/v1/sni/institutions/{id}", institution).doc("sni", "One institution"),
+        put(
+            "/api/v1/sni/institutions/{id}",
+            Need::StaffRecord(Target::Institution),
+            update_institution,
         )
-        .route("/sni/institutions/{id}/documents", post(add_document))
-        .route(
-            "/sni/institutions/{id}/certifications",
-            get(certifications).post(apply_certification),
+        .doc("sni", "Change an institution's registry data"),
+        post(
+            "/api/v1/sni/institutions/{id}/documents",
+            Need::Record(Target::Institution),
+            add_document,
         )
-        .route("/sni/certifications/{id}", put(update_certification))
-        .route("/sni/certifications/expiring", get(expiring))
-        .route("/sni/instrument", get(active_instrument))
-        .route("/sni/instrument/{id}/requirements", put(upsert_requirement))
-        .route("/sni/cohorts", get(list_cohorts).post(create_cohort))
-        .route("/sni/cohorts/{id}", get(cohort_dashboard))
-        .route("/sni/cohorts/{id}/participants", post(add_participant))
-        .route(
-            "/sni/participants/{id}/assessments",
-            get(list_assessments).post(open_assessment),
+        .doc("sni", "Record a legal document of the institution"),
+        get(
+            "/api/v1/sni/institutions/{id}/certifications",
+            certifications,
         )
-        .route(
-            "/sni/participants/{id}/sessions",
-            get(list_sessions).post(record_session),
+        .doc("sni", "The institution's certification history"),
+        post(
+            "/api/v1/sni/institutions/{id}/certifications",
+            Need::StaffRecord(Target::Institution),
+            apply_certification,
         )
-        .route(
-            "/sni/participants/{id}/recommendation",
-            get(recommendation).post(recommend),
+        .doc("sni", "Apply for certification with an LPK"),
+        put(
+            "/api/v1/sni/certifications/{id}",
+            Need::StaffRecord(Target::Certification),
+            update_certification,
         )
-        .route("/sni/actions/{id}/status", post(action_status))
-        .route("/sni/assessments/{id}", get(assessment).put(save_scores))
-        .route("/sni/assessments/{id}/actions", post(assessment_action))
-        .route(
-            "/sni/assessments/{id}/evidence/{requirement}",
-            post(upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
-                evidence::MAX_BYTES + 64 * 1024,
-            )),
+        .doc("sni", "Move a certification (audit, certified, refused)"),
+        get("/api/v1/sni/certifications/expiring", expiring)
+            .doc("sni", "Certificates expiring soon"),
+        get("/api/v1/sni/instrument", active_instrument).doc(
+            "sni",
+            "The active SNI instrument: aspects, requirements, scale",
+        ),
+        put(
+            "/api/v1/sni/instrument/{id}/requirements",
+            Need::National,
+            upsert_requirement,
         )
-        .route("/sni/assessments/{id}/evidence", get(list_evidence))
+        .doc("sni", "Add or change a requirement (national admin)"),
+        get("/api/v1/sni/cohorts", list_cohorts)
+            .doc("sni", "Coaching cohorts within scope")
+            .query(&[Param(
+                "year",
+                "integer",
+                false,
+                "tahun kohort / cohort year",
+            )]),
+        post("/api/v1/sni/cohorts", Need::OfficeWriter, create_cohort)
+            .doc("sni", "Create a cohort"),
+        get("/api/v1/sni/cohorts/{id}", cohort_dashboard)
+            .doc(
+                "sni",
+                "A cohort's dashboard: baseline, final, improvement, gaps",
+            )
+            .query(&[Param(
+                "as_of",
+                "string",
+                false,
+                "per tanggal YYYY-MM-DD / as of date",
+            )]),
+        post(
+            "/api/v1/sni/cohorts/{id}/participants",
+            Need::StaffRecord(Target::Cohort),
+            add_participant,
+        )
+        .doc("sni", "Add an institution to a cohort"),
+        get(
+            "/api/v1/sni/participants/{id}/assessments",
+            list_assessments,
+        )
+        .doc("sni", "A participant's assessments"),
+        post(
+            "/api/v1/sni/participants/{id}/assessments",
+            Need::Record(Target::Participant),
+            open_assessment,
+        )
+        .doc("sni", "Open a baseline, monitoring or final assessment"),
+        get("/api/v1/sni/participants/{id}/sessions", list_sessions)
+            .doc("sni", "Asistensi and bimbingan teknis sessions"),
+        post(
+            "/api/v1/sni/participants/{id}/sessions",
+            Need::StaffRecord(Target::Participant),
+            record_session,
+        )
+        .doc(
+            "sni",
+            "Record a session with findings and follow-up actions",
+        ),
+        get(
+            "/api/v1/sni/participants/{id}/recommendation",
+            recommendation,
+        )
+        .doc("sni", "BNN's recommendation for the participant"),
+        post(
+            "/api/v1/sni/participants/{id}/recommendation",
+            Need::StaffRecord(Target::Participant),
+            recommend,
+        )
+        .doc("sni", "Record BNN's recommendation"),
+        post(
+            "/api/v1/sni/actions/{id}/status",
+            Need::Record(Target::Action),
+            action_status,
+        )
+        .doc("sni", "Close or drop a follow-up action"),
+        get("/api/v1/sni/assessments/{id}", assessment).doc(
+            "sni",
+            "An assessment with its scores and results per aspect",
+        ),
+        put(
+            "/api/v1/sni/assessments/{id}",
+            Need::Record(Target::Assessment),
+            save_scores,
+        )
+        .doc("sni", "Save scores"),
+        post(
+            "/api/v1/sni/assessments/{id}/actions",
+            Need::Record(Target::Assessment),
+            assessment_action,
+        )
+        .doc("sni", "Submit, verify or return the assessment"),
+        post(
+            "/api/v1/sni/assessments/{id}/evidence/{requirement}",
+            Need::Record(Target::Assessment),
+            upload_evidence,
+        )
+        .body_limit(evidence::MAX_BYTES + 64 * 1024)
+        .doc("sni", "Upload evidence for a requirement (PDF, JPEG, PNG)")
+        .input(Input::Multipart),
+        get("/api/v1/sni/assessments/{id}/evidence", list_evidence)
+            .doc("sni", "The evidence files of an assessment"),
+    ]
 }
 
 #[derive(Deserialize)]

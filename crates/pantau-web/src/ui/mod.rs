@@ -21,122 +21,209 @@ pub(crate) use audit::AuditQuery;
 use crate::AppState;
 use crate::error::AppError;
 use crate::page::Page;
+use crate::routes::{Need, Route, Target, get, post};
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 pub(crate) use users::may_see_users;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::show))
-        .route("/login", get(session::login_form).post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/bahasa/{lang}", post(session::switch_language))
-        .route("/wilayah", get(areas::nation))
-        .route("/wilayah/{code}", get(areas::show))
-        .route("/wilayah/{code}/ganti-nama", post(areas::rename))
-        .route("/wilayah/{code}/pemekaran", post(areas::split))
-        .route("/satker", get(offices::list).post(offices::create))
-        .route("/satker/{id}", get(offices::show))
-        .route("/satker/{id}/profil", post(offices::update_profile))
-        .route("/satker/{id}/struktur", post(offices::update_structure))
-        .route("/satker/{id}/wilayah", post(offices::set_areas))
-        .route("/pengguna", get(users::list).post(users::create))
-        .route("/pengguna/{id}", get(users::show))
-        .route("/pengguna/{id}/sandi", post(users::reset_password))
-        .route("/pengguna/{id}/aktif", post(users::set_active))
-        .route("/pengguna/{id}/token/cabut", post(users::revoke_token))
-        .route("/akun", get(account::show))
-        .route("/akun/sandi", post(account::change_password))
-        .route("/akun/token", post(account::create_token))
-        .route("/akun/token/cabut", post(account::revoke_token))
-        .route("/audit", get(audit::list))
-        .route("/dasbor", get(dashboard::show))
-        .route("/paket", get(pack::page))
-        .route("/paket.xlsx", get(pack::xlsx))
-        .route("/sni", get(sni::home))
-        .route("/sni/kohort", post(sni::create_cohort))
-        .route("/sni/kohort/{id}", get(sni::cohort))
-        .route("/sni/kohort/{id}/peserta", post(sni::add_participant))
-        .route("/sni/lembaga", post(sni::create_institution))
-        .route("/sni/lembaga/baru", get(sni::new_institution))
-        .route("/sni/lembaga/{id}", get(sni::institution))
-        .route("/sni/lembaga/{id}/dokumen", post(sni::add_document))
-        .route(
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/", home::show),
+        get("/login", session::login_form),
+        post("/login", Need::SelfService, session::login),
+        post("/logout", Need::SelfService, session::logout),
+        post(
+            "/bahasa/{lang}",
+            Need::SelfService,
+            session::switch_language,
+        ),
+        get("/wilayah", areas::nation),
+        get("/wilayah/{code}", areas::show),
+        post("/wilayah/{code}/ganti-nama", Need::National, areas::rename),
+        post("/wilayah/{code}/pemekaran", Need::National, areas::split),
+        get("/satker", offices::list),
+        post("/satker", Need::National, offices::create),
+        get("/satker/{id}", offices::show),
+        post(
+            "/satker/{id}/profil",
+            Need::Record(Target::Office),
+            offices::update_profile,
+        ),
+        post(
+            "/satker/{id}/struktur",
+            Need::National,
+            offices::update_structure,
+        ),
+        post("/satker/{id}/wilayah", Need::National, offices::set_areas),
+        get("/pengguna", users::list),
+        post("/pengguna", Need::Users, users::create),
+        get("/pengguna/{id}", users::show),
+        post("/pengguna/{id}/sandi", Need::Users, users::reset_password),
+        post("/pengguna/{id}/aktif", Need::Users, users::set_active),
+        post(
+            "/pengguna/{id}/token/cabut",
+            Need::Users,
+            users::revoke_token,
+        ),
+        get("/akun", account::show),
+        post("/akun/sandi", Need::SelfService, account::change_password),
+        post("/akun/token", Need::SelfService, account::create_token),
+        post(
+            "/akun/token/cabut",
+            Need::SelfService,
+            account::revoke_token,
+        ),
+        get("/audit", audit::list),
+        get("/dasbor", dashboard::show),
+        get("/paket", pack::page),
+        get("/paket.xlsx", pack::xlsx),
+        get("/sni", sni::home),
+        post("/sni/kohort", Need::OfficeWriter, sni::create_cohort),
+        get("/sni/kohort/{id}", sni::cohort),
+        post(
+            "/sni/kohort/{id}/peserta",
+            Need::StaffRecord(Target::Cohort),
+            sni::add_participant,
+        ),
+        post("/sni/lembaga", Need::OfficeWriter, sni::create_institution),
+        get("/sni/lembaga/baru", sni::new_institution),
+        get("/sni/lembaga/{id}", sni::institution),
+        post(
+            "/sni/lembaga/{id}/dokumen",
+            Need::Record(Target::Institution),
+            sni::add_document,
+        ),
+        post(
             "/sni/lembaga/{id}/sertifikasi",
-            post(sni::apply_certification),
-        )
-        .route("/sni/sertifikasi/{id}", post(sni::update_certification))
-        .route("/sni/peserta/{id}", get(sni::participant))
-        .route("/sni/peserta/{id}/penilaian", post(sni::open_assessment))
-        .route("/sni/peserta/{id}/sesi", post(sni::record_session))
-        .route("/sni/peserta/{id}/rekomendasi", post(sni::recommend))
-        .route("/sni/tindak-lanjut/{id}/status", post(sni::action_status))
-        .route(
+            Need::StaffRecord(Target::Institution),
+            sni::apply_certification,
+        ),
+        post(
+            "/sni/sertifikasi/{id}",
+            Need::StaffRecord(Target::Certification),
+            sni::update_certification,
+        ),
+        get("/sni/peserta/{id}", sni::participant),
+        post(
+            "/sni/peserta/{id}/penilaian",
+            Need::Record(Target::Participant),
+            sni::open_assessment,
+        ),
+        post(
+            "/sni/peserta/{id}/sesi",
+            Need::StaffRecord(Target::Participant),
+            sni::record_session,
+        ),
+        post(
+            "/sni/peserta/{id}/rekomendasi",
+            Need::StaffRecord(Target::Participant),
+            sni::recommend,
+        ),
+        post(
+            "/sni/tindak-lanjut/{id}/status",
+            Need::Record(Target::Action),
+            sni::action_status,
+        ),
+        get("/sni/penilaian/{id}", sni::assessment),
+        post(
             "/sni/penilaian/{id}",
-            get(sni::assessment).post(sni::save_scores),
-        )
-        .route("/sni/penilaian/{id}/aksi", post(sni::assessment_action))
-        .route(
+            Need::Record(Target::Assessment),
+            sni::save_scores,
+        ),
+        post(
+            "/sni/penilaian/{id}/aksi",
+            Need::Record(Target::Assessment),
+            sni::assessment_action,
+        ),
+        post(
             "/sni/penilaian/{id}/bukti/{requirement}",
-            post(sni::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
-                pantau_db::sni::evidence::MAX_BYTES + 64 * 1024,
-            )),
+            Need::Record(Target::Assessment),
+            sni::upload_evidence,
         )
-        .route("/sni/bukti/{id}", get(sni::download_evidence))
-        .route("/referensi", get(reference::show))
-        .route("/referensi/tahap", post(reference::save_stage))
-        .route("/referensi/kriteria", post(reference::save_criterion))
-        .route("/referensi/daftar", post(reference::save_item))
-        .route("/referensi/pelaporan", post(reference::save_rule))
-        .route("/referensi/batas", post(reference::save_limits))
-        .route("/referensi/sni/butir", post(reference::save_requirement))
-        .route("/referensi/sni/impor", post(reference::import_instrument))
-        .route(
+        .body_limit(pantau_db::sni::evidence::MAX_BYTES + 64 * 1024),
+        get("/sni/bukti/{id}", sni::download_evidence),
+        get("/referensi", reference::show),
+        post("/referensi/tahap", Need::National, reference::save_stage),
+        post(
+            "/referensi/kriteria",
+            Need::National,
+            reference::save_criterion,
+        ),
+        post("/referensi/daftar", Need::National, reference::save_item),
+        post("/referensi/pelaporan", Need::National, reference::save_rule),
+        post("/referensi/batas", Need::National, reference::save_limits),
+        post(
+            "/referensi/sni/butir",
+            Need::National,
+            reference::save_requirement,
+        ),
+        post(
+            "/referensi/sni/impor",
+            Need::National,
+            reference::import_instrument,
+        ),
+        get(
             "/referensi/sni/{id}/ekspor/{format}",
-            get(reference::export_instrument),
-        )
-        .route("/ibm", get(ibm::list).post(ibm::create))
-        .route("/ibm/baru", get(ibm::new_form))
-        .route("/ibm/opsi-wilayah", get(ibm::area_options))
-        .route("/ibm/target", get(ibm::target_table))
-        .route("/ibm/kepatuhan", get(ibm::compliance))
-        .route("/ibm/rollover", post(ibm::roll_over))
-        .route(
-            "/ibm/impor",
-            get(exchange::show)
-                .post(exchange::import)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    exchange::MAX_UPLOAD_BYTES,
-                )),
-        )
-        .route("/ibm/impor/simpan", post(unit_import::save))
-        .route("/ibm/impor/proses/{id}", get(unit_import::progress))
-        .route("/ibm/impor/templat/{format}", get(exchange::template))
-        .route("/ibm/ekspor/{format}", get(exchange::export))
-        .route("/ibm/{id}", get(ibm::show))
-        .route("/ibm/{id}/status", post(ibm::change_status))
-        .route("/ibm/{id}/tahun", post(ibm::set_year))
-        .route("/ibm/{id}/agen", post(ibm::add_agent))
-        .route("/ibm/{id}/pelatihan", post(ibm::add_training))
-        .route("/ibm/{id}/kunjungan", post(ibm::record_visit))
-        .route("/ibm/{id}/evaluasi", post(ibm::save_evaluation))
-        .route(
+            reference::export_instrument,
+        ),
+        get("/ibm", ibm::list),
+        post("/ibm", Need::OfficeWriter, ibm::create),
+        get("/ibm/baru", ibm::new_form),
+        get("/ibm/opsi-wilayah", ibm::area_options),
+        get("/ibm/target", ibm::target_table),
+        get("/ibm/kepatuhan", ibm::compliance),
+        post("/ibm/rollover", Need::National, ibm::roll_over),
+        get("/ibm/impor", exchange::show).body_limit(exchange::MAX_UPLOAD_BYTES),
+        post("/ibm/impor", Need::OfficeWriter, exchange::import)
+            .body_limit(exchange::MAX_UPLOAD_BYTES),
+        post("/ibm/impor/simpan", Need::OfficeWriter, unit_import::save),
+        get("/ibm/impor/proses/{id}", unit_import::progress),
+        get("/ibm/impor/templat/{format}", exchange::template),
+        get("/ibm/ekspor/{format}", exchange::export),
+        get("/ibm/{id}", ibm::show),
+        post(
+            "/ibm/{id}/status",
+            Need::Record(Target::Unit),
+            ibm::change_status,
+        ),
+        post("/ibm/{id}/tahun", Need::Record(Target::Unit), ibm::set_year),
+        post("/ibm/{id}/agen", Need::Record(Target::Unit), ibm::add_agent),
+        post(
+            "/ibm/{id}/pelatihan",
+            Need::Record(Target::Unit),
+            ibm::add_training,
+        ),
+        post(
+            "/ibm/{id}/kunjungan",
+            Need::Record(Target::Unit),
+            ibm::record_visit,
+        ),
+        post(
+            "/ibm/{id}/evaluasi",
+            Need::Record(Target::Unit),
+            ibm::save_evaluation,
+        ),
+        get("/ibm/{id}/laporan", ibm::report_form),
+        post(
             "/ibm/{id}/laporan",
-            get(ibm::report_form).post(ibm::submit_report),
-        )
-        .route(
+            Need::Record(Target::Unit),
+            ibm::submit_report,
+        ),
+        get("/ibm/{id}/penilaian/{year}", ibm::assessment_form),
+        post(
             "/ibm/{id}/penilaian/{year}",
-            get(ibm::assessment_form).post(ibm::save_assessment),
-        )
-        .route(
+            Need::Record(Target::Unit),
+            ibm::save_assessment,
+        ),
+        post(
             "/ibm/{id}/penilaian/{year}/aksi",
-            post(ibm::assessment_action),
-        )
+            Need::Record(Target::Unit),
+            ibm::assessment_action,
+        ),
+    ]
 }
 
 /// Renders a template into a 200 page.

@@ -105,41 +105,12 @@ async fn a_bnnk_officer_cannot_read_or_change_another_district_but_its_bnnp_can(
     }
 }
 
-/// Every route the application registers, read from its own source: (method, path).
+/// Every route the application registers: (method, path), from its route declarations.
 pub(crate) fn registered_routes() -> Vec<(String, String)> {
-    let sources = [
-        ("", include_str!("../../src/lib.rs")),
-        ("", include_str!("../../src/ui/mod.rs")),
-        ("/api/v1", include_str!("../../src/api/mod.rs")),
-        ("/api/v1", include_str!("../../src/api/ibm.rs")),
-        ("/api/v1", include_str!("../../src/api/sni.rs")),
-    ];
-    let mut out = Vec::new();
-    for (prefix, src) in sources {
-        let parts: Vec<&str> = src.split(".route(").skip(1).collect();
-        for part in parts {
-            // Up to the end of the router function: the last route is not followed by another.
-            let part = &part[..part.find("\n}").unwrap_or(part.len())];
-            let rest = part.trim_start();
-            let Some(rest) = rest.strip_prefix('"') else {
-                continue;
-            };
-            let path = &rest[..rest.find('"').unwrap()];
-            for (needle, method) in [
-                ("get(", "GET"),
-                ("post(", "POST"),
-                ("put(", "PUT"),
-                ("delete(", "DELETE"),
-            ] {
-                if part.contains(needle) {
-                    out.push((method.to_string(), format!("{prefix}{path}")));
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+    let mut routes = pantau_web::routes::table();
+    routes.sort();
+    routes.dedup();
+    routes
 }
 
 /// The access table: every route and method, who may use it. Roles in order: national admin,
