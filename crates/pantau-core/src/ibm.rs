@@ -42,6 +42,10 @@ pub fn loose_key(s: &str) -> String {
         .to_lowercase()
 }
 
+/// The monitoring years Pantau accepts.
+pub const FIRST_YEAR: i64 = 2015;
+pub const LAST_YEAR: i64 = 2100;
+
 macro_rules! string_enum {
     ($name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
         impl $name {
@@ -51,6 +55,10 @@ macro_rules! string_enum {
             }
             pub fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            /// The schema of a text field holding one of the codes (for the API reference).
+            pub fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::schema::one_of(Self::ALL.iter().map(|v| v.as_str()))
             }
             /// The value whose code or one of `labels` (in either language) matches `s` as
             /// people type it (see [`loose_key`]).
@@ -397,13 +405,16 @@ impl std::fmt::Display for Period {
 }
 
 /// How reporting works; stored as settings, monthly with a 10-day grace by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportingRule {
     /// 1 = monthly, 3 = quarterly, …; must divide 12.
+    #[schemars(extend("enum" = [1, 2, 3, 4, 6, 12]))]
     pub period_months: u32,
     /// Days after the period's end by which the report is due.
+    #[schemars(range(max = 120))]
     pub due_days: u32,
     /// A unit is flagged silent after this many due periods in a row without a report.
+    #[schemars(range(min = 1, max = 4_294_967_295u32))]
     pub silent_after: u32,
 }
 

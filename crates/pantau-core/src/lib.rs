@@ -7,5 +7,6 @@ pub mod ibm;
 pub mod limits;
 pub mod message;
 pub mod org;
+pub mod schema;
 pub mod sni;
 pub mod user;

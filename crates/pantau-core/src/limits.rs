@@ -8,6 +8,8 @@ pub const ACTIONS_PER_RECORD: usize = 50;
 pub const REVIEWS_PER_VISIT: usize = 500;
 /// Lines of one periodic report (activities, services by sex and age, referrals).
 pub const LINES_PER_REPORT: usize = 1_000;
+/// The largest count one report line may carry.
+pub const LINE_COUNT_MAX: i64 = 1_000_000;
 /// Requirements a session's topics may link to.
 pub const TOPICS_PER_SESSION: usize = 200;
 /// Obstacles and drivers ticked in one annual evaluation.

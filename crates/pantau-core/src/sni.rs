@@ -19,6 +19,10 @@ macro_rules! string_enum {
             pub fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
+            /// The schema of a text field holding one of the codes (for the API reference).
+            pub fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::schema::one_of(Self::ALL.iter().map(|v| v.as_str()))
+            }
         }
     };
 }

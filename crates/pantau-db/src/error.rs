@@ -12,6 +12,14 @@ pub enum DbError {
     Invalid(Message),
     #[error("sudah ada: {0}")]
     Conflict(String),
+    /// A record the input names does not exist (an area, a stage, a reference code): answered
+    /// like a missing record, with what was missing.
+    #[error("{0}")]
+    Missing(Message),
+    /// The record's state does not allow the change now (a workflow step out of order, a
+    /// closed assessment): the input is fine, the moment is not.
+    #[error("{0}")]
+    State(Message),
     #[error("basis data: {0}")]
     Sqlx(#[from] sqlx::Error),
     #[error("berkas impor: {0}")]
@@ -27,6 +35,16 @@ impl DbError {
         DbError::Invalid(Message::new("err-text").with("text", msg.into()))
     }
 
+    /// A record the input names does not exist (see [`DbError::Missing`]).
+    pub fn missing(msg: impl Into<String>) -> Self {
+        DbError::Missing(Message::new("err-text").with("text", msg.into()))
+    }
+
+    /// The record's state does not allow the change (see [`DbError::State`]).
+    pub fn state(msg: impl Into<String>) -> Self {
+        DbError::State(Message::new("err-text").with("text", msg.into()))
+    }
+
     /// Input refused by a rule whose message is a catalogue key.
     pub fn rule(message: Message) -> Self {
         DbError::Invalid(message)
@@ -35,7 +53,7 @@ impl DbError {
     /// What a person is told about this error.
     pub fn message(&self) -> Message {
         match self {
-            DbError::Invalid(m) => m.clone(),
+            DbError::Invalid(m) | DbError::Missing(m) | DbError::State(m) => m.clone(),
             DbError::NotFound(_) => Message::new("err-not-found"),
             DbError::Forbidden(d) if d.unseen => Message::new("err-not-found"),
             DbError::Forbidden(_) => Message::new("err-forbidden"),
@@ -53,6 +71,20 @@ impl DbError {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => DbError::Conflict(what.into()),
             _ => DbError::Sqlx(e),
+        }
+    }
+}
+
+/// Workflow steps out of order are state conflicts; the rest is invalid input.
+impl From<pantau_core::ibm::IbmError> for DbError {
+    fn from(e: pantau_core::ibm::IbmError) -> Self {
+        use pantau_core::ibm::IbmError::*;
+        match e {
+            InvalidStatusChange { .. }
+            | InvalidAssessmentAction { .. }
+            | SameAsSubmitter(_)
+            | DecreeRequired => DbError::state(e.to_string()),
+            _ => DbError::invalid(e.to_string()),
         }
     }
 }

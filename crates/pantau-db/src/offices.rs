@@ -69,11 +69,13 @@ impl OfficeSummary {
 }
 
 /// What an office's own staff may edit.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct OfficeProfile {
     pub address: String,
     pub phone: String,
+    #[schemars(schema_with = "pantau_core::schema::optional_email")]
     pub email: String,
+    #[schemars(schema_with = "pantau_core::schema::short_text")]
     pub head_name: String,
 }
 
@@ -455,7 +457,7 @@ pub async fn set_areas(db: &Db, actor: Actor<'_>, id: i64, codes: &[AreaCode]) -
             .await?
             .is_some();
         if !exists {
-            return Err(DbError::invalid(format!("wilayah {c} tidak ditemukan")));
+            return Err(DbError::missing(format!("wilayah {c} tidak ditemukan")));
         }
     }
     let before: Vec<String> =

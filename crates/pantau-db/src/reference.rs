@@ -69,7 +69,7 @@ pub async fn items(db: &Db, list: &str, include_inactive: bool) -> DbResult<Vec<
 pub async fn upsert_item(db: &Db, actor: Actor<'_>, item: &RefItem) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !LISTS.contains(&item.list.as_str()) {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "daftar {:?} tidak dikenal",
             item.list
         )));

@@ -191,7 +191,7 @@ async fn check_grants(
                     .bind(inst)
                     .fetch_optional(&mut *conn)
                     .await?
-                    .ok_or_else(|| DbError::invalid(format!("lembaga {inst} tidak ditemukan")))?
+                    .ok_or_else(|| DbError::missing(format!("lembaga {inst} tidak ditemukan")))?
                     .get("office_id");
                 if coach != *office_id {
                     return Err(DbError::invalid(

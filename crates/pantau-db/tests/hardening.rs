@@ -307,7 +307,7 @@ async fn a_stage_assessment_takes_no_answers_once_submitted() {
 }
 
 fn four_eyes(r: Result<impl std::fmt::Debug, DbError>) -> bool {
-    matches!(&r, Err(DbError::Invalid(m)) if m.mentions("empat mata"))
+    matches!(&r, Err(DbError::State(m)) if m.mentions("empat mata"))
 }
 
 #[tokio::test]
@@ -433,7 +433,7 @@ async fn evidence_is_checked_before_its_file_is_written_and_named_by_its_content
             assert!(
                 matches!(
                     evidence.upload(&t.db, o, id, unknown, "x.pdf", &big).await,
-                    Err(DbError::Invalid(_))
+                    Err(DbError::Missing(_))
                 ),
                 "{}",
                 t.label

@@ -80,7 +80,7 @@ async fn the_stage_workflow_moves_draft_submitted_verified_final_with_the_right_
                 ""
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         assert!(matches!(
             assessments::apply(
@@ -166,7 +166,7 @@ async fn the_stage_workflow_moves_draft_submitted_verified_final_with_the_right_
                 AssessmentAction::Return
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         // A BNNP officer of another province cannot even see it.
         let jatim = who(&t, "bnnp.jatim").await;
@@ -631,7 +631,7 @@ async fn open_visit_actions_are_carried_over_and_checked_at_the_next_visit() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, DbError::Invalid(ref m) if m.mentions("2 tindak lanjut")),
+            matches!(err, DbError::State(ref m) if m.mentions("2 tindak lanjut")),
             "{err}"
         );
         second.reviews = vec![
@@ -730,7 +730,7 @@ async fn unit_data_and_agents_are_visible_and_writable_only_within_scope() {
                 2025
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::Missing(_))
         ));
         assert!(matches!(
             units::create(
@@ -878,7 +878,7 @@ async fn unit_data_and_agents_are_visible_and_writable_only_within_scope() {
                 "2025-02-01"
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         assert!(matches!(
             units::change_status(
@@ -890,7 +890,7 @@ async fn unit_data_and_agents_are_visible_and_writable_only_within_scope() {
                 "2025-02-01"
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         assert!(
             units::change_status(

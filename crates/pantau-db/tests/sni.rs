@@ -126,7 +126,7 @@ async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
         assert!(
             matches!(
                 assessments::apply(&t.db, Actor::User(&op), base, AssessmentAction::Verify).await,
-                Err(DbError::Invalid(_))
+                Err(DbError::State(_))
             ),
             "a draft is not verified"
         );
@@ -143,7 +143,7 @@ async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
         assert!(
             matches!(
                 assessments::save_scores(&t.db, Actor::User(&op), base, &[], "").await,
-                Err(DbError::Invalid(_))
+                Err(DbError::State(_))
             ),
             "no edits once submitted"
         );
@@ -235,7 +235,7 @@ async fn the_assessment_workflow_and_the_improvement_from_baseline_to_final() {
                 ""
             )
             .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         assert!(matches!(
             assessments::apply(&t.db, Actor::User(&bnnp), last, AssessmentAction::Finalize).await,
@@ -365,7 +365,7 @@ async fn sessions_track_follow_up_actions_and_certificates_warn_before_expiry() 
         bad.topics = vec![999_999];
         assert!(matches!(
             sessions::record(&t.db, Actor::User(&bnnk), w.participant_bdg, &bad).await,
-            Err(DbError::Invalid(_))
+            Err(DbError::Missing(_))
         ));
 
         // Certification: applied → audit → certified, then the expiry warning.
@@ -387,7 +387,7 @@ async fn sessions_track_follow_up_actions_and_certificates_warn_before_expiry() 
         assert!(
             matches!(
                 outcomes::update_certification(&t.db, Actor::User(&op), c, &certified).await,
-                Err(DbError::Invalid(_))
+                Err(DbError::State(_))
             ),
             "applied cannot jump to certified"
         );
@@ -557,7 +557,7 @@ async fn evidence_files_are_checked_stored_outside_and_served_only_within_scope(
             store
                 .upload(&t.db, Actor::User(&op), base, req, "x.pdf", &pdf)
                 .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::State(_))
         ));
         let _ = std::fs::remove_dir_all(&dir);
         t.finish().await;

@@ -143,6 +143,7 @@ error-too-large = The request is too large.
 error-unauthorized = Sign in first, or send a valid API token (Authorization: Bearer …).
 error-method-not-allowed = This address does not accept that method.
 error-body-not-json = The request body must be JSON (Content-Type: application/json).
+error-body-not-multipart = The request body must be multipart/form-data with a file.
 error-body-syntax = The request body is not valid JSON (line { $line }, column { $column }).
 error-body-missing-field = The field { $field } is required.
 error-body-unknown-field = The field { $field } is not known here.

@@ -143,6 +143,7 @@ error-too-large = Data yang dikirim terlalu besar.
 error-unauthorized = Masuk dahulu, atau kirim token API yang sah (Authorization: Bearer …).
 error-method-not-allowed = Alamat ini tidak menerima metode tersebut.
 error-body-not-json = Isi permintaan harus JSON (Content-Type: application/json).
+error-body-not-multipart = Isi permintaan harus multipart/form-data berisi berkas.
 error-body-syntax = Isi permintaan bukan JSON yang sah (baris { $line }, kolom { $column }).
 error-body-missing-field = Kolom { $field } wajib diisi.
 error-body-unknown-field = Kolom { $field } tidak dikenal di sini.

@@ -136,7 +136,10 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Request(e) => e.status,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Db(DbError::Conflict(_)) | AppError::Db(DbError::State(_)) => {
+                StatusCode::CONFLICT
+            }
+            AppError::Db(DbError::Missing(_)) => StatusCode::NOT_FOUND,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(DbError::Sqlx(_)) | AppError::Render(_) | AppError::Internal(_) => {
@@ -155,6 +158,12 @@ impl AppError {
                     details: e.details.clone(),
                 };
             }
+            AppError::Db(DbError::Missing(m)) => {
+                return ErrorInfo::new("not_found", Message::Catalog(m.clone()));
+            }
+            AppError::Db(DbError::State(m)) => {
+                return ErrorInfo::new("conflict", Message::Catalog(m.clone()));
+            }
             AppError::Db(DbError::Invalid(m)) => {
                 return ErrorInfo {
                     field: m.args.get("field").cloned().filter(|f| !f.is_empty()),
@@ -164,7 +173,9 @@ impl AppError {
             _ => {}
         }
         let (code, message) = match self {
-            AppError::Request(_) => unreachable!("answered above"),
+            AppError::Request(_)
+            | AppError::Db(DbError::Missing(_))
+            | AppError::Db(DbError::State(_)) => unreachable!("answered above"),
             AppError::Unauthorized => ("unauthorized", Message::Key("error-unauthorized")),
             AppError::Db(DbError::Invalid(m)) => ("invalid", Message::Catalog(m.clone())),
             AppError::BadRequest(m) => ("invalid", Message::Text(m.clone())),

@@ -91,6 +91,11 @@ impl Route {
         self.with_doc(|d| d.input = input)
     }
 
+    /// The JSON body is a `T`; its schema documents it.
+    pub fn body<T: schemars::JsonSchema>(self) -> Self {
+        self.with_doc(|d| d.input = Input::Body(|g| g.subschema_for::<T>()))
+    }
+
     pub fn output(self, output: Output) -> Self {
         self.with_doc(|d| d.output = output)
     }

@@ -182,13 +182,15 @@ pub async fn import(
             err("peran", Message::new("xchg-agent-role"));
         }
         let joined_year = match cell("tahun_bergabung").parse::<i64>() {
-            Ok(y) if (2015..=2100).contains(&y) => Some(y),
+            Ok(y) if (pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR).contains(&y) => {
+                Some(y)
+            }
             _ => {
                 err(
                     "tahun_bergabung",
                     Message::new("xchg-year-range")
-                        .with("min", 2015)
-                        .with("max", 2100),
+                        .with("min", pantau_core::ibm::FIRST_YEAR)
+                        .with("max", pantau_core::ibm::LAST_YEAR),
                 );
                 None
             }

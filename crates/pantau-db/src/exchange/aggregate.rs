@@ -65,12 +65,12 @@ pub async fn set_mapping(
     }
     let (pantau_code, external_code) = (pantau_code.trim(), external_code.trim());
     if kind == "indicator" && !INDICATORS.iter().any(|(c, _)| *c == pantau_code) {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "indikator {pantau_code:?} tidak dikenal"
         )));
     }
     if kind == "org_unit" && offices::by_code(db, pantau_code).await.is_err() {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "satker {pantau_code:?} tidak ditemukan"
         )));
     }
@@ -282,7 +282,8 @@ pub async fn import_values(
                 }
             }
         };
-        let year = yearly_period(&v.period).filter(|y| (2015..=2100).contains(y));
+        let year = yearly_period(&v.period)
+            .filter(|y| (pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR).contains(y));
         if year.is_none() {
             err(
                 "period",

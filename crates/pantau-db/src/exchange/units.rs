@@ -476,12 +476,12 @@ pub async fn import_planned(
                 }
                 continue;
             };
-            if !(2015..=2100).contains(&year) {
+            if !(pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR).contains(&year) {
                 err(
                     &column("kategori"),
                     Message::new("xchg-year-range")
-                        .with("min", 2015)
-                        .with("max", 2100),
+                        .with("min", pantau_core::ibm::FIRST_YEAR)
+                        .with("max", pantau_core::ibm::LAST_YEAR),
                 );
                 continue;
             }
@@ -1040,11 +1040,13 @@ pub async fn template_workbook(db: &Db, year: i64) -> DbResult<Vec<u8>> {
 }
 
 /// One unit's category (and target stage) of a year, as another system sends it.
-#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[derive(Debug, Clone, serde::Deserialize, Serialize, schemars::JsonSchema)]
 pub struct YearItem {
     /// The unit's code.
+    #[schemars(schema_with = "pantau_core::schema::record_code")]
     pub code: String,
     /// Category code or label ("berkelanjutan_mandiri", "Berkelanjutan Mandiri").
+    #[schemars(schema_with = "pantau_core::ibm::Category::schema")]
     pub category: String,
     /// Target stage: code, name or number; absent or empty for none.
     #[serde(default)]

@@ -30,13 +30,17 @@ pub struct Training {
     pub held_on: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct AgentInput {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub full_name: String,
+    #[schemars(schema_with = "pantau_core::ibm::Sex::schema")]
     pub sex: String,
+    #[schemars(schema_with = "pantau_core::ibm::AgentRole::schema")]
     pub role: String,
     #[serde(default)]
     pub phone: String,
+    #[schemars(schema_with = "pantau_core::schema::year")]
     pub joined_year: i64,
     #[serde(default = "yes")]
     pub active: bool,
@@ -248,7 +252,7 @@ pub(crate) async fn add_training_in(
         .bind(training_code)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::invalid(format!("pelatihan {training_code:?} tidak dikenal")))?;
+        .ok_or_else(|| DbError::missing(format!("pelatihan {training_code:?} tidak dikenal")))?;
     sqlx::query(
         "INSERT INTO ibm_agent_trainings (agent_id, training_code, held_on) VALUES ($1, $2, $3)",
     )

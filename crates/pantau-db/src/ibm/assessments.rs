@@ -96,7 +96,12 @@ pub async fn get(
     load(&mut conn, unit_id, year).await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A criterion marked met carries its evidence.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(extend(
+    "if" = {"properties": {"met": {"const": true}}},
+    "then" = {"required": ["evidence"], "properties": {"evidence": {"minLength": 1, "pattern": "\\S"}}}
+))]
 pub struct CriterionAnswer {
     pub criterion_id: i64,
     pub met: bool,
@@ -129,7 +134,7 @@ pub async fn save(
         .flat_map(|s| s.criteria.iter().map(|c| c.id))
         .collect();
     if let Some(bad) = answers.iter().find(|a| !known.contains(&a.criterion_id)) {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "kriteria {} tidak dikenal",
             bad.criterion_id
         )));
@@ -154,7 +159,7 @@ pub async fn save(
     let before = load(&mut tx, unit_id, year).await?;
     if let Some(b) = &before {
         if !b.status().is_editable() {
-            return Err(DbError::invalid(format!(
+            return Err(DbError::state(format!(
                 "penilaian berstatus {} tidak dapat diubah",
                 b.status
             )));
@@ -228,15 +233,11 @@ pub async fn apply(
     let current = load(&mut tx, unit_id, year)
         .await?
         .ok_or_else(|| DbError::not_found("penilaian tahap"))?;
-    let (next, needed) = current
-        .status()
-        .apply(action)
-        .map_err(|e| DbError::invalid(e.to_string()))?;
+    let (next, needed) = current.status().apply(action)?;
     actor.authorize(needed, &path)?;
     let who = actor.name();
     if let Actor::User(_) = actor {
-        check_four_eyes(action, current.submitted_by.as_deref(), &who)
-            .map_err(|e| DbError::invalid(e.to_string()))?;
+        check_four_eyes(action, current.submitted_by.as_deref(), &who)?;
     }
     // Each step stamps its own columns; a return clears the verification.
     let sql = match action {

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct EvaluationInput {
+    #[schemars(schema_with = "pantau_core::ibm::UnitStatus::schema")]
     pub operational_status: String,
     #[serde(default)]
     pub factor_ids: Vec<i64>,
@@ -108,7 +109,7 @@ pub async fn save(
             .bind(*f)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::invalid(format!("faktor {f} tidak dikenal")))?;
+            .ok_or_else(|| DbError::missing(format!("faktor {f} tidak dikenal")))?;
     }
     let before = load(&mut tx, unit_id, year).await?;
     let id: i64 = sqlx::query(

@@ -67,11 +67,12 @@ pub(crate) fn check_date(field: &str, value: &str) -> DbResult<chrono::NaiveDate
 }
 
 pub(crate) fn check_year(year: i64) -> DbResult<i32> {
-    if (2015..=2100).contains(&year) {
+    use pantau_core::ibm::{FIRST_YEAR, LAST_YEAR};
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
         Ok(year as i32)
     } else {
         Err(DbError::invalid(format!(
-            "tahun {year} di luar rentang 2015–2100"
+            "tahun {year} di luar rentang {FIRST_YEAR}–{LAST_YEAR}"
         )))
     }
 }

@@ -14,17 +14,20 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ReportLine {
     /// `activity` or `service`.
+    #[schemars(schema_with = "pantau_core::schema::line_kind")]
     pub kind: String,
     pub item_code: String,
     #[serde(default)]
+    #[schemars(schema_with = "pantau_core::schema::line_sex")]
     pub sex: String,
     #[serde(default)]
     pub age_band: String,
     #[serde(default)]
     pub risk_level: String,
+    #[schemars(schema_with = "pantau_core::schema::line_count")]
     pub count: i64,
 }
 
@@ -66,7 +69,7 @@ impl LineRules {
     /// level. The error names the field (`jumlah`, `kode_item`, …) and why, for line `line`.
     pub(crate) fn check(&self, l: &ReportLine, line: usize) -> Result<(), (&'static str, Message)> {
         let refuse = |field, key| Err((field, Message::new(key).with("line", line)));
-        if l.count < 0 || l.count > 1_000_000 {
+        if l.count < 0 || l.count > pantau_core::limits::LINE_COUNT_MAX {
             return Err((
                 "jumlah",
                 Message::new("err-line-count")
@@ -137,7 +140,16 @@ pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
     for (i, l) in lines.iter().enumerate() {
         let row = i + 1;
         if let Err((_, why)) = rules.check(l, row) {
-            return Err(DbError::rule(why));
+            // A code missing from the reference lists names something that does not exist.
+            let unknown_code = matches!(
+                why.key.as_ref(),
+                "err-line-activity" | "err-line-service" | "err-line-age"
+            );
+            return Err(if unknown_code {
+                DbError::Missing(why)
+            } else {
+                DbError::rule(why)
+            });
         }
         if !seen.insert((&l.kind, &l.item_code, &l.sex, &l.age_band, &l.risk_level)) {
             return Err(DbError::rule(
@@ -177,7 +189,7 @@ pub async fn submit(
         }
     };
     if period.first_day() > submitted {
-        return Err(DbError::invalid(format!("periode {period} belum dimulai")));
+        return Err(DbError::state(format!("periode {period} belum dimulai")));
     }
     let due = rule.due_date(period);
     let late = rule.state(period, Some(submitted), today) == ReportState::Late;

@@ -50,15 +50,20 @@ impl Unit {
 }
 
 /// What a user enters to register or edit a unit.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct UnitInput {
+    #[schemars(schema_with = "pantau_core::schema::record_code")]
     pub code: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub name: String,
+    #[schemars(schema_with = "pantau_core::schema::area_code")]
     pub village_code: String,
     pub office_id: i64,
+    #[schemars(schema_with = "pantau_core::schema::past_year")]
     pub year_formed: i64,
     #[serde(default)]
     pub decree_number: String,
+    #[schemars(schema_with = "pantau_core::ibm::FundingSource::schema")]
     pub funding_source: String,
     #[serde(default)]
     pub desa_bersinar: bool,
@@ -191,7 +196,7 @@ async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()
         .await?
         .is_some();
     if !exists {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "desa/kelurahan {village} tidak ditemukan"
         )));
     }
@@ -372,8 +377,7 @@ pub async fn change_status(
     let from = before
         .status()
         .ok_or_else(|| DbError::invalid("status unit rusak"))?;
-    from.transition(to, reason, !before.decree_number.trim().is_empty())
-        .map_err(|e| DbError::invalid(e.to_string()))?;
+    from.transition(to, reason, !before.decree_number.trim().is_empty())?;
     sqlx::query("UPDATE ibm_units SET status = $1, status_date = $2, status_reason = $3, updated_at = $4 WHERE id = $5")
         .bind(to.as_str())
         .bind(effective.trim())
@@ -502,7 +506,7 @@ pub(crate) async fn set_year_in(
             .bind(true)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::invalid(format!("tahap {stage} tidak ditemukan")))?;
+            .ok_or_else(|| DbError::missing(format!("tahap {stage} tidak ditemukan")))?;
     }
     let before = sqlx::query("SELECT category, target_stage_id, confirmed FROM ibm_unit_years WHERE unit_id = $1 AND year = $2")
         .bind(id)

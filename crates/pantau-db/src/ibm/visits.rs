@@ -46,24 +46,31 @@ pub struct Visit {
     pub reviews: Vec<Review>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "VisitActionInput")]
 pub struct ActionInput {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub description: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub owner: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     pub due_date: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct ReviewInput {
     pub action_id: i64,
+    #[schemars(schema_with = "pantau_core::ibm::ActionStatus::schema")]
     pub status: String,
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct VisitInput {
+    #[schemars(schema_with = "pantau_core::schema::date")]
     pub visit_date: String,
+    #[schemars(schema_with = "pantau_core::ibm::VisitMode::schema")]
     pub mode: String,
     #[serde(default)]
     pub findings: String,
@@ -132,12 +139,12 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
     let open_ids: HashSet<i64> = open.iter().map(|a| a.id).collect();
     let reviewed: HashSet<i64> = input.reviews.iter().map(|r| r.action_id).collect();
     if let Some(stray) = reviewed.difference(&open_ids).next() {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::missing(format!(
             "tindak lanjut {stray} bukan tindak lanjut terbuka unit ini"
         )));
     }
     if reviewed != open_ids {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::state(format!(
             "{} tindak lanjut terbuka dari kunjungan sebelumnya harus diperiksa",
             open_ids.difference(&reviewed).count()
         )));

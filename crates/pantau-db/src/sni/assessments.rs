@@ -123,7 +123,7 @@ pub async fn open(
     Ok(id)
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct ScoreInput {
     pub requirement_id: i64,
     pub scale_code: String,
@@ -157,7 +157,7 @@ pub(crate) async fn claim_draft(
             .rows_affected();
     if claimed == 0 {
         let now = load(conn, id).await?;
-        return Err(DbError::invalid(format!(
+        return Err(DbError::state(format!(
             "penilaian berstatus {} tidak dapat diubah",
             now.status
         )));
@@ -189,7 +189,7 @@ pub async fn save_scores(
     let mut seen = std::collections::HashSet::new();
     for s in scores {
         if !inst.requirements.iter().any(|r| r.id == s.requirement_id) {
-            return Err(DbError::invalid(format!(
+            return Err(DbError::missing(format!(
                 "butir {} bukan bagian instrumen",
                 s.requirement_id
             )));
@@ -255,10 +255,7 @@ pub async fn apply(
     let a = load(&mut tx, id).await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::ReadData, a.participant_id).await?;
-    let (next, needed) = a
-        .status()
-        .apply(action)
-        .map_err(|e| DbError::invalid(e.to_string()))?;
+    let (next, needed) = a.status().apply(action)?;
     if needed == Permission::WriteData {
         authorize_participant(&mut tx, actor, Permission::WriteData, a.participant_id).await?;
         if !a.kind().self_assessed() {
@@ -269,8 +266,7 @@ pub async fn apply(
     }
     let who = actor.name();
     if let Actor::User(_) = actor {
-        check_four_eyes(action, a.submitted_by.as_deref(), &who)
-            .map_err(|e| DbError::invalid(e.to_string()))?;
+        check_four_eyes(action, a.submitted_by.as_deref(), &who)?;
     }
     let sql = match action {
         AssessmentAction::Submit => {

@@ -176,7 +176,7 @@ impl EvidenceStore {
         .await?
         .is_some();
         if !belongs {
-            return Err(DbError::invalid(format!(
+            return Err(DbError::missing(format!(
                 "butir {requirement_id} bukan bagian instrumen penilaian ini"
             )));
         }

@@ -37,12 +37,17 @@ const SELECT: &str = "SELECT i.*, o.name AS office_name, o.path AS office_path, 
      FROM institutions i JOIN offices o ON o.id = i.office_id \
      LEFT JOIN areas a ON a.code = i.area_code AND a.valid_to IS NULL";
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct InstitutionInput {
+    #[schemars(schema_with = "pantau_core::schema::record_code")]
     pub code: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub name: String,
+    #[schemars(schema_with = "pantau_core::sni::Ownership::schema")]
     pub ownership: String,
+    #[schemars(schema_with = "pantau_core::sni::ServiceKind::schema")]
     pub service_kind: String,
+    #[schemars(schema_with = "pantau_core::sni::Modality::schema")]
     pub modality: String,
     #[serde(default)]
     pub ipwl: bool,
@@ -50,6 +55,7 @@ pub struct InstitutionInput {
     pub bnn_partner: bool,
     #[serde(default)]
     pub address: String,
+    #[schemars(schema_with = "pantau_core::schema::area_code")]
     pub area_code: String,
     pub office_id: i64,
 }
@@ -71,7 +77,7 @@ async fn check(conn: &mut AnyConnection, i: &InstitutionInput) -> DbResult<()> {
         .bind(area.as_str())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| DbError::invalid(format!("wilayah {area} tidak ditemukan")))?;
+        .ok_or_else(|| DbError::missing(format!("wilayah {area} tidak ditemukan")))?;
     let office = crate::offices::load(conn, i.office_id).await?;
     if office.level == "pusat" && i.ownership != Ownership::Bnn.as_str() {
         // BNN RI coaches its own institutions; others are coached by a BNNP or BNNK.
@@ -253,13 +259,16 @@ pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<Institution>> {
         .collect::<Result<_, _>>()?)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Document {
     #[serde(default)]
     pub id: i64,
     pub doc_type: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub number: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     pub issued_on: String,
+    #[schemars(schema_with = "pantau_core::schema::optional_date")]
     pub valid_until: Option<String>,
     #[serde(default)]
     pub note: String,
@@ -299,7 +308,7 @@ pub async fn add_document(db: &Db, actor: Actor<'_>, id: i64, d: &Document) -> D
         .bind(&d.doc_type)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::invalid(format!("jenis dokumen {:?} tidak dikenal", d.doc_type)))?;
+        .ok_or_else(|| DbError::missing(format!("jenis dokumen {:?} tidak dikenal", d.doc_type)))?;
     sqlx::query("INSERT INTO institution_documents (institution_id, doc_type, number, issued_on, valid_until, note) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(&d.doc_type)

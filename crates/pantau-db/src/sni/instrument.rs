@@ -191,12 +191,16 @@ pub async fn list(db: &Db) -> DbResult<Vec<(i64, String, String, bool)>> {
     )
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct RequirementInput {
     pub aspect_code: String,
+    #[schemars(schema_with = "pantau_core::schema::requirement_code")]
     pub code: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub text_id: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub text_en: String,
+    #[schemars(schema_with = "pantau_core::schema::weight")]
     pub weight: f64,
     pub mandatory: bool,
     #[serde(default)]
@@ -243,7 +247,7 @@ pub async fn upsert_requirement(
             .bind(&r.aspect_code)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::invalid(format!("aspek {:?} tidak ada", r.aspect_code)))?
+            .ok_or_else(|| DbError::missing(format!("aspek {:?} tidak ada", r.aspect_code)))?
             .get("id");
     let ordinal: i64 = sqlx::query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 AS n FROM sni_requirements WHERE aspect_id = $1",

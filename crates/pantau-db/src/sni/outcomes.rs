@@ -50,7 +50,7 @@ pub async fn recommend(
     .ok_or_else(|| DbError::invalid("belum ada penilaian akhir"))?;
     let basis_id: i64 = basis.get("id");
     if basis.get::<String, _>("status") != AssessmentStatus::Final.as_str() {
-        return Err(DbError::invalid("penilaian akhir belum final"));
+        return Err(DbError::state("penilaian akhir belum final"));
     }
     drop(tx);
     let scored = super::assessments::scored_unchecked(db, basis_id).await?;
@@ -163,7 +163,7 @@ pub async fn apply_certification(
         .bind(lpk_code)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::invalid(format!("LPK {lpk_code:?} tidak dikenal")))?;
+        .ok_or_else(|| DbError::missing(format!("LPK {lpk_code:?} tidak dikenal")))?;
     let id: i64 = sqlx::query("INSERT INTO sni_certifications (institution_id, lpk_code, status, applied_on, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(institution_id)
         .bind(lpk_code)
@@ -186,14 +186,17 @@ pub async fn apply_certification(
     Ok(id)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct CertUpdate {
+    #[schemars(schema_with = "pantau_core::sni::CertStatus::schema")]
     pub status: String,
     #[serde(default)]
     pub certificate_number: String,
     #[serde(default)]
+    #[schemars(schema_with = "pantau_core::schema::optional_date")]
     pub issued_on: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "pantau_core::schema::optional_date")]
     pub valid_until: Option<String>,
 }
 
@@ -217,7 +220,7 @@ pub async fn update_certification(
         authorize_institution(&mut tx, actor, Permission::WriteData, before.institution_id).await?;
     let from = CertStatus::parse(&before.status).ok_or_else(|| DbError::invalid("status rusak"))?;
     if !from.can_move_to(to) {
-        return Err(DbError::invalid(format!(
+        return Err(DbError::state(format!(
             "status {} tidak dapat menjadi {}",
             from.as_str(),
             to.as_str()

@@ -14,20 +14,28 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SessionActionInput")]
 pub struct ActionInput {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub description: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pub owner: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     pub due_date: String,
     #[serde(default)]
     pub requirement_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct SessionInput {
+    #[schemars(schema_with = "pantau_core::sni::SessionType::schema")]
     pub session_type: String,
+    #[schemars(schema_with = "pantau_core::ibm::VisitMode::schema")]
     pub mode: String,
+    #[schemars(schema_with = "pantau_core::sni::Tier::schema")]
     pub tier: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     pub held_on: String,
     #[serde(default)]
     pub attendees: String,
@@ -113,7 +121,7 @@ pub async fn record(
             .bind(instrument_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::invalid(format!("butir {r} bukan bagian instrumen kohort")))?;
+            .ok_or_else(|| DbError::missing(format!("butir {r} bukan bagian instrumen kohort")))?;
     }
     let id: i64 = sqlx::query(
         "INSERT INTO sni_sessions (participant_id, session_type, mode, tier, held_on, attendees, findings, created_by, created_at) \

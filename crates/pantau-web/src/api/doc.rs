@@ -12,8 +12,8 @@ pub enum Input {
     Multipart,
     /// DHIS2 JSON or ADX XML exactly as another system sends it.
     Payload(&'static str),
-    /// JSON of the schema this function gives.
-    Schema(fn() -> Value),
+    /// JSON of a type's schema (see `Route::body`).
+    Body(fn(&mut schemars::SchemaGenerator) -> schemars::Schema),
 }
 
 /// What a successful call answers with.
@@ -109,38 +109,55 @@ pub const LIMIT: Param = Param(
 pub const OFFSET: Param = Param("offset", "integer", false, "lewati baris / rows to skip");
 pub const SOURCE: Param = Param(
     "source",
-    "string",
+    "source",
     false,
     "sumber, mis. dhis2-kemenkes / source (default: the payload's data set)",
 );
 pub const DRY_RUN: Param = Param("dry_run", "boolean", false, "periksa saja / check only");
 
-fn category_schema() -> Value {
-    json!({"type": "string", "description": "kode atau nama / code or label: berkelanjutan, berkelanjutan_mandiri, baru, baru_mandiri (\"Berkelanjutan Mandiri\" too)",
-           "examples": ["berkelanjutan", "Berkelanjutan Mandiri"]})
-}
-
-pub fn year_schema() -> Value {
-    json!({"type": "object", "required": ["category"], "properties": {
-        "category": category_schema(),
-        "target_stage_id": {"type": ["integer", "null"], "description": "id tahap target / target stage id"}},
-        "examples": [{"category": "berkelanjutan", "target_stage_id": 2}]})
-}
-
-pub fn years_schema() -> Value {
-    json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {
-        "type": "object", "required": ["code", "category"], "properties": {
-            "code": {"type": "string", "description": "kode unit / unit code"},
-            "category": category_schema(),
-            "target_stage": {"type": ["string", "null"], "description": "kode, nama atau nomor tahap / stage code, name or number"}}}}},
-        "examples": [{"units": [{"code": "IBM-32.73-001", "category": "Berkelanjutan", "target_stage": "2"}]}]})
-}
-
-fn param_schema(name: &str) -> Value {
+/// A path or query parameter's schema: what the server accepts, so a client (or a fuzzer) that
+/// keeps to it is not refused.
+fn param_schema(name: &str, kind: &str) -> Value {
+    use pantau_core::ibm::{FIRST_YEAR, LAST_YEAR};
     match name {
-        "id" | "year" | "requirement" => json!({"type": "integer", "format": "int64"}),
-        _ => json!({"type": "string"}),
+        "year" => json!({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}),
+        "id" | "requirement" | "office_id" => {
+            json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX})
+        }
+        // Out-of-range values are brought into range (limit 1–1000, offset from 0).
+        "limit" | "offset" => {
+            json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX})
+        }
+        "code" | "parent" if kind == "area" => json!({"type": "string",
+            "pattern": r"^$|^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$", "examples": ["32.73"]}),
+        "period" => {
+            json!({"type": "string", "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$", "examples": ["2026-05"]})
+        }
+        // A reference item's code; a stage's code is any text of up to 40 characters.
+        "code" if kind == "reference" => json!({"type": "string", "pattern": "^[a-z0-9_]{1,40}$"}),
+        "code" => json!({"type": "string", "minLength": 1, "maxLength": 40, "pattern": "\\S"}),
+        "from" | "to" | "as_of" => json!({"type": "string",
+            "anyOf": [{"format": "date"}, {"maxLength": 0}], "examples": ["2026-06-15"]}),
+        "source" if kind == "source" => {
+            json!({"type": "string", "pattern": "^[a-z0-9._-]{1,60}$", "examples": ["dhis2-kemenkes"]})
+        }
+        "list" => json!({"type": "string", "enum": pantau_db::reference::LISTS}),
+        _ => json!({"type": kind}),
     }
+}
+
+/// A DHIS2 `dataValueSets` payload as Pantau reads it; which codes it accepts depends on the
+/// exchange mapping (`GET /exchange/mapping`), so a payload of this shape may still be refused
+/// with a 422 that lists every value it could not place.
+fn dhis2_values_schema() -> Value {
+    json!({"type": "object", "required": ["dataValues"], "properties": {
+        "dataSet": {"type": ["string", "null"]},
+        "dataValues": {"type": "array", "minItems": 1, "items": {"type": "object",
+            "required": ["dataElement", "period", "orgUnit", "value"], "properties": {
+                "dataElement": {"type": "string"}, "period": {"type": "string", "examples": ["2026"]},
+                "orgUnit": {"type": "string"}, "value": {"type": "string"}}}}},
+        "examples": [{"dataSet": "pantau_ibm", "dataValues": [
+            {"dataElement": "ibm_units", "period": "2026", "orgUnit": "BNN", "value": "252"}]}]})
 }
 
 /// The path parameters of a templated path, in order.
@@ -157,15 +174,31 @@ fn error_response(description: &str) -> Value {
 /// The OpenAPI document, served at `/api/openapi.json`.
 pub fn document() -> Value {
     let mut paths = Map::new();
+    // Body types' schemas, shared ones by reference into `components/schemas`.
+    let mut schemas = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
     for o in operations() {
         let d = &o.doc;
         let mut parameters: Vec<Value> = path_params(o.path)
             .into_iter()
-            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": param_schema(p)}))
+            .map(|p| {
+                let kind = if o.path.starts_with("/wilayah/") {
+                    "area"
+                } else if o.path.starts_with("/reference/") {
+                    "reference"
+                } else {
+                    "string"
+                };
+                json!({"name": p, "in": "path", "required": true, "schema": param_schema(p, kind)})
+            })
             .collect();
         for Param(name, kind, required, description) in d.query {
             parameters.push(json!({"name": name, "in": "query", "required": required,
-                "description": description, "schema": {"type": kind}}));
+                "description": description, "schema": param_schema(name, kind)}));
         }
         let mut responses = Map::new();
         let ok = match d.output {
@@ -186,10 +219,15 @@ pub fn document() -> Value {
             "403".into(),
             error_response("Di luar peran atau wilayah / outside role or scope"),
         );
-        if o.path.contains('{') {
-            responses.insert("404".into(), error_response("Tidak ditemukan / not found"));
-        }
+        responses.insert(
+            "404".into(),
+            error_response("Tidak ditemukan atau di luar wilayah / not found or outside scope"),
+        );
         if o.method != "GET" {
+            responses.insert(
+                "415".into(),
+                error_response("Isi bukan JSON / body is not JSON"),
+            );
             responses.insert("409".into(), error_response("Bentrok / conflict"));
             responses.insert("413".into(), error_response("Terlalu besar / too large"));
             responses.insert(
@@ -209,11 +247,14 @@ pub fn document() -> Value {
             Input::None => None,
             Input::Json => Some(json!({"application/json": {"schema": {"type": "object"}}})),
             Input::Multipart => Some(json!({"multipart/form-data": {"schema": {"type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}})),
-            Input::Schema(schema) => Some(json!({"application/json": {"schema": schema()}})),
-            Input::Payload(media) => Some(
-                json!({ media: {"schema": {"type": if media.contains("json") { "object" } else { "string" }}}}),
-            ),
+                "properties": {"file": {"type": "string", "format": "binary", "minLength": 1}}, "required": ["file"], "additionalProperties": false}}})),
+            Input::Body(schema) => {
+                Some(json!({"application/json": {"schema": schema(&mut schemas)}}))
+            }
+            Input::Payload(media) if media.contains("json") => {
+                Some(json!({ media: {"schema": dhis2_values_schema()}}))
+            }
+            Input::Payload(media) => Some(json!({ media: {"schema": {"type": "string"}}})),
         };
         if let Some(content) = body {
             operation["requestBody"] = json!({"required": true, "content": content});
@@ -223,7 +264,7 @@ pub fn document() -> Value {
             .or_insert_with(|| json!({}));
         item[o.method.to_lowercase()] = operation;
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Pantau API",
@@ -242,7 +283,12 @@ pub fn document() -> Value {
                 "session": {"type": "apiKey", "in": "cookie", "name": "pantau_session"},
             },
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {
+                    "error": {"type": "string", "description": "a stable code: invalid, invalid_request, unauthorized, forbidden, not_found, conflict, too_large …"},
+                    "message": {"type": "string", "description": "for people, in the reader's language (cookie pantau_lang: id or en)"},
+                    "field": {"type": "string", "description": "the input field at fault, e.g. code or units[2].category"},
+                    "details": {"type": "string", "description": "the parser's own words, for developers"}},
+                    "examples": [{"error": "invalid_request", "message": "Kolom code wajib diisi.", "field": "code", "details": "missing field `code`"}]},
                 "RowError": {"type": "object", "properties": {
                     "row": {"type": "integer"}, "column": {"type": "string"},
                     "value": {"type": "string"}, "reason": {"type": "string"},
@@ -254,7 +300,12 @@ pub fn document() -> Value {
                     "required": ["error"]},
             },
         },
-    })
+    });
+    let components = doc["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas is an object");
+    components.extend(schemas.take_definitions(true));
+    doc
 }
 
 /// e.g. `get_ibm_units_id_reports_period`.
@@ -321,7 +372,7 @@ pub async fn docs_page(
             params,
             body: match d.input {
                 Input::None => "",
-                Input::Json | Input::Schema(_) => "application/json",
+                Input::Json | Input::Body(_) => "application/json",
                 Input::Multipart => "multipart/form-data",
                 Input::Payload(media) => media,
             },

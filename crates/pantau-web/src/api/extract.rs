@@ -51,11 +51,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 
 /// Reads `bytes` as `T`, naming the field that does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| (e.path().to_string(), e.into_inner()))
-        // Text after the value is refused too.
-        .and_then(|v| de.end().map(|()| v).map_err(|e| (String::new(), e)));
+    // JSON Schema counts 3.0 as an integer; serde does not, so whole numbers are made integers
+    // before the body is read as `T`.
+    let parsed = serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|e| (String::new(), e))
+        .and_then(|mut value| {
+            whole_numbers_as_integers(&mut value);
+            serde_path_to_error::deserialize(value)
+                .map_err(|e| (e.path().to_string(), e.into_inner()))
+        });
     parsed.map_err(|(path, inner)| {
         let detail = inner.to_string();
         let error = if inner.is_syntax() || inner.is_eof() || inner.is_io() {
@@ -91,6 +95,55 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })
 }
 
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// A `multipart/form-data` body (uploads).
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(|e| {
+                RequestError::new(
+                    StatusCode::BAD_REQUEST,
+                    Message::new("error-body-not-multipart"),
+                )
+                .details(e.body_text())
+                .into()
+            })
+    }
+}
+
+impl std::ops::Deref for Multipart {
+    type Target = axum::extract::Multipart;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Multipart {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// Path parameters, e.g. `Path<i64>` or `Path<(i64, i64)>`.
 pub struct Path<T>(pub T);
 
@@ -98,6 +151,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A lone parameter's parse error does not say its name; the route does.
+        let names: Vec<String> = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map(|p| p.iter().map(|(name, _)| name.to_string()).collect())
+            .unwrap_or_default();
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
@@ -106,6 +164,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
                     ErrorKind::ParseErrorAtKey { key, .. }
                     | ErrorKind::InvalidUtf8InPathParam { key }
                     | ErrorKind::DeserializeError { key, .. } => key.clone(),
+                    _ if names.len() == 1 => names[0].clone(),
                     _ => String::new(),
                 };
                 Err(RequestError::new(
@@ -149,6 +208,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
                 .into()
             })
     }
+}
+
+/// A query's `year`: a monitoring year, refused (400, naming the field) outside them.
+pub fn year<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use pantau_core::ibm::{FIRST_YEAR, LAST_YEAR};
+    let year = <i64 as serde::Deserialize>::deserialize(d)?;
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        Ok(year)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{year} is outside {FIRST_YEAR}–{LAST_YEAR}"
+        )))
+    }
+}
+
+/// An optional [`year`].
+pub fn optional_year<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    year(d).map(Some)
+}
+
+/// An optional date, `YYYY-MM-DD`; empty is none.
+pub fn optional_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map(|_| Some(text))
+        .map_err(|_| serde::de::Error::custom("expected a date YYYY-MM-DD"))
 }
 
 /// Rejections of axum's own extractors used outside this module.
@@ -226,5 +314,11 @@ mod tests {
         let e = refused(r#"{"code":"X","name":"Y","years":[]} trailing"#);
         assert_eq!(e.message.key, "error-body-syntax");
         assert!(parse_json::<Body>(br#"{"code":"X","name":"Y","years":[]}"#).is_ok());
+        // 2026.0 is an integer to JSON Schema, so it is one here; 2026.5 is not.
+        assert!(
+            parse_json::<Body>(br#"{"code":"X","name":"Y","years":[{"year":2026.0}]}"#).is_ok()
+        );
+        let e = refused(r#"{"code":"X","name":"Y","years":[{"year":2026.5}]}"#);
+        assert_eq!(e.field.as_deref(), Some("years[0].year"));
     }
 }

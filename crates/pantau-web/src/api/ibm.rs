@@ -1,7 +1,7 @@
 //! JSON endpoints for IBM monitoring and its configurable reference data.
 
 use super::ApiResult;
-use super::doc::{Input, LIMIT, OFFICE, OFFSET, Param, YEAR_REQUIRED, year_schema, years_schema};
+use super::doc::{LIMIT, OFFICE, OFFSET, Param, YEAR_REQUIRED};
 use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -26,29 +26,27 @@ pub fn routes() -> Vec<Route> {
             .doc("ibm", "IBM units within scope, filtered and paged")
             .query(&[ OFFICE, Param( "status", "string", false, "status unit: aktif, nonaktif, bubar", ), Param( "q", "string", false, "cari kode atau nama / search code or name", ), LIMIT, OFFSET, ]),
         post("/api/v1/ibm/units", Need::OfficeWriter, create_unit)
-            .doc("ibm", "Register an IBM unit"),
+            .doc("ibm", "Register an IBM unit").body::<NewUnit>(),
         get("/api/v1/ibm/units/{id}", unit)
             .doc("ibm", "One IBM unit with its years"),
         put("/api/v1/ibm/units/{id}", Need::Record(Target::Unit), update_unit)
-            .doc("ibm", "Change an IBM unit's registry data"),
+            .doc("ibm", "Change an IBM unit's registry data").body::<UnitInput>(),
         post("/api/v1/ibm/units/{id}/status", Need::Record(Target::Unit), change_status)
-            .doc("ibm", "Change a unit's status (active, inactive, dissolved)"),
+            .doc("ibm", "Change a unit's status (active, inactive, dissolved)").body::<StatusBody>(),
         put("/api/v1/ibm/units/{id}/years/{year}", Need::Record(Target::Unit), set_year)
-            .doc("ibm", "Set a unit's category and target stage for a year")
-            .input(Input::Schema(year_schema)),
+            .doc("ibm", "Set a unit's category and target stage for a year").body::<YearBody>(),
         put("/api/v1/ibm/years/{year}", Need::OfficeWriter, set_years)
-            .doc("ibm", "Set the categories and target stages of many units for a year, by unit code, all or nothing")
-            .input(Input::Schema(years_schema)),
+            .doc("ibm", "Set the categories and target stages of many units for a year, by unit code, all or nothing").body::<YearsBody>(),
         get("/api/v1/ibm/units/{id}/agents", list_agents)
             .doc("ibm", "The unit's Agen Pemulihan with their trainings"),
         post("/api/v1/ibm/units/{id}/agents", Need::Record(Target::Unit), add_agent)
-            .doc("ibm", "Add an Agen Pemulihan"),
+            .doc("ibm", "Add an Agen Pemulihan").body::<agents::AgentInput>(),
         put("/api/v1/ibm/agents/{id}/active", Need::Record(Target::Agent), set_agent_active)
-            .doc("ibm", "An Agen Pemulihan stops or resumes volunteering"),
+            .doc("ibm", "An Agen Pemulihan stops or resumes volunteering").body::<ActiveBody>(),
         post("/api/v1/ibm/agents/{id}/trainings", Need::Record(Target::Agent), add_agent_training)
-            .doc("ibm", "Record a training an Agen Pemulihan attended"),
+            .doc("ibm", "Record a training an Agen Pemulihan attended").body::<TrainingBody>(),
         post("/api/v1/ibm/units/{id}/reports", Need::Record(Target::Unit), submit_report)
-            .doc("ibm", "Submit or correct a periodic report"),
+            .doc("ibm", "Submit or correct a periodic report").body::<ReportBody>(),
         get("/api/v1/ibm/units/{id}/reports/{period}", report)
             .doc("ibm", "One periodic report (period YYYY-MM)"),
         get("/api/v1/ibm/units/{id}/compliance", unit_compliance)
@@ -56,17 +54,17 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/ibm/units/{id}/visits", list_visits)
             .doc("ibm", "Monitoring visits with obstacles, drivers and actions"),
         post("/api/v1/ibm/units/{id}/visits", Need::Record(Target::Unit), record_visit)
-            .doc("ibm", "Record a monitoring visit"),
+            .doc("ibm", "Record a monitoring visit").body::<VisitInput>(),
         get("/api/v1/ibm/units/{id}/assessments/{year}", assessment)
             .doc("ibm", "The year's stage assessment"),
         put("/api/v1/ibm/units/{id}/assessments/{year}", Need::Record(Target::Unit), save_assessment)
-            .doc("ibm", "Save or move the stage assessment through its workflow"),
+            .doc("ibm", "Save or move the stage assessment through its workflow").body::<AssessmentBody>(),
         post("/api/v1/ibm/units/{id}/assessments/{year}/actions", Need::Record(Target::Unit), assessment_action)
-            .doc("ibm", "Submit, verify, return or approve the assessment"),
+            .doc("ibm", "Submit, verify, return or approve the assessment").body::<ActionBody>(),
         get("/api/v1/ibm/units/{id}/evaluations/{year}", evaluation)
             .doc("ibm", "The unit's yearly evaluation"),
         put("/api/v1/ibm/units/{id}/evaluations/{year}", Need::Record(Target::Unit), save_evaluation)
-            .doc("ibm", "Save the yearly evaluation"),
+            .doc("ibm", "Save the yearly evaluation").body::<evaluations::EvaluationInput>(),
         get("/api/v1/ibm/targets", target_table)
             .doc("ibm", "Target-versus-achievement table per office")
             .query(&[YEAR_REQUIRED, OFFICE]),
@@ -76,21 +74,21 @@ pub fn routes() -> Vec<Route> {
             .doc("ibm", "Obstacles and drivers counted from visits")
             .query(&[YEAR_REQUIRED]),
         post("/api/v1/ibm/roll-over", Need::National, roll_over)
-            .doc("ibm", "Carry units into a new monitoring year (national admin)"),
+            .doc("ibm", "Carry units into a new monitoring year (national admin)").body::<RollOverBody>(),
         get("/api/v1/ibm/stages", list_stages)
             .doc("referensi", "The development stages (tahap) with their criteria"),
         put("/api/v1/ibm/stages/{code}", Need::National, upsert_stage)
-            .doc("referensi", "Add or change a stage (national admin)"),
+            .doc("referensi", "Add or change a stage (national admin)").body::<StageBody>(),
         put("/api/v1/ibm/stages/{code}/criteria/{criterion}", Need::National, upsert_criterion)
-            .doc("referensi", "Add or change a stage criterion (national admin)"),
+            .doc("referensi", "Add or change a stage criterion (national admin)").body::<CriterionBody>(),
         get("/api/v1/reference/{list}", reference_items)
             .doc("referensi", "A reference list (obstacles, drivers, activities, services, trainings …)"),
         put("/api/v1/reference/{list}/{code}", Need::National, upsert_reference_item)
-            .doc("referensi", "Add or change a reference item (national admin)"),
+            .doc("referensi", "Add or change a reference item (national admin)").body::<ItemBody>(),
         get("/api/v1/settings/reporting", reporting_rule)
             .doc("referensi", "The reporting rule (period and due days)"),
         put("/api/v1/settings/reporting", Need::National, set_reporting_rule)
-            .doc("referensi", "Change the reporting rule (national admin)"),
+            .doc("referensi", "Change the reporting rule (national admin)").body::<ReportingRule>(),
     ]
 }
 
@@ -124,10 +122,11 @@ async fn list_units(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewUnit {
     #[serde(flatten)]
     unit: UnitInput,
+    #[schemars(schema_with = "pantau_core::schema::year")]
     first_year: i64,
 }
 
@@ -160,11 +159,18 @@ async fn update_unit(
     ))
 }
 
-#[derive(Deserialize)]
+/// A unit made inactive or dissolved needs a reason.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(extend(
+    "if" = {"properties": {"status": {"enum": ["tidak_aktif", "dibubarkan"]}}},
+    "then" = {"required": ["reason"], "properties": {"reason": {"minLength": 1, "pattern": "\\S"}}}
+))]
 struct StatusBody {
+    #[schemars(schema_with = "pantau_core::ibm::UnitStatus::schema")]
     status: String,
     #[serde(default)]
     reason: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     effective: String,
 }
 
@@ -188,9 +194,10 @@ async fn change_status(
     Ok(Json(json!({ "unit": unit })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct YearBody {
     /// Code or label: "berkelanjutan_mandiri" or "Berkelanjutan Mandiri".
+    #[schemars(schema_with = "pantau_core::ibm::Category::schema")]
     category: String,
     target_stage_id: Option<i64>,
 }
@@ -221,7 +228,7 @@ async fn set_year(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct YearsBody {
     units: Vec<pantau_db::exchange::units::YearItem>,
 }
@@ -276,7 +283,7 @@ async fn add_agent(
     Ok(Json(json!({ "id": agent_id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ActiveBody {
     active: bool,
 }
@@ -292,9 +299,10 @@ async fn set_agent_active(
     Ok(Json(json!({ "id": id, "active": b.active })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct TrainingBody {
     training_code: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     held_on: String,
 }
 
@@ -316,8 +324,9 @@ async fn add_agent_training(
     Ok(Json(json!({ "id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ReportBody {
+    #[schemars(schema_with = "pantau_core::schema::period")]
     period: String,
     lines: Vec<ReportLine>,
     #[serde(default)]
@@ -409,7 +418,7 @@ async fn assessment(
     Ok(Json(json!({ "assessment": a })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct AssessmentBody {
     criteria: Vec<CriterionAnswer>,
     #[serde(default)]
@@ -434,8 +443,9 @@ async fn save_assessment(
     Ok(Json(json!({ "assessment": a })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ActionBody {
+    #[schemars(schema_with = "pantau_core::ibm::AssessmentAction::schema")]
     action: String,
 }
 
@@ -475,6 +485,7 @@ async fn save_evaluation(
 
 #[derive(Deserialize)]
 struct TargetQuery {
+    #[serde(deserialize_with = "super::extract::year")]
     year: i64,
     office_id: Option<i64>,
 }
@@ -498,6 +509,7 @@ async fn target_table(
 
 #[derive(Deserialize)]
 struct YearQuery {
+    #[serde(deserialize_with = "super::extract::year")]
     year: i64,
 }
 
@@ -515,8 +527,9 @@ async fn factor_summary(
     Ok(Json(json!({ "year": q.year, "items": items })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct RollOverBody {
+    #[schemars(schema_with = "pantau_core::schema::rollover_from_year")]
     from_year: i64,
 }
 
@@ -540,10 +553,13 @@ async fn list_stages(State(s): State<AppState>, _user: CurrentUser) -> ApiResult
     Ok(Json(json!({ "items": stages::list(&s.db).await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct StageBody {
+    #[schemars(schema_with = "pantau_core::schema::stage_ordinal")]
     ordinal: i64,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     name_id: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     name_en: String,
     #[serde(default)]
     description: String,
@@ -568,9 +584,11 @@ async fn upsert_stage(
     Ok(Json(json!({ "id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct CriterionBody {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     text_id: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     text_en: String,
     mandatory: bool,
     #[serde(default)]
@@ -615,9 +633,11 @@ async fn reference_items(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ItemBody {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     name_id: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     name_en: String,
     #[serde(default)]
     ordinal: i64,

@@ -37,7 +37,7 @@ pub fn routes() -> Vec<Route> {
             .query(&[
                 Param(
                     "parent",
-                    "string",
+                    "area",
                     false,
                     "kode wilayah induk / parent area code",
                 ),
@@ -55,7 +55,8 @@ pub fn routes() -> Vec<Route> {
             Need::Record(Target::Office),
             update_office_profile,
         )
-        .doc("satker", "Change an office's contact profile"),
+        .doc("satker", "Change an office's contact profile")
+        .body::<OfficeProfile>(),
         get("/api/v1/audit", audit_entries)
             .doc("audit", "The audit trail within the caller's scope")
             .query(&[
@@ -84,7 +85,7 @@ pub fn routes() -> Vec<Route> {
                 "dasbor",
                 "SNI 8807 coaching: cohorts, scores, recommendations, certificates",
             )
-            .query(&[YEAR, OFFICE]),
+            .query(&[YEAR]),
         get("/api/v1/packs", pack)
             .doc("dasbor", "The evaluation-meeting pack as data")
             .query(&[YEAR, OFFICE]),
@@ -143,7 +144,8 @@ pub fn routes() -> Vec<Route> {
         .doc(
             "pertukaran",
             "Set or remove one code translation (national admin)",
-        ),
+        )
+        .body::<MappingInput>(),
     ];
     routes.extend(ibm::routes());
     routes.extend(sni::routes());
@@ -253,6 +255,18 @@ async fn audit_entries(
     {
         return Err(AppError::Forbidden);
     }
+    for (name, value) in [("from", &q.from), ("to", &q.to)] {
+        let text = value.as_deref().unwrap_or_default();
+        if !text.is_empty() && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
+            return Err(crate::error::RequestError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                pantau_core::message::Message::new("error-query-invalid").with("field", name),
+            )
+            .field(name.to_string())
+            .details("expected a date YYYY-MM-DD".into())
+            .into());
+        }
+    }
     let mut filter = q.filter();
     filter.limit = page.limit.unwrap_or(100).clamp(1, 500);
     filter.offset = page.offset.unwrap_or(0).max(0);
@@ -271,6 +285,7 @@ struct Paging {
 #[derive(Deserialize)]
 struct DashboardQuery {
     /// Defaults to the current year.
+    #[serde(default, deserialize_with = "extract::optional_year")]
     year: Option<i64>,
     office_id: Option<i64>,
 }
@@ -382,9 +397,15 @@ async fn exchange_mapping(State(state): State<AppState>, _user: CurrentUser) -> 
     })))
 }
 
-#[derive(Deserialize)]
+fn mapping_kind(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    pantau_core::schema::one_of(pantau_db::exchange::aggregate::KINDS.iter().copied())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 struct MappingInput {
+    #[schemars(schema_with = "crate::api::mapping_kind")]
     kind: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     pantau_code: String,
     #[serde(default)]
     external_code: String,
@@ -507,6 +528,7 @@ async fn import_adx_values(
 
 #[derive(Deserialize)]
 struct ReceivedQuery {
+    #[serde(default, deserialize_with = "extract::optional_year")]
     year: Option<i64>,
     source: Option<String>,
 }

@@ -2,12 +2,13 @@
 
 use super::ApiResult;
 use super::doc::{Input, LIMIT, OFFICE, OFFSET, Param};
+use super::extract::Multipart;
 use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Need, Route, Target, get, post, put};
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use pantau_core::ibm::{ActionStatus, AssessmentAction};
 use pantau_core::sni::AssessmentKind;
 use pantau_db::Actor;
@@ -30,20 +31,23 @@ pub fn routes() -> Vec<Route> {
             Need::OfficeWriter,
             create_institution,
         )
-        .doc("sni", "Register an institution"),
+        .doc("sni", "Register an institution")
+        .body::<InstitutionInput>(),
         get("/api/v1/sni/institutions/{id}", institution).doc("sni", "One institution"),
         put(
             "/api/v1/sni/institutions/{id}",
             Need::StaffRecord(Target::Institution),
             update_institution,
         )
-        .doc("sni", "Change an institution's registry data"),
+        .doc("sni", "Change an institution's registry data")
+        .body::<InstitutionInput>(),
         post(
             "/api/v1/sni/institutions/{id}/documents",
             Need::Record(Target::Institution),
             add_document,
         )
-        .doc("sni", "Record a legal document of the institution"),
+        .doc("sni", "Record a legal document of the institution")
+        .body::<Document>(),
         get(
             "/api/v1/sni/institutions/{id}/certifications",
             certifications,
@@ -54,13 +58,15 @@ pub fn routes() -> Vec<Route> {
             Need::StaffRecord(Target::Institution),
             apply_certification,
         )
-        .doc("sni", "Apply for certification with an LPK"),
+        .doc("sni", "Apply for certification with an LPK")
+        .body::<ApplyBody>(),
         put(
             "/api/v1/sni/certifications/{id}",
             Need::StaffRecord(Target::Certification),
             update_certification,
         )
-        .doc("sni", "Move a certification (audit, certified, refused)"),
+        .doc("sni", "Move a certification (audit, certified, refused)")
+        .body::<CertUpdate>(),
         get("/api/v1/sni/certifications/expiring", expiring)
             .doc("sni", "Certificates expiring soon"),
         get("/api/v1/sni/instrument", active_instrument).doc(
@@ -72,7 +78,8 @@ pub fn routes() -> Vec<Route> {
             Need::National,
             upsert_requirement,
         )
-        .doc("sni", "Add or change a requirement (national admin)"),
+        .doc("sni", "Add or change a requirement (national admin)")
+        .body::<instrument::RequirementInput>(),
         get("/api/v1/sni/cohorts", list_cohorts)
             .doc("sni", "Coaching cohorts within scope")
             .query(&[Param(
@@ -82,7 +89,8 @@ pub fn routes() -> Vec<Route> {
                 "tahun kohort / cohort year",
             )]),
         post("/api/v1/sni/cohorts", Need::OfficeWriter, create_cohort)
-            .doc("sni", "Create a cohort"),
+            .doc("sni", "Create a cohort")
+            .body::<CohortBody>(),
         get("/api/v1/sni/cohorts/{id}", cohort_dashboard)
             .doc(
                 "sni",
@@ -99,7 +107,8 @@ pub fn routes() -> Vec<Route> {
             Need::StaffRecord(Target::Cohort),
             add_participant,
         )
-        .doc("sni", "Add an institution to a cohort"),
+        .doc("sni", "Add an institution to a cohort")
+        .body::<ParticipantBody>(),
         get(
             "/api/v1/sni/participants/{id}/assessments",
             list_assessments,
@@ -110,7 +119,8 @@ pub fn routes() -> Vec<Route> {
             Need::Record(Target::Participant),
             open_assessment,
         )
-        .doc("sni", "Open a baseline, monitoring or final assessment"),
+        .doc("sni", "Open a baseline, monitoring or final assessment")
+        .body::<OpenBody>(),
         get("/api/v1/sni/participants/{id}/sessions", list_sessions)
             .doc("sni", "Asistensi and bimbingan teknis sessions"),
         post(
@@ -121,7 +131,8 @@ pub fn routes() -> Vec<Route> {
         .doc(
             "sni",
             "Record a session with findings and follow-up actions",
-        ),
+        )
+        .body::<SessionInput>(),
         get(
             "/api/v1/sni/participants/{id}/recommendation",
             recommendation,
@@ -132,13 +143,15 @@ pub fn routes() -> Vec<Route> {
             Need::StaffRecord(Target::Participant),
             recommend,
         )
-        .doc("sni", "Record BNN's recommendation"),
+        .doc("sni", "Record BNN's recommendation")
+        .body::<RecommendBody>(),
         post(
             "/api/v1/sni/actions/{id}/status",
             Need::Record(Target::Action),
             action_status,
         )
-        .doc("sni", "Close or drop a follow-up action"),
+        .doc("sni", "Close or drop a follow-up action")
+        .body::<StatusBody>(),
         get("/api/v1/sni/assessments/{id}", assessment).doc(
             "sni",
             "An assessment with its scores and results per aspect",
@@ -148,13 +161,15 @@ pub fn routes() -> Vec<Route> {
             Need::Record(Target::Assessment),
             save_scores,
         )
-        .doc("sni", "Save scores"),
+        .doc("sni", "Save scores")
+        .body::<ScoresBody>(),
         post(
             "/api/v1/sni/assessments/{id}/actions",
             Need::Record(Target::Assessment),
             assessment_action,
         )
-        .doc("sni", "Submit, verify or return the assessment"),
+        .doc("sni", "Submit, verify or return the assessment")
+        .body::<ActionBody>(),
         post(
             "/api/v1/sni/assessments/{id}/evidence/{requirement}",
             Need::Record(Target::Assessment),
@@ -249,9 +264,10 @@ async fn certifications(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ApplyBody {
     lpk_code: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     applied_on: String,
 }
 
@@ -307,6 +323,7 @@ async fn upsert_requirement(
 
 #[derive(Deserialize)]
 struct CohortListQuery {
+    #[serde(default, deserialize_with = "super::extract::optional_year")]
     year: Option<i64>,
 }
 
@@ -322,12 +339,16 @@ async fn list_cohorts(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct CohortBody {
+    #[schemars(schema_with = "pantau_core::schema::year")]
     year: i64,
+    #[schemars(schema_with = "pantau_core::sni::CohortKind::schema")]
     kind: String,
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     name: String,
     office_id: i64,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     start_date: String,
 }
 
@@ -350,6 +371,7 @@ async fn create_cohort(
 
 #[derive(Deserialize)]
 struct DateQuery {
+    #[serde(default, deserialize_with = "super::extract::optional_date")]
     as_of: Option<String>,
 }
 
@@ -365,7 +387,7 @@ async fn cohort_dashboard(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ParticipantBody {
     institution_id: i64,
 }
@@ -391,9 +413,11 @@ async fn list_assessments(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct OpenBody {
+    #[schemars(schema_with = "pantau_core::sni::AssessmentKind::schema")]
     kind: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     assessed_on: String,
 }
 
@@ -420,7 +444,7 @@ async fn assessment(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ScoresBody {
     scores: Vec<ScoreInput>,
     #[serde(default)]
@@ -439,8 +463,9 @@ async fn save_scores(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ActionBody {
+    #[schemars(schema_with = "pantau_core::ibm::AssessmentAction::schema")]
     action: String,
 }
 
@@ -527,9 +552,11 @@ async fn recommendation(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct RecommendBody {
+    #[schemars(schema_with = "pantau_core::schema::required_text")]
     number: String,
+    #[schemars(schema_with = "pantau_core::schema::date")]
     issued_on: String,
     #[serde(default)]
     note: String,
@@ -555,8 +582,9 @@ async fn recommend(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct StatusBody {
+    #[schemars(schema_with = "pantau_core::ibm::ActionStatus::schema")]
     status: String,
 }
 

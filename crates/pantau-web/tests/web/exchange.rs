@@ -214,7 +214,7 @@ async fn aggregate_values_go_out_as_dhis2_and_adx_with_mapped_codes() {
                 .api("PUT", "/api/v1/exchange/mapping", bad)
                 .await
                 .status,
-            StatusCode::UNPROCESSABLE_ENTITY
+            StatusCode::NOT_FOUND
         );
         let not_admin = serde_json::json!({"kind": "indicator", "pantau_code": "ibm_units", "external_code": "Y"});
         assert_eq!(

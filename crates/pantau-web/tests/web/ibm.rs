@@ -442,7 +442,7 @@ async fn the_ibm_api_applies_the_same_rules_and_national_admins_edit_the_referen
                 )
                 .await
                 .status,
-            StatusCode::UNPROCESSABLE_ENTITY
+            StatusCode::NOT_FOUND
         );
         let r = admin
             .api(
