@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Property-based test of the JSON API against its own OpenAPI document with schemathesis (PyPI):
 # every operation, every check (`-c all`), as the national admin, on a fresh demo database.
-# Usage: tools/api-fuzz.sh [EXAMPLES]   (default 20 per operation; CI runs a short form)
+# Usage: tools/api-fuzz.sh [EXAMPLES [ST-OPTIONS…]]   (default: 20 examples per operation,
+# deterministic generation; CI runs a short form). E.g. `tools/api-fuzz.sh 100 --seed 7` for a
+# longer random run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES="${1:-20}"
+shift || true
+OPTIONS=("$@")
+[ ${#OPTIONS[@]} -gt 0 ] || OPTIONS=(--generation-deterministic)
 BIN="${PANTAU_BIN:-${CARGO_TARGET_DIR:-target}/debug/pantau}"
 PORT="${PANTAU_FUZZ_PORT:-18093}"
 WORK="$(mktemp -d)"
@@ -20,4 +25,4 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null &&
 
 st --config-file tools/schemathesis.toml run "http://127.0.0.1:$PORT/api/openapi.json" \
   --url "http://127.0.0.1:$PORT" -H "Authorization: Bearer $TOKEN" \
-  -c all -n "$EXAMPLES" --generation-deterministic --no-color
+  -c all -n "$EXAMPLES" --no-color "${OPTIONS[@]}"

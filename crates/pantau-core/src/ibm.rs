@@ -414,8 +414,13 @@ pub struct ReportingRule {
     #[schemars(range(max = 120))]
     pub due_days: u32,
     /// A unit is flagged silent after this many due periods in a row without a report.
-    #[schemars(range(min = 1, max = 4_294_967_295u32))]
+    #[schemars(range(min = 1, max = 120))]
     pub silent_after: u32,
+}
+
+impl ReportingRule {
+    /// At most ten years of monthly periods: the silent-unit scan looks back this far.
+    pub const MAX_SILENT_AFTER: u32 = 120;
 }
 
 impl Default for ReportingRule {
@@ -453,7 +458,7 @@ impl ReportingRule {
         self.period_months >= 1
             && 12 % self.period_months == 0
             && self.due_days <= 120
-            && self.silent_after >= 1
+            && (1..=Self::MAX_SILENT_AFTER).contains(&self.silent_after)
     }
 
     /// The period containing `date`.
@@ -813,6 +818,15 @@ mod tests {
         assert!(
             !ReportingRule {
                 period_months: 5,
+                ..q
+            }
+            .is_valid()
+        );
+        // The silent-unit scan looks back `silent_after` periods: bounded, so a dashboard never
+        // reaches before the calendar (a fuzzer's 4294967295 once made every dashboard panic).
+        assert!(
+            !ReportingRule {
+                silent_after: ReportingRule::MAX_SILENT_AFTER + 1,
                 ..q
             }
             .is_valid()

@@ -210,8 +210,11 @@ fn silent_cutoff(
     today: NaiveDate,
 ) -> Option<pantau_core::ibm::Period> {
     let n = rule.silent_after as usize;
-    let from =
-        today - chrono::Duration::days(366 * 2 + 31 * (n as i64 + 1) * rule.period_months as i64);
+    // Saturating: a rule stored before `silent_after` was bounded must not take a dashboard down.
+    let back = 366 * 2 + 31 * (n as i64 + 1) * rule.period_months as i64;
+    let from = today
+        .checked_sub_signed(chrono::Duration::days(back.min(366 * 20)))
+        .unwrap_or(NaiveDate::MIN);
     let due: Vec<pantau_core::ibm::Period> = rule
         .periods(from, today)
         .into_iter()
@@ -710,4 +713,26 @@ async fn monthly_completeness(
         out.push((unit, one));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_silent_unit_cutoff_survives_any_stored_rule() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let monthly = |silent_after| pantau_core::ibm::ReportingRule {
+            period_months: 1,
+            due_days: 10,
+            silent_after,
+        };
+        // Three due months in a row: the cutoff is the third-last due period.
+        assert_eq!(
+            silent_cutoff(&monthly(3), today).map(|p| p.to_string()),
+            Some("2026-08".to_string())
+        );
+        // A rule written before the bound (or straight into the settings) does not panic.
+        assert_eq!(silent_cutoff(&monthly(u32::MAX), today), None);
+    }
 }

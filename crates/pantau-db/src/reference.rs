@@ -211,7 +211,7 @@ pub async fn set_reporting_rule(db: &Db, actor: Actor<'_>, rule: ReportingRule) 
     actor.authorize_national(Permission::ManageReference)?;
     if !rule.is_valid() {
         return Err(DbError::invalid(
-            "periode harus membagi 12 bulan; tenggat 0–120 hari; ambang sunyi ≥ 1",
+            "periode harus membagi 12 bulan; tenggat 0–120 hari; ambang sunyi 1–120 periode",
         ));
     }
     let before = reporting_rule(db).await?;

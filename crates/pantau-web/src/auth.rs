@@ -366,13 +366,13 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         // A bearer token is not sent by browsers on their own, so it cannot be forged cross-site.
         Some(a) if a.via_token => return next.run(req).await,
         Some(a) => Some(a.csrf_token.clone()),
+        // The API has no sign-in form: a write without a session or token lacks credentials.
+        None if req.uri().path().starts_with("/api/v1/") => {
+            return AppError::Unauthorized.into_response();
+        }
         None => cookie(req.headers(), LOGIN_CSRF_COOKIE),
     };
     let Some(expected) = expected else {
-        // The API has no sign-in form: a write without a session or token lacks credentials.
-        if req.uri().path().starts_with("/api/v1/") {
-            return AppError::Unauthorized.into_response();
-        }
         return AppError::Csrf.into_response();
     };
     if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {

@@ -10,6 +10,7 @@ mod form;
 pub mod guard;
 pub mod i18n;
 mod page;
+mod request_log;
 pub mod routes;
 mod security;
 mod static_files;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
             auth::load_session,
         ))
         .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(request_log::log))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! on every configured database backend.
 
 mod access;
+mod api_errors;
 mod audit;
 mod dashboard;
 mod exchange;
