@@ -142,6 +142,9 @@ impl Denied {
     }
 }
 
+/// What [`Principal::may_roll_over`] asks for, nationally.
+pub const ROLL_OVER: Permission = Permission::ManageReference;
+
 impl Principal {
     /// The one access decision: does any grant both permit `permission` and reach `target`?
     /// Grants narrowed to an institution reach only that institution (see [`Self::can_institution`]).
@@ -222,6 +225,13 @@ impl Principal {
             }
         }
         kept
+    }
+
+    /// Roll-over carries every unit into the next monitoring year at once (a proposed category
+    /// each, to be confirmed): the directorate's step, taken by who manages the reference data
+    /// nationally.
+    pub fn may_roll_over(&self) -> bool {
+        self.is_national(ROLL_OVER)
     }
 
     /// Whether `permission` holds over the whole nation (a grant on the root office).

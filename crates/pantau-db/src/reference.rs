@@ -175,17 +175,33 @@ pub async fn set_limits(db: &Db, actor: Actor<'_>, limits: Limits) -> DbResult<(
         return Err(DbError::invalid("kuota bukti 1–10000 MB"));
     }
     let before = self::limits(db).await?;
+    let values = [
+        ("auth.token_max_days", limits.token_max_days.to_string()),
+        (
+            "sni.evidence_quota_mb",
+            limits.evidence_quota_mb.to_string(),
+        ),
+    ];
+    write_settings(db, actor, "batas", &values, (&before, &limits)).await
+}
+
+/// Writes settings and one audit entry for them (`entity_id` names the group, with the values
+/// before and after) in one transaction.
+async fn write_settings<T: Serialize>(
+    db: &Db,
+    actor: Actor<'_>,
+    group: &str,
+    values: &[(&str, String)],
+    (before, after): (&T, &T),
+) -> DbResult<()> {
     let mut tx = db.begin().await?;
-    for (key, value) in [
-        ("auth.token_max_days", limits.token_max_days),
-        ("sni.evidence_quota_mb", limits.evidence_quota_mb),
-    ] {
+    for (key, value) in values {
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
-        .bind(key)
-        .bind(value.to_string())
+        .bind(*key)
+        .bind(value)
         .bind(now_rfc3339())
         .execute(&mut *tx)
         .await?;
@@ -196,10 +212,10 @@ pub async fn set_limits(db: &Db, actor: Actor<'_>, limits: Limits) -> DbResult<(
         Change {
             action: "update",
             entity: "pengaturan",
-            entity_id: "batas".into(),
+            entity_id: group.into(),
             office_path: None,
             before: Some(serde_json::to_value(before).unwrap_or_default()),
-            after: Some(serde_json::to_value(limits).unwrap_or_default()),
+            after: Some(serde_json::to_value(after).unwrap_or_default()),
         },
     )
     .await?;
@@ -215,35 +231,10 @@ pub async fn set_reporting_rule(db: &Db, actor: Actor<'_>, rule: ReportingRule) 
         ));
     }
     let before = reporting_rule(db).await?;
-    let mut tx = db.begin().await?;
-    for (key, value) in [
-        ("ibm.report_period_months", rule.period_months),
-        ("ibm.report_due_days", rule.due_days),
-        ("ibm.silent_after_periods", rule.silent_after),
-    ] {
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "update",
-            entity: "pengaturan",
-            entity_id: "ibm.reporting".into(),
-            office_path: None,
-            before: Some(serde_json::to_value(before).unwrap_or_default()),
-            after: Some(serde_json::to_value(rule).unwrap_or_default()),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let values = [
+        ("ibm.report_period_months", rule.period_months.to_string()),
+        ("ibm.report_due_days", rule.due_days.to_string()),
+        ("ibm.silent_after_periods", rule.silent_after.to_string()),
+    ];
+    write_settings(db, actor, "ibm.reporting", &values, (&before, &rule)).await
 }

@@ -598,6 +598,7 @@ pub(crate) async fn import_status_in(
 /// dissolved. Proposals are stored unconfirmed (officers review them); existing rows for the new
 /// year are left alone. Returns how many were proposed.
 pub async fn roll_over(db: &Db, actor: Actor<'_>, from_year: i64) -> DbResult<usize> {
+    actor.authorize_national(pantau_core::access::ROLL_OVER)?;
     check_year(from_year + 1)?;
     let rows = sqlx::query(
         "SELECT u.id, u.funding_source, y.category, y.target_stage_id, o.path FROM ibm_units u \

@@ -8,7 +8,6 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Need, Route, Target, get, post, put};
 use axum::extract::State;
-use pantau_core::access::Permission;
 use pantau_core::ibm::{AssessmentAction, Category, ReportingRule, UnitStatus};
 use pantau_db::Actor;
 use pantau_db::ibm::assessments::{self, CriterionAnswer};
@@ -539,8 +538,7 @@ async fn roll_over(
     Json(b): Json<RollOverBody>,
 ) -> ApiResult {
     let p = user.principal();
-    if !(p.is_national(Permission::WriteData) || !p.scope_roots(Permission::VerifyData).is_empty())
-    {
+    if !p.may_roll_over() {
         return Err(AppError::Forbidden);
     }
     let proposed = units::roll_over(&s.db, Actor::User(p), b.from_year).await?;

@@ -816,11 +816,7 @@ pub async fn target_table(
     };
     let now = this_year();
     render(TargetsPage {
-        can_roll_over: user.principal().is_national(Permission::WriteData)
-            || !user
-                .principal()
-                .scope_roots(Permission::VerifyData)
-                .is_empty(),
+        can_roll_over: user.principal().may_roll_over(),
         years: (2021..=now + 1).rev().collect(),
         office_id: q.office,
         parent_id,
@@ -843,8 +839,7 @@ pub async fn roll_over(
     Form(f): Form<RollOverForm>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
-    if !(p.is_national(Permission::WriteData) || !p.scope_roots(Permission::VerifyData).is_empty())
-    {
+    if !p.may_roll_over() {
         return Err(AppError::Forbidden);
     }
     units::roll_over(&state.db, Actor::User(p), f.from_year).await?;
