@@ -515,14 +515,13 @@ async fn the_year_roll_over_proposes_categories_for_review() {
             "baru_mandiri"
         );
 
-        // Only units in the actor's scope are rolled: Bogor's officer rolls nothing here.
+        // Roll-over is the directorate's step (Principal::may_roll_over): a district officer
+        // is refused, whatever units the district has.
         let bogor = who(&t, "bnnk.bogor").await;
-        assert_eq!(
-            units::roll_over(&t.db, Actor::User(&bogor), 2025)
-                .await
-                .unwrap(),
-            0
-        );
+        assert!(matches!(
+            units::roll_over(&t.db, Actor::User(&bogor), 2025).await,
+            Err(DbError::Forbidden(_))
+        ));
         assert_eq!(
             units::roll_over(&t.db, Actor::User(&admin), 2025)
                 .await
