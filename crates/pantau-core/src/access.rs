@@ -234,6 +234,13 @@ impl Principal {
         self.is_national(ROLL_OVER)
     }
 
+    /// Accounts (names, addresses, roles) are shown to who manages users or reads the audit
+    /// trail somewhere; the lists are then limited to that scope.
+    pub fn may_see_users(&self) -> bool {
+        !self.scope_roots(Permission::ManageUsers).is_empty()
+            || !self.scope_roots(Permission::ReadAudit).is_empty()
+    }
+
     /// Whether `permission` holds over the whole nation (a grant on the root office).
     pub fn is_national(&self, permission: Permission) -> bool {
         self.grants.iter().any(|g| {

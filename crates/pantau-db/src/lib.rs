@@ -10,6 +10,8 @@ pub mod backup;
 mod clock;
 pub mod dashboard;
 pub mod db;
+/// The demo data set and synthetic national-scale data (`pantau demo`, `serve --demo`, `bench`).
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
 pub mod exchange;
@@ -24,6 +26,8 @@ pub mod seed;
 pub mod sessions;
 pub mod sni;
 pub mod sql;
+/// Test databases on every configured backend, for this crate's tests and its dependents'.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod throttle;
 pub mod tokens;

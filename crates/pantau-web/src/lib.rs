@@ -15,6 +15,7 @@ pub mod routes;
 mod security;
 mod static_files;
 mod ui;
+mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,7 +58,7 @@ pub struct AppState {
     pub i18n: Arc<i18n::I18n>,
     pub config: Arc<WebConfig>,
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
-    pub dashboards: Arc<cache::FiguresCache<ui::dashboard::Figures>>,
+    pub dashboards: Arc<cache::FiguresCache<view::Figures>>,
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
     pub pages: Arc<cache::FiguresCache<String>>,
     pub sessions: Arc<auth::SessionCache>,

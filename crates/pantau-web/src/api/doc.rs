@@ -254,7 +254,8 @@ pub fn document() -> Value {
             Input::Payload(media) if media.contains("json") => {
                 Some(json!({ media: {"schema": dhis2_values_schema()}}))
             }
-            Input::Payload(media) => Some(json!({ media: {"schema": {"type": "string"}}})),
+            Input::Payload(media) => Some(json!({ media: {"schema": {"type": "string",
+                "description": "ADX XML (urn:ihe:qrph:adx:2015): <adx><group orgUnit=… period=…><dataValue dataElement=… value=…/></group></adx>"}}})),
         };
         if let Some(content) = body {
             operation["requestBody"] = json!({"required": true, "content": content});

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{Need, Route, Target, get, post, put};
-use crate::ui::AuditQuery;
+use crate::view::AuditQuery;
 use axum::extract::State;
 use doc::{DRY_RUN, Input, LIMIT, OFFICE, OFFSET, Output, Param, SOURCE, YEAR};
 use extract::{Json, Path, Query};
@@ -154,6 +154,14 @@ pub fn routes() -> Vec<Route> {
 
 type ApiResult = Result<Json<Value>, AppError>;
 
+fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
+    if p.may_see_users() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 fn code(raw: &str) -> Result<AreaCode, AppError> {
     AreaCode::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
 }
@@ -267,8 +275,7 @@ async fn audit_entries(
             .into());
         }
     }
-    let mut filter = q.filter();
-    filter.limit = page.limit.unwrap_or(100).clamp(1, 500);
+    let mut filter = q.filter(page.limit.unwrap_or(100).clamp(1, 500));
     filter.offset = page.offset.unwrap_or(0).max(0);
     let (items, total) = audit::list(&state.db, user.principal(), &filter).await?;
     Ok(Json(
@@ -304,8 +311,7 @@ async fn ibm_dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> ApiResult {
     user.office_wide()?;
-    let f = crate::ui::dashboard::figures(&state, &user, q.office_id, year_or_now(q.year), today())
-        .await?;
+    let f = crate::view::figures(&state, &user, q.office_id, year_or_now(q.year), today()).await?;
     Ok(Json(json!({ "dashboard": f.d })))
 }
 
@@ -317,8 +323,7 @@ async fn sni_dashboard(
     user.office_wide()?;
     // The SNI summary does not depend on the office; the page's cache entry for the whole scope
     // holds it.
-    let f =
-        crate::ui::dashboard::figures(&state, &user, None, year_or_now(q.year), today()).await?;
+    let f = crate::view::figures(&state, &user, None, year_or_now(q.year), today()).await?;
     Ok(Json(json!({ "dashboard": f.sni })))
 }
 
@@ -564,7 +569,7 @@ async fn received_values(
 /// Accounts in scope with their grants: for those who manage users or read the audit trail.
 /// Names and addresses of people leave the system here: the read is recorded in the audit trail.
 async fn user_list(State(state): State<AppState>, user: CurrentUser) -> ApiResult {
-    crate::ui::may_see_users(user.principal())?;
+    may_see_users(user.principal())?;
     let items: Vec<Value> = users::list(&state.db, user.principal())
         .await?
         .into_iter()
@@ -585,7 +590,7 @@ async fn user_detail(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    crate::ui::may_see_users(user.principal())?;
+    may_see_users(user.principal())?;
     let (u, grants) = users::get(&state.db, user.principal(), id).await?;
     Ok(Json(json!({ "user": u, "grants": grants })))
 }

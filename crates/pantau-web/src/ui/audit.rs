@@ -5,12 +5,12 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::page::Page;
+pub(crate) use crate::view::AuditQuery;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use pantau_core::access::Permission;
 use pantau_db::audit::{self, AuditEntry, AuditFilter};
-use serde::Deserialize;
 
 pub(crate) struct EntryView {
     entry: AuditEntry,
@@ -36,32 +36,6 @@ struct AuditPage {
     pager: Pager,
 }
 
-#[derive(Deserialize, Default)]
-pub struct AuditQuery {
-    pub entity: Option<String>,
-    pub entity_id: Option<String>,
-    pub username: Option<String>,
-    pub action: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub page: Option<i64>,
-}
-
-impl AuditQuery {
-    pub fn filter(&self) -> AuditFilter {
-        AuditFilter {
-            entity: self.entity.clone(),
-            entity_id: self.entity_id.clone(),
-            username: self.username.clone(),
-            action: self.action.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            limit: PAGE_SIZE,
-            offset: 0,
-        }
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -75,7 +49,7 @@ pub async fn list(
     {
         return Err(AppError::Forbidden);
     }
-    let mut filter = q.filter();
+    let mut filter = q.filter(PAGE_SIZE);
     let (_, total) = audit::list(
         &state.db,
         user.principal(),

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::page::Page;
+use crate::view::{Figures, figures};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -111,71 +112,4 @@ pub async fn show(
         .pages
         .put(page_key, generation, std::sync::Arc::new(html.clone()));
     Ok(Html(html).into_response())
-}
-
-/// What a dashboard page shows, computed once per reader, office, year and day and kept in
-/// [`crate::cache::FiguresCache`] until the next write.
-#[derive(Clone)]
-pub struct Figures {
-    pub(crate) d: IbmDashboard,
-    pub(crate) sni: dashboard::SniSummary,
-    /// Only at the national level: on-target share per province.
-    map_chart: Option<String>,
-}
-
-pub(crate) async fn figures(
-    state: &AppState,
-    user: &CurrentUser,
-    office: Option<i64>,
-    year: i64,
-    today: chrono::NaiveDate,
-) -> Result<std::sync::Arc<Figures>, AppError> {
-    let key = crate::cache::FiguresCache::<Figures>::key(
-        user.principal(),
-        &format!("{office:?}|{year}|{today}"),
-    );
-    if let Some(hit) = state.dashboards.get(&key) {
-        return Ok(hit);
-    }
-    // One computation at a time: when many readers miss together (after a write), the first
-    // computes and the rest take its result instead of all queueing for connections.
-    let _computing = state.dashboards.compute_gate().await;
-    if let Some(hit) = state.dashboards.get(&key) {
-        return Ok(hit);
-    }
-    let generation = state.dashboards.generation();
-    let d = dashboard::ibm(&state.db, user.principal(), office, year, today).await?;
-    let map_chart = match office {
-        Some(_) => None,
-        None => Some(province_map(state, &d).await?),
-    };
-    let sni = dashboard::sni(&state.db, user.principal(), year, &today.to_string()).await?;
-    let figures = std::sync::Arc::new(Figures { d, sni, map_chart });
-    state.dashboards.put(key, generation, figures.clone());
-    Ok(figures)
-}
-
-/// The on-target share of each BNNP, painted on the provinces it covers. Provinces missing from
-/// the map's source are drawn with their parent; the parent shape keeps its own BNNP's value and
-/// its label names every code it stands for.
-async fn province_map(state: &AppState, d: &IbmDashboard) -> Result<String, AppError> {
-    let mut data = Vec::new();
-    for r in &d.rows {
-        let Some(id) = r
-            .targets
-            .key
-            .strip_prefix("satker:")
-            .and_then(|s| s.parse::<i64>().ok())
-        else {
-            continue;
-        };
-        for (code, _) in offices::areas(&state.db, id).await? {
-            data.push(json!({
-                "name": code,
-                "value": r.targets.on_target_pct(),
-                "label": format!("{} ({code})", r.targets.label),
-            }));
-        }
-    }
-    Ok(json!({ "kind": "map", "data": data }).to_string())
 }

@@ -16,8 +16,6 @@ mod sni;
 pub(crate) mod unit_import;
 mod users;
 
-pub(crate) use audit::AuditQuery;
-
 use crate::AppState;
 use crate::error::AppError;
 use crate::page::Page;
@@ -26,8 +24,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-
-pub(crate) use users::may_see_users;
 
 pub fn routes() -> Vec<Route> {
     vec![

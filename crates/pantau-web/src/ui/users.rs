@@ -181,12 +181,10 @@ pub async fn revoke_token(
 }
 
 /// Accounts are shown to those who manage users or read the audit trail (its entries name them).
-pub(crate) fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
-    if p.scope_roots(Permission::ManageUsers).is_empty()
-        && p.scope_roots(Permission::ReadAudit).is_empty()
-    {
-        Err(AppError::Forbidden)
-    } else {
+fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
+    if p.may_see_users() {
         Ok(())
+    } else {
+        Err(AppError::Forbidden)
     }
 }
