@@ -1,22 +1,19 @@
 //! Sessions and CSRF (the sign-in throttle is `pantau_db::throttle`).
 //!
-//! - `load_session` resolves the session cookie into an [`Auth`] (the principal with its grants),
-//!   picks the language, and renders any [`AppError`] into a page or JSON problem.
+//! - `authenticate` resolves the session cookie (or an API token) into an [`Auth`] (the principal
+//!   with its grants); `login_form_token` gives visitors the sign-in form's CSRF token.
 //! - `csrf_guard` refuses every state-changing request whose token does not match: the session's
 //!   token for signed-in users, a double-submit cookie for the login form.
 //! - [`CurrentUser`] is the extractor handlers use to require a signed-in user.
 
-use crate::error::{AppError, ErrorInfo};
-use crate::i18n::Lang;
-use crate::page::{ErrorPage, Page};
+use crate::error::AppError;
 use crate::{AppState, MAX_BODY_BYTES};
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use pantau_core::access::Principal;
 use pantau_db::{sessions, users};
 use std::collections::HashMap;
@@ -117,135 +114,67 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// Loads the session and language, runs the request, and renders error responses.
-pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let headers = req.headers().clone();
-    let lang = cookie(&headers, LANG_COOKIE)
-        .and_then(|l| Lang::parse(&l))
-        .unwrap_or_default();
-    req.extensions_mut().insert(lang);
-
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+/// Resolves the session cookie — or, on the API, an `Authorization: Bearer pt_…` token — into
+/// an [`Auth`] for everything after it. Without either the request goes on anonymous.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let mut auth = None;
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
         match resolve(&state, &token).await {
-            Ok(Some(auth)) => {
-                req.extensions_mut().insert(auth);
-            }
-            Ok(None) => {}
-            Err(e) => return AppError::from(e).into_response(),
+            Ok(found) => auth = found,
+            Err(e) => return failed(&state, req, e),
         }
     }
     // Machine clients of the JSON API sign each request with a token instead of a session.
-    if req.extensions().get::<Arc<Auth>>().is_none() && req.uri().path().starts_with("/api/") {
-        if let Some(token) = bearer(&headers) {
+    if auth.is_none() && req.uri().path().starts_with("/api/") {
+        if let Some(token) = bearer(req.headers()) {
             match resolve_token(&state, &token).await {
-                Ok(Some(auth)) => {
-                    req.extensions_mut().insert(auth);
-                }
-                Ok(None) => {}
-                Err(e) => return AppError::from(e).into_response(),
+                Ok(found) => auth = found,
+                Err(e) => return failed(&state, req, e),
             }
         }
     }
-    // The login form's double-submit token: reuse the cookie or mint one for this response.
-    let mut new_login_cookie = None;
-    if req.extensions().get::<Arc<Auth>>().is_none() {
-        let token = cookie(&headers, LOGIN_CSRF_COOKIE)
-            .filter(|t| sessions::is_token_text(t))
-            .unwrap_or_else(|| {
-                let t = sessions::random_token();
-                new_login_cookie = Some(t.clone());
-                t
-            });
-        req.extensions_mut().insert(LoginCsrf(token));
+    if let Some(auth) = auth {
+        req.extensions_mut().insert(auth);
     }
+    next.run(req).await
+}
 
-    let (parts, body) = req.into_parts();
-    let page = crate::page::page_from_parts(&parts, &state);
-    let req = Request::from_parts(parts, body);
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+/// A session that could not be looked up (the database failing) is answered as an error page,
+/// drawn without a user.
+fn failed(state: &AppState, req: Request, e: pantau_db::DbError) -> Response {
+    let (parts, _) = req.into_parts();
+    let page = crate::page::page_from_parts(&parts, state);
+    crate::error::render(&page, AppError::from(e).into_response())
+}
+
+/// The sign-in form's double-submit token for visitors without a session: the cookie's, or a
+/// new one, set on the response.
+pub async fn login_form_token(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if req.extensions().get::<Arc<Auth>>().is_some() {
+        return next.run(req).await;
+    }
+    let mut minted = None;
+    let token = cookie(req.headers(), LOGIN_CSRF_COOKIE)
+        .filter(|t| sessions::is_token_text(t))
+        .unwrap_or_else(|| {
+            let t = sessions::random_token();
+            minted = Some(t.clone());
+            t
+        });
+    req.extensions_mut().insert(LoginCsrf(token));
     let mut res = next.run(req).await;
-    if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
-        state.dashboards.invalidate();
-        state.pages.invalidate();
-        state.area_counts.invalidate();
-    }
-
-    if let Some(info) = res
-        .extensions()
-        .get::<ErrorInfo>()
-        .cloned()
-        .or_else(|| bare_error(&res))
-    {
-        res = render_error(&page, res.status(), &info);
-    }
-    if let Some(t) = new_login_cookie {
+    if let Some(t) = minted {
         res.headers_mut().append(
             header::SET_COOKIE,
             set_cookie(&state, LOGIN_CSRF_COOKIE, &t, 3600 * 12),
         );
     }
     res
-}
-
-/// What an error answered by axum itself (an unknown method, say) says: every error a person
-/// or client sees has a message.
-fn bare_error(res: &Response) -> Option<ErrorInfo> {
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || res.headers().contains_key(header::CONTENT_TYPE)
-    {
-        return None;
-    }
-    let (code, key) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error-method-not-allowed"),
-        StatusCode::NOT_FOUND => ("not_found", "error-not-found"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error-too-large"),
-        StatusCode::UNAUTHORIZED => ("unauthorized", "error-unauthorized"),
-        s if s.is_server_error() => ("internal", "error-internal"),
-        _ => ("invalid_request", "error-invalid"),
-    };
-    Some(ErrorInfo::new(code, crate::error::Message::Key(key)))
-}
-
-/// Every error of the API, in the reader's language.
-#[derive(serde::Serialize)]
-pub struct ApiError {
-    /// A stable code: `invalid`, `invalid_request`, `unauthorized`, `forbidden`, `not_found` …
-    pub error: &'static str,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<String>,
-}
-
-fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
-    let message = info.message.render(&page.i18n, page.lang);
-    if is_api(&page.path) {
-        return (
-            status,
-            Json(ApiError {
-                error: info.code,
-                message,
-                field: info.field.clone(),
-                details: info.details.clone(),
-            }),
-        )
-            .into_response();
-    }
-    // Unauthenticated UI visits go to the login page instead of an error page.
-    if status == StatusCode::UNAUTHORIZED {
-        let next =
-            percent_encoding::utf8_percent_encode(&page.here, percent_encoding::NON_ALPHANUMERIC);
-        return Redirect::to(&format!("/login?next={next}")).into_response();
-    }
-    let tpl = ErrorPage {
-        page,
-        status: status.as_u16(),
-        message,
-    };
-    let html = askama::Template::render(&tpl).unwrap_or_else(|_| status.to_string());
-    (status, Html(html)).into_response()
 }
 
 async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Arc<Auth>>> {

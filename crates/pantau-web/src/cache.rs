@@ -90,3 +90,21 @@ mod tests {
         assert_eq!(c.get("k").as_deref(), Some(&3));
     }
 }
+
+/// Route layer: after a write that went through, cached dashboards, pages and area counts are
+/// stale (a write that was refused changed nothing).
+pub async fn invalidate_after_writes(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
+        state.dashboards.invalidate();
+        state.pages.invalidate();
+        state.area_counts.invalidate();
+    }
+    res
+}

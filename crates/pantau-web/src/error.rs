@@ -1,9 +1,15 @@
 //! One mapping from failures to responses. Handlers return [`AppError`]; it becomes a bare
-//! response carrying an [`ErrorInfo`], and the `render_errors` middleware turns that into an HTML
-//! page (in the user's language, with the navigation) or a JSON problem for `/api` paths.
+//! response carrying an [`ErrorInfo`], and the [`render_errors`] layer turns that into an HTML
+//! page (in the user's language, with the navigation) or JSON `{error, message, field?,
+//! details?}` for `/api` paths.
 
+use crate::auth::is_api;
 use crate::i18n::{I18n, Lang};
+use crate::page::{ErrorPage, Page};
+use axum::Json;
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{Html, Redirect};
 use axum::response::{IntoResponse, Response};
 use pantau_db::DbError;
 
@@ -219,4 +225,92 @@ impl IntoResponse for AppError {
         res.extensions_mut().insert(self.info());
         res
     }
+}
+
+/// Route layer: renders every error response of what runs inside it (see [`render`]).
+pub async fn render_errors(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let page = crate::page::page_from_parts(&parts, &state);
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    render(&page, res)
+}
+
+/// An error response as the reader sees it; any other response unchanged.
+pub fn render(page: &Page, res: Response) -> Response {
+    match res
+        .extensions()
+        .get::<ErrorInfo>()
+        .cloned()
+        .or_else(|| bare_error(&res))
+    {
+        Some(info) => render_error(page, res.status(), &info),
+        None => res,
+    }
+}
+
+/// What an error answered by axum itself (an unknown method, say) says: every error a person
+/// or client sees has a message.
+fn bare_error(res: &Response) -> Option<ErrorInfo> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return None;
+    }
+    let (code, key) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error-method-not-allowed"),
+        StatusCode::NOT_FOUND => ("not_found", "error-not-found"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error-too-large"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "error-unauthorized"),
+        s if s.is_server_error() => ("internal", "error-internal"),
+        _ => ("invalid_request", "error-invalid"),
+    };
+    Some(ErrorInfo::new(code, crate::error::Message::Key(key)))
+}
+
+/// Every error of the API, in the reader's language.
+#[derive(serde::Serialize)]
+pub struct ApiError {
+    /// A stable code: `invalid`, `invalid_request`, `unauthorized`, `forbidden`, `not_found` …
+    pub error: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+fn render_error(page: &Page, status: StatusCode, info: &ErrorInfo) -> Response {
+    let message = info.message.render(&page.i18n, page.lang);
+    if is_api(&page.path) {
+        return (
+            status,
+            Json(ApiError {
+                error: info.code,
+                message,
+                field: info.field.clone(),
+                details: info.details.clone(),
+            }),
+        )
+            .into_response();
+    }
+    // Unauthenticated UI visits go to the login page instead of an error page.
+    if status == StatusCode::UNAUTHORIZED {
+        let next =
+            percent_encoding::utf8_percent_encode(&page.here, percent_encoding::NON_ALPHANUMERIC);
+        return Redirect::to(&format!("/login?next={next}")).into_response();
+    }
+    let tpl = ErrorPage {
+        page,
+        status: status.as_u16(),
+        message,
+    };
+    let html = askama::Template::render(&tpl).unwrap_or_else(|_| status.to_string());
+    (status, Html(html)).into_response()
 }

@@ -107,6 +107,19 @@ impl I18n {
     }
 }
 
+/// Route layer: the reader's language (the `pantau_lang` cookie; Bahasa Indonesia by default)
+/// for everything after it.
+pub async fn choose_language(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let lang = crate::auth::cookie(req.headers(), crate::auth::LANG_COOKIE)
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or_default();
+    req.extensions_mut().insert(lang);
+    next.run(req).await
+}
+
 impl Default for I18n {
     fn default() -> Self {
         Self::new()

@@ -96,14 +96,25 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::writes))
         .fallback(ui::not_found)
+        // Outermost last: a request meets these bottom-up, its response top-down.
+        .layer(middleware::from_fn(auth::csrf_guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::csrf_guard,
+            cache::invalidate_after_writes,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::load_session,
+            error::render_errors,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::login_form_token,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn(i18n::choose_language))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(request_log::log))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
