@@ -167,6 +167,22 @@ struct Stage {
     names: [String; 2],
 }
 
+impl Stage {
+    /// The configured stages, as a list names them: code, number, or name in either language.
+    async fn all(db: &Db) -> DbResult<Vec<Stage>> {
+        Ok(crate::ibm::stages::list(db)
+            .await?
+            .into_iter()
+            .map(|s| Stage {
+                id: s.id,
+                code: s.code,
+                ordinal: s.ordinal,
+                names: [s.name_id, s.name_en],
+            })
+            .collect())
+    }
+}
+
 /// A stage as people write it: its code, its name in either language, or its number.
 fn find_stage<'a>(stages: &'a [Stage], text: &str) -> Option<&'a Stage> {
     let key = loose_key(text);
@@ -260,16 +276,7 @@ pub async fn import_planned(
         .into_iter()
         .map(|o| (o.code.clone(), o))
         .collect();
-    let stages: Vec<Stage> = crate::ibm::stages::list(db)
-        .await?
-        .into_iter()
-        .map(|s| Stage {
-            id: s.id,
-            code: s.code,
-            ordinal: s.ordinal,
-            names: [s.name_id, s.name_en],
-        })
-        .collect();
+    let stages = Stage::all(db).await?;
     let stage_list = || {
         stages
             .iter()
@@ -1065,16 +1072,7 @@ pub async fn set_years(
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
     crate::ibm::check_year(year)?;
     crate::ibm::check_count("unit", items.len(), super::MAX_ROWS)?;
-    let stages: Vec<Stage> = crate::ibm::stages::list(db)
-        .await?
-        .into_iter()
-        .map(|s| Stage {
-            id: s.id,
-            code: s.code,
-            ordinal: s.ordinal,
-            names: [s.name_id, s.name_en],
-        })
-        .collect();
+    let stages = Stage::all(db).await?;
     let mut units = super::UnitCodes::default();
     let mut errors = Vec::new();
     let mut plan = Vec::new();
