@@ -125,10 +125,8 @@ pub async fn ibm_computed(
         .bind(year)
         .push(" AND y.confirmed = ")
         .bind(true)
-        .push(" AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()))
         .push(" AND ");
-    if !units_sql.scope(who, Permission::ReadData, "o.path") {
+    if !units_sql.within(&root, who, Permission::ReadData, "o.path") {
         return Ok(IbmDashboard {
             year,
             office_id,
@@ -434,10 +432,8 @@ async fn trend_from_rollups(
     sql.bind(year - 4)
         .push(" AND t.year <= ")
         .bind(year)
-        .push(" AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()))
         .push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
+    if !sql.within(root, who, Permission::ReadData, "o.path") {
         return Ok(vec![]);
     }
     sql.push(" GROUP BY t.year");
@@ -487,10 +483,8 @@ async fn silent_units(
         .bind(cutoff.to_string())
         .push(" AND s.last_period < ")
         .bind(cutoff.to_string())
-        .push(" AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()))
         .push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
+    if !sql.within(root, who, Permission::ReadData, "o.path") {
         return Ok(vec![]);
     }
     sql.push(" ORDER BY s.last_period, s.unit_id LIMIT ")
@@ -613,10 +607,8 @@ async fn monthly_completeness(
     sql.bind(pantau_core::ibm::UnitStatus::Operating.as_str().to_string())
         .push(") AS since FROM ibm_units u JOIN offices o ON o.id = u.office_id WHERE u.status <> ")
         .bind(pantau_core::ibm::UnitStatus::Dissolved.as_str().to_string())
-        .push(" AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()))
         .push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
+    if !sql.within(root, who, Permission::ReadData, "o.path") {
         return Ok(vec![]);
     }
     let since: HashMap<i64, NaiveDate> = sql
@@ -655,10 +647,8 @@ async fn monthly_completeness(
              WHERE to_status = 'operasional' GROUP BY unit_id) s ON s.unit_id = r.unit_id WHERE r.period <= ",
         )
         .bind(today_period.to_string())
-        .push(" AND r.period >= SUBSTR(s.since, 1, 7) AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()))
-        .push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
+        .push(" AND r.period >= SUBSTR(s.since, 1, 7) AND ");
+    if !sql.within(root, who, Permission::ReadData, "o.path") {
         return Ok(vec![]);
     }
     sql.push(" GROUP BY r.unit_id");

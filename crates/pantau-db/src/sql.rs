@@ -105,6 +105,22 @@ impl Sql {
         true
     }
 
+    /// `column LIKE root% AND (scope)`: rows of offices under `root` that the principal may
+    /// read for `permission` (see [`Sql::scope`]); `false` when it reaches nothing.
+    pub fn within(
+        &mut self,
+        root: &pantau_core::org::OfficePath,
+        who: &Principal,
+        permission: Permission,
+        column: &'static str,
+    ) -> bool {
+        self.push(column)
+            .push(" LIKE ")
+            .bind(format!("{}%", root.as_str()))
+            .push(" AND ");
+        self.scope(who, permission, column)
+    }
+
     /// The statement, ready to run.
     pub fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
         sqlx::query_with(AssertSqlSafe(self.text), self.args)

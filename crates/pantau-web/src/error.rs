@@ -180,10 +180,10 @@ impl AppError {
         }
         let (code, message) = match self {
             AppError::Request(_)
+            | AppError::Db(DbError::Invalid(_))
             | AppError::Db(DbError::Missing(_))
             | AppError::Db(DbError::State(_)) => unreachable!("answered above"),
             AppError::Unauthorized => ("unauthorized", Message::Key("error-unauthorized")),
-            AppError::Db(DbError::Invalid(m)) => ("invalid", Message::Catalog(m.clone())),
             AppError::BadRequest(m) => ("invalid", Message::Text(m.clone())),
             AppError::Db(DbError::Csv(e)) => ("invalid", Message::Text(e.to_string())),
             AppError::Db(DbError::Conflict(m)) => {

@@ -27,10 +27,8 @@ pub async fn table(
          WHERE y.year = ",
     );
     sql.bind(year).push(" AND y.confirmed = ").bind(true);
-    sql.push(" AND o.path LIKE ")
-        .bind(format!("{}%", root.as_str()));
     sql.push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
+    if !sql.within(&root, who, Permission::ReadData, "o.path") {
         return Ok((vec![], TargetRow::default()));
     }
     sql.push(" ORDER BY u.code");
