@@ -100,6 +100,137 @@ for (const user of roles) {
   });
 }
 
+/** The count shown on the home page for one kind of task (0 when it is not listed). */
+async function taskCount(page, kind) {
+  await page.goto(`${base}/`);
+  const link = page.locator(`section.tasks a[href="/tugas/${kind}"] .count`);
+  return (await link.count()) ? Number(await link.textContent()) : 0;
+}
+
+await step('Tugas saya: every role sees what waits for it', async () => {
+  // What each demo role finds waiting on its home page.
+  const expected = {
+    'admin.pusat': 'report_late',
+    'analis.pusat': 'unit_silent',
+    'pimpinan.pusat': 'unit_silent',
+    'bnnp.jabar': 'report_late',
+    'bnnk.bandung': 'report_late',
+    'operator.lembaga': 'sni_draft',
+    'fasilitator.ikai': 'sni_action_overdue',
+  };
+  for (const [user, kind] of Object.entries(expected)) {
+    const page = await signIn(user);
+    assert.ok((await page.textContent('section.tasks h2')).includes('Tugas saya'), `${user}: Tugas saya`);
+    assert.ok((await taskCount(page, kind)) > 0, `${user} has ${kind} waiting`);
+    await Promise.all([page.waitForNavigation(), page.click(`section.tasks a[href="/tugas/${kind}"]`)]);
+    assert.ok((await page.locator('table tbody tr').count()) > 0, `${user}: the ${kind} list has records`);
+    await shot(page, `tasks-${user}`);
+    await page.context().close();
+  }
+});
+
+await step('Tugas saya: a late report, once sent, leaves the list with a confirmation', async () => {
+  const page = await signIn('bnnk.bandung');
+  const before = await taskCount(page, 'report_late');
+  assert.ok(before > 0, 'a late report waits');
+  await page.goto(`${base}/tugas/report_late`);
+  await Promise.all([page.waitForNavigation(), page.locator('table tbody a').first().click()]);
+  // The last period without a report is the one past its due date.
+  const missing = page.locator('ul.periods li.state-tidak_ada a');
+  assert.ok((await missing.count()) > 0, 'the unit shows its missing periods');
+  await Promise.all([page.waitForNavigation(), missing.last().click()]);
+  await page.locator('form[action$="/laporan"] input[type=number]').first().fill('2');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/laporan"] button[type=submit]')]);
+  assert.ok((await page.textContent('p.flash')).includes('Laporan terkirim'), 'the save is confirmed');
+  await shot(page, 'report-confirmed');
+  assert.equal(await taskCount(page, 'report_late'), before - 1, 'the report left the list');
+  await page.context().close();
+});
+
+await step('start where I work: a BNNK officer lands on its own units', async () => {
+  const page = await signIn('bnnk.bandung');
+  await page.goto(`${base}/dasbor`);
+  assert.ok((await page.textContent('h1')).includes('Kota Bandung'), 'the dashboard opens on the office');
+  assert.equal(await page.locator('nav.crumbs a', { hasText: 'Nasional' }).count(), 0, 'no way up past the scope');
+  await page.waitForSelector('.chart svg', { timeout: 15_000 });
+  await shot(page, 'dashboard-bnnk');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'dashboard-bnnk-390');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/ibm/target`);
+  assert.ok((await page.textContent('h1')).includes('Kota Bandung'), 'the target table opens on the office');
+  for (const href of await page.locator('table a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+    const res = await page.request.get(`${base}${href}`);
+    assert.notEqual(res.status(), 403, `${href} is not refused`);
+  }
+  await page.context().close();
+});
+
+await step('a read-only role sees no write control on a unit page', async () => {
+  const page = await signIn('pimpinan.pusat');
+  await page.goto(`${base}/ibm`);
+  await Promise.all([page.waitForNavigation(), page.locator('table a[href^="/ibm/"]').first().click()]);
+  for (const form of ['/laporan', '/kunjungan', '/evaluasi', '/status', '/tahun', '/agen']) {
+    assert.equal(await page.locator(`form[action$="${form}"]`).count(), 0, `no ${form} form`);
+  }
+  assert.equal(await page.locator('a[href$="/laporan"]').count(), 0, 'no "Kirim laporan"');
+  await shot(page, 'unit-read-only');
+  await page.context().close();
+});
+
+await step('an SNI self-assessment keeps its unsaved scores across an evidence upload', async () => {
+  const page = await signIn('operator.lembaga');
+  await page.goto(`${base}/tugas/sni_draft`);
+  await Promise.all([page.waitForNavigation(), page.locator('table tbody a').first().click()]);
+  const radios = page.locator('input[type=radio][form=score-form]');
+  // Choose, for the first requirement, a score other than the one stored.
+  const name = await radios.first().getAttribute('name');
+  const choices = page.locator(`input[type=radio][name="${name}"]`);
+  const unchecked = choices.locator(':scope:not(:checked)').first();
+  const value = await unchecked.getAttribute('value');
+  await unchecked.check();
+  const comment = `komentar e2e ${Date.now()}`;
+  await page.locator('input[form=score-form][name^="comment_"]').first().fill(comment);
+  const upload = page.locator('form.upload').first();
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0e1d1f70000000049454e44ae426082',
+    'hex',
+  );
+  await upload.locator('input[type=file]').setInputFiles({ name: 'bukti-simpan.png', mimeType: 'image/png', buffer: png });
+  await Promise.all([page.waitForNavigation(), upload.locator('button').click()]);
+  assert.ok((await page.content()).includes('bukti-simpan.png'), 'the file is listed');
+  assert.ok(await page.locator(`input[type=radio][name="${name}"][value="${value}"]`).isChecked(), 'the score chosen is kept');
+  assert.equal(await page.locator('input[form=score-form][name^="comment_"]').first().inputValue(), comment, 'the comment is kept');
+  await shot(page, 'sni-scores-kept');
+  await page.context().close();
+});
+
+await step('two officers save the same evaluation: the second sees both versions, nothing lost', async () => {
+  const first = await signIn('bnnk.bandung');
+  const second = await signIn('bnnk.bandung');
+  await first.goto(`${base}/tugas/report_due`);
+  const unit = await first.locator('table tbody a').first().getAttribute('href');
+  const unitUrl = `${base}${unit.split('#')[0]}`;
+  await first.goto(unitUrl);
+  await second.goto(unitUrl);
+  const form = (p) => p.locator('form[action$="/evaluasi"]');
+  await form(first).locator('textarea[name=solutions]').fill('Rapat koordinasi dengan kepala desa');
+  await Promise.all([first.waitForNavigation(), form(first).locator('button[type=submit]').click()]);
+  assert.ok((await first.textContent('p.flash')).includes('Tersimpan'), 'the first save is confirmed');
+  await form(second).locator('textarea[name=solutions]').fill('Pelatihan ulang Agen Pemulihan');
+  await Promise.all([second.waitForNavigation(), form(second).locator('button[type=submit]').click()]);
+  assert.ok((await second.textContent('p[role=alert]')).includes('diubah orang lain'), 'the second is refused');
+  const conflict = await second.textContent('#evaluasi-bentrok');
+  assert.ok(conflict.includes('Pelatihan ulang Agen Pemulihan'), 'what the second officer typed is shown');
+  assert.equal(await form(second).locator('textarea[name=solutions]').inputValue(), 'Rapat koordinasi dengan kepala desa', 'beside what is stored');
+  await second.locator('#evaluasi-bentrok').scrollIntoViewIfNeeded();
+  // The refusal is answered 409 Conflict on purpose; the browser logs that status.
+  second.errors = second.errors.filter((e) => !e.includes('status of 409'));
+  await shot(second, 'evaluation-conflict');
+  await first.context().close();
+  await second.context().close();
+});
+
 await step('IBM flow: unit → status → report → visit → stage', async () => {
   const page = await signIn('bnnk.bandung');
   await page.goto(`${base}/ibm/baru`);

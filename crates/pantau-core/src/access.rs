@@ -227,6 +227,21 @@ impl Principal {
         kept
     }
 
+    /// The office whose subtree the principal reads, when it is one office below the nation:
+    /// where their dashboards and tables open. `None` for national readers (they open on the
+    /// nation) and for readers of several separate subtrees (the nation, filtered to them).
+    pub fn home_office(&self) -> Option<i64> {
+        let roots = self.scope_roots(Permission::ReadData);
+        match roots.as_slice() {
+            [root] if root.depth() > 1 => self
+                .grants
+                .iter()
+                .find(|g| g.institution_id.is_none() && &g.office_path == root)
+                .map(|g| g.office_id),
+            _ => None,
+        }
+    }
+
     /// Roll-over carries every unit into the next monitoring year at once (a proposed category
     /// each, to be confirmed): the directorate's step, taken by who manages the reference data
     /// nationally.
@@ -417,5 +432,31 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn dashboards_open_on_the_one_office_a_reader_covers() {
+        let nation = OfficePath::root(1);
+        let jabar = nation.child(7);
+        let bandung = jabar.child(42);
+        assert_eq!(
+            principal(Role::NationalAnalyst, &nation).home_office(),
+            None
+        );
+        assert_eq!(principal(Role::BnnpOfficer, &jabar).home_office(), Some(7));
+        assert_eq!(
+            principal(Role::BnnkOfficer, &bandung).home_office(),
+            Some(42)
+        );
+        // A BNNK grant inside a BNNP grant: the wider one is where they work.
+        let mut both = principal(Role::BnnpOfficer, &jabar);
+        both.grants
+            .extend(principal(Role::BnnkOfficer, &bandung).grants);
+        assert_eq!(both.home_office(), Some(7));
+        // Two separate provinces: no single office; they open on the nation, filtered.
+        let mut two = principal(Role::BnnpOfficer, &jabar);
+        two.grants
+            .extend(principal(Role::BnnpOfficer, &nation.child(8)).grants);
+        assert_eq!(two.home_office(), None);
     }
 }

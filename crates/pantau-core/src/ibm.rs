@@ -31,6 +31,35 @@ pub enum IbmError {
     SameAsSubmitter(String),
 }
 
+impl IbmError {
+    /// What a person is told, in their language (keys in the web layer's catalogues).
+    pub fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            IbmError::InvalidStatusChange { from, to } => Message::new("err-status-change")
+                .with("field", "status")
+                .with("from", from)
+                .with("to", to),
+            IbmError::ReasonRequired(status) => Message::new("err-reason-required")
+                .with("field", "reason")
+                .with("status", status),
+            IbmError::DecreeRequired => {
+                Message::new("err-decree-required").with("field", "decree_number")
+            }
+            IbmError::InvalidAssessmentAction { from, action } => {
+                Message::new("err-assessment-action")
+                    .with("field", "action")
+                    .with("from", from)
+                    .with("action", action)
+            }
+            IbmError::InvalidPeriod(value) => Message::new("err-period")
+                .with("field", "period")
+                .with("value", value),
+            IbmError::SameAsSubmitter(who) => Message::new("err-four-eyes").with("who", who),
+        }
+    }
+}
+
 /// A value as people type it, for matching against codes and labels: lower case, every run of
 /// spaces, underscores, hyphens and punctuation one `_` — "Berkelanjutan Mandiri",
 /// "berkelanjutan_mandiri" and "BERKELANJUTAN  MANDIRI" are all `berkelanjutan_mandiri`.
@@ -592,10 +621,17 @@ pub struct TargetRow {
 }
 
 impl TargetRow {
-    /// Share of units with a target that reached it, in percent (one decimal).
+    /// Share of the units with a final assessment that reached their target, in percent (one
+    /// decimal): a unit not yet assessed has not failed its target, so it is left out (see
+    /// [`TargetRow::unassessed`]). A unit assessed without a target counts as not on target.
     pub fn on_target_pct(&self) -> Option<f64> {
-        (self.with_target > 0)
-            .then(|| (self.on_target as f64 * 1000.0 / self.with_target as f64).round() / 10.0)
+        (self.assessed > 0)
+            .then(|| (self.on_target as f64 * 1000.0 / self.assessed as f64).round() / 10.0)
+    }
+
+    /// Units without a final assessment of the year yet.
+    pub fn unassessed(&self) -> i64 {
+        (self.units - self.assessed).max(0)
     }
 
     pub fn add(&mut self, other: &TargetRow) {
@@ -880,18 +916,23 @@ mod tests {
             units: 3,
             berkelanjutan: 3,
             with_target: 3,
+            assessed: 3,
             on_target: 2,
             ..Default::default()
         });
         total.add(&TargetRow {
-            units: 1,
-            baru: 1,
-            with_target: 1,
+            units: 2,
+            baru: 2,
+            with_target: 2,
+            assessed: 1,
             on_target: 0,
             ..Default::default()
         });
-        assert_eq!(total.units, 4);
+        assert_eq!(total.units, 5);
+        // Of the four units with a final assessment, two reached their target; the fifth is
+        // not assessed yet and is left out rather than counted as a failure.
         assert_eq!(total.on_target_pct(), Some(50.0));
+        assert_eq!(total.unassessed(), 1);
         assert_eq!(TargetRow::default().on_target_pct(), None);
     }
 }

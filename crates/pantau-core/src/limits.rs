@@ -14,26 +14,3 @@ pub const LINE_COUNT_MAX: i64 = 1_000_000;
 pub const TOPICS_PER_SESSION: usize = 200;
 /// Obstacles and drivers ticked in one annual evaluation.
 pub const FACTORS_PER_EVALUATION: usize = 200;
-
-/// Refuses a list longer than `max`, naming what was sent.
-pub fn check(what: &str, count: usize, max: usize) -> Result<(), String> {
-    if count > max {
-        Err(format!(
-            "paling banyak {max} {what} sekaligus; dikirim {count}"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_list_over_its_cap_is_refused_with_both_numbers() {
-        assert!(check("tindak lanjut", ACTIONS_PER_RECORD, ACTIONS_PER_RECORD).is_ok());
-        let e = check("tindak lanjut", 15_000, ACTIONS_PER_RECORD).unwrap_err();
-        assert!(e.contains("50") && e.contains("15000"), "{e}");
-    }
-}

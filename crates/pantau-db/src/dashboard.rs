@@ -203,7 +203,7 @@ pub async fn ibm_computed(
 
 /// The last `silent_after`-th due period before `today`: a unit that started no later and has not
 /// reported since is silent. `None` while fewer periods are due.
-fn silent_cutoff(
+pub(crate) fn silent_cutoff(
     rule: &pantau_core::ibm::ReportingRule,
     today: NaiveDate,
 ) -> Option<pantau_core::ibm::Period> {

@@ -45,6 +45,74 @@ impl DbError {
         DbError::State(Message::new("err-text").with("text", msg.into()))
     }
 
+    /// The input `field` (as the API spells it) refused with the catalogue message `key`, which
+    /// names the field through `{ $label }`.
+    pub fn field(key: &'static str, field: &str) -> Self {
+        DbError::Invalid(Message::new(key).with("field", field))
+    }
+
+    /// `field` holds `value`, which is not one of `accepted`.
+    pub fn unknown_value<'a>(
+        field: &str,
+        value: &str,
+        accepted: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        DbError::Invalid(
+            Message::new("err-unknown-value")
+                .with("field", field)
+                .with("value", value)
+                .with_list("accepted", accepted),
+        )
+    }
+
+    /// `field` names a record (`value`) that does not exist.
+    pub fn unknown_record(field: &str, value: impl ToString) -> Self {
+        DbError::Missing(
+            Message::new("err-unknown-record")
+                .with("field", field)
+                .with("value", value),
+        )
+    }
+
+    /// `field` names the same record (`value`) twice.
+    pub fn twice(field: &str, value: impl ToString) -> Self {
+        DbError::Invalid(
+            Message::new("err-twice")
+                .with("field", field)
+                .with("value", value),
+        )
+    }
+
+    /// `field` lies outside `min`–`max`.
+    pub fn out_of_range(field: &str, min: impl ToString, max: impl ToString) -> Self {
+        DbError::Invalid(
+            Message::new("err-range")
+                .with("field", field)
+                .with("min", min)
+                .with("max", max),
+        )
+    }
+
+    /// `field` is not an area code.
+    pub fn area_code(field: &str, e: pantau_core::org::InvalidAreaCode) -> Self {
+        DbError::Invalid(
+            Message::new("err-area-code")
+                .with("field", field)
+                .with("value", e.0),
+        )
+    }
+
+    /// The record was saved by someone else (at `at`) after the editor opened it: saving would
+    /// overwrite their change unseen.
+    pub fn edited_meanwhile(at: impl ToString) -> Self {
+        DbError::State(Message::new("err-edited-meanwhile").with("at", at))
+    }
+
+    /// Whether this is [`DbError::edited_meanwhile`].
+    pub fn is_edited_meanwhile(&self) -> bool {
+        matches!(self, DbError::State(m) if m.key == "err-edited-meanwhile")
+    }
+
     /// Input refused by a rule whose message is a catalogue key.
     pub fn rule(message: Message) -> Self {
         DbError::Invalid(message)
@@ -83,8 +151,8 @@ impl From<pantau_core::ibm::IbmError> for DbError {
             InvalidStatusChange { .. }
             | InvalidAssessmentAction { .. }
             | SameAsSubmitter(_)
-            | DecreeRequired => DbError::state(e.to_string()),
-            _ => DbError::invalid(e.to_string()),
+            | DecreeRequired => DbError::State(e.message()),
+            _ => DbError::Invalid(e.message()),
         }
     }
 }

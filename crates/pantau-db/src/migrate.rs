@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_login_throttle"),
     migration!(9, "0009_imported_assessments"),
     migration!(10, "0010_pending_imports"),
+    migration!(11, "0011_versions"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

@@ -7,7 +7,7 @@ use crate::dashboard::{self, IbmDashboard};
 use crate::error::DbResult;
 use crate::ibm::{evaluations, targets};
 use crate::sni::outcomes;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::TargetRow;
 use pantau_core::org::OfficePath;
@@ -44,6 +44,8 @@ pub struct Pack {
     pub dashboard: IbmDashboard,
     pub league: Vec<TargetRow>,
     pub movers: Vec<Mover>,
+    /// The finished year the movers end in (they start the year before).
+    pub movers_to: i64,
     pub overdue_actions: Vec<OverdueAction>,
     pub expiring: Vec<ExpiringCertificate>,
     /// (list, name_id, name_en, count)
@@ -62,7 +64,7 @@ pub async fn build(
         .rows
         .iter()
         .map(|r| r.targets.clone())
-        .filter(|r| r.with_target > 0)
+        .filter(|r| r.assessed > 0)
         .collect();
     league.sort_by(|a, b| {
         b.on_target_pct()
@@ -70,18 +72,26 @@ pub async fn build(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.label.cmp(&b.label))
     });
-    let (previous, _) = targets::table(db, who, office_id, year - 1).await?;
-    let mut movers: Vec<Mover> = dashboard
-        .rows
+    // Year-on-year changes compare finished years: the year asked for when it is over, else
+    // the last finished one with the year before it (a year under way would show every office
+    // falling).
+    let movers_to = if year >= today.year() as i64 {
+        year - 1
+    } else {
+        year
+    };
+    let (latest, _) = targets::table(db, who, office_id, movers_to).await?;
+    let (previous, _) = targets::table(db, who, office_id, movers_to - 1).await?;
+    let mut movers: Vec<Mover> = latest
         .iter()
         .filter_map(|r| {
-            let after = r.targets.on_target_pct()?;
+            let after = r.on_target_pct()?;
             let before = previous
                 .iter()
-                .find(|p| p.key == r.targets.key)
+                .find(|p| p.key == r.key)
                 .and_then(|p| p.on_target_pct())?;
             Some(Mover {
-                label: r.targets.label.clone(),
+                label: r.label.clone(),
                 before: Some(before),
                 after: Some(after),
                 change: ((after - before) * 10.0).round() / 10.0,
@@ -147,6 +157,7 @@ pub async fn build(
         dashboard,
         league,
         movers,
+        movers_to,
         overdue_actions,
         expiring,
         factors,

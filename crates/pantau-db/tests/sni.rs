@@ -868,3 +868,58 @@ async fn institutions_import_from_spreadsheets_and_round_trip() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_score_sheet_saved_from_an_older_version_is_refused_not_merged() {
+    for t in testing::all().await {
+        let w = sni_world(&t).await;
+        let (op, bnnk) = (
+            who(&t, "operator.lembaga").await,
+            who(&t, "bnnk.bandung").await,
+        );
+        let id = assessments::open(
+            &t.db,
+            Actor::User(&op),
+            w.participant_bdg,
+            AssessmentKind::Baseline,
+            "2026-06-05",
+        )
+        .await
+        .unwrap();
+        let inst = instrument::active(&t.db).await.unwrap();
+        let first = inst.requirements[0].id;
+        let sheet = |code: &str, version| assessments::ScoreSheet {
+            scores: vec![ScoreInput {
+                requirement_id: first,
+                scale_code: code.into(),
+                comment: String::new(),
+            }],
+            note: String::new(),
+            version: Some(version),
+        };
+        // The operator and the district officer both open version 1.
+        let opened = assessments::get(&t.db, &op, id)
+            .await
+            .unwrap()
+            .assessment
+            .version;
+        assessments::save_sheet(&t.db, Actor::User(&op), id, &sheet("penuh", opened))
+            .await
+            .unwrap();
+        let stale =
+            assessments::save_sheet(&t.db, Actor::User(&bnnk), id, &sheet("belum", opened)).await;
+        assert!(
+            matches!(&stale, Err(e) if e.is_edited_meanwhile()),
+            "{}: {stale:?}",
+            t.label
+        );
+        let now = assessments::get(&t.db, &op, id).await.unwrap();
+        assert_eq!(now.scores[&first].0, "penuh", "{}", t.label);
+        assert_eq!(now.assessment.version, opened + 1, "{}", t.label);
+        // From the version now stored, the officer's save goes through.
+        assessments::save_sheet(&t.db, Actor::User(&bnnk), id, &sheet("belum", opened + 1))
+            .await
+            .unwrap();
+        t.finish().await;
+    }
+}

@@ -93,6 +93,17 @@ impl I18n {
         for (k, v) in &m.args {
             fa.set(k.as_str(), FluentValue::from(v.as_str()));
         }
+        // A message about an input field names it through `$label`, the field's name in `lang`.
+        if let Some(field) = m
+            .args
+            .get("field")
+            .filter(|_| !m.args.contains_key("label"))
+        {
+            let label = field_label_id(field)
+                .filter(|id| self.has(lang, id))
+                .map_or_else(|| field.clone(), |id| self.t(lang, &id));
+            fa.set("label", FluentValue::from(label));
+        }
         self.format(lang, &m.key, Some(&fa))
     }
 
@@ -105,6 +116,13 @@ impl I18n {
         let s: Cow<str> = b.format_pattern(pattern, args, &mut errors);
         s.into_owned()
     }
+}
+
+/// The catalogue id naming an input field (`village_code` → `field-village-code`); a nested
+/// field (`units[2].category`) is named by its last part.
+fn field_label_id(field: &str) -> Option<String> {
+    let last = field.rsplit('.').next()?.split('[').next()?;
+    (!last.is_empty()).then(|| format!("field-{}", last.replace('_', "-")))
 }
 
 /// Route layer: the reader's language (the `pantau_lang` cookie; Bahasa Indonesia by default)
@@ -172,7 +190,7 @@ mod tests {
         const SECTIONS: &[&str] = &[
             "app", "nav", "lang", "login", "home", "level", "role", "areas", "offices", "users",
             "account", "audit", "common", "error", "footer", "ibm", "ref", "sni", "dash", "pack",
-            "xchg", "err",
+            "xchg", "err", "task", "field",
         ];
         let mut checked = 0;
         for src in &sources {
@@ -334,5 +352,101 @@ mod tests {
         assert_eq!(s, "Page 2 of 5");
         assert_eq!(i18n.t(Lang::Id, "nav-home"), "Beranda");
         assert_eq!(i18n.t(Lang::Id, "no-such-id"), "no-such-id");
+    }
+
+    #[test]
+    fn a_field_error_names_the_field_in_the_readers_language() {
+        use pantau_core::message::Message;
+        let i18n = I18n::new();
+        let m = Message::new("err-required").with("field", "village_code");
+        assert_eq!(i18n.render(Lang::Id, &m), "Desa/kelurahan wajib diisi.");
+        assert_eq!(i18n.render(Lang::En, &m), "Village is required.");
+        let nested = Message::new("err-required").with("field", "units[2].decree_number");
+        assert_eq!(i18n.render(Lang::En, &nested), "Decree number is required.");
+    }
+
+    /// Every input field the storage and domain layers name in a message has a label in both
+    /// catalogues, so no reader sees `village_code` where "Desa/kelurahan" belongs.
+    #[test]
+    fn every_field_named_in_an_error_has_a_label() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+        let mut sources = String::new();
+        fn walk(dir: &std::path::Path, into: &mut String) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, into);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    into.push_str(&std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for dir in ["pantau-db/src", "pantau-core/src"] {
+            walk(std::path::Path::new(&format!("{root}{dir}")), &mut sources);
+        }
+        // Each marker is followed by the field's name as the next string literal (after the
+        // message key for `DbError::field`).
+        const MARKERS: &[(&str, usize)] = &[
+            (".with(\"field\", ", 0),
+            ("check_text(", 0),
+            ("check_date(", 0),
+            ("check_count(", 0),
+            ("DbError::field(", 1),
+            ("unknown_value(", 0),
+            ("unknown_record(", 0),
+            ("twice(", 0),
+            ("out_of_range(", 0),
+            ("area_code(", 0),
+        ];
+        let i18n = I18n::new();
+        let mut checked = 0;
+        for (marker, skip) in MARKERS {
+            for (_, rest) in sources
+                .match_indices(marker)
+                .map(|(i, _)| sources.split_at(i + marker.len()))
+            {
+                // The next literal, after `skip` literals each followed by a comma.
+                let mut rest = rest.trim_start();
+                for _ in 0..*skip {
+                    let Some(after) = rest.strip_prefix('"').and_then(|r| r.split_once('"')) else {
+                        break;
+                    };
+                    rest = after
+                        .1
+                        .trim_start()
+                        .strip_prefix(',')
+                        .unwrap_or("")
+                        .trim_start();
+                }
+                let Some(field) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) else {
+                    continue; // a definition or a variable
+                };
+                let Some(id) = field_label_id(field) else {
+                    continue;
+                };
+                checked += 1;
+                for lang in [Lang::Id, Lang::En] {
+                    assert!(
+                        i18n.has(lang, &id),
+                        "field {field} has no label {id} in {}",
+                        lang.code()
+                    );
+                }
+            }
+        }
+        assert!(checked > 80, "the scan found only {checked} named fields");
+    }
+
+    #[test]
+    fn every_kind_of_task_is_named_explained_and_dated_in_both_languages() {
+        let i18n = I18n::new();
+        for kind in pantau_db::tasks::TaskKind::ALL {
+            for prefix in ["task-", "task-help-", "task-date-"] {
+                let id = format!("{prefix}{}", kind.as_str());
+                for lang in [Lang::Id, Lang::En] {
+                    assert!(i18n.has(lang, &id), "{id} missing in {}", lang.code());
+                }
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct Page {
     pub here: String,
     /// A confirmation shown once after a redirect (`?ok=<message id>`).
     pub flash: Option<String>,
+    /// Why the save just tried was refused, when the page is shown again instead of an error.
+    pub alert: Option<String>,
 }
 
 impl Page {
@@ -33,6 +35,13 @@ impl Page {
     /// reader's language.
     pub fn msg(&self, m: &pantau_core::message::Message) -> String {
         self.i18n.render(self.lang, m)
+    }
+
+    /// The page again, saying why the save just tried was refused.
+    pub fn with_error(mut self, e: &pantau_db::DbError) -> Self {
+        self.alert = Some(self.msg(&e.message()));
+        self.flash = None;
+        self
     }
 
     /// The message `prefix` + `value`, for coded values such as statuses and categories.
@@ -164,6 +173,7 @@ pub fn page_from_parts(parts: &Parts, state: &AppState) -> Page {
         i18n: state.i18n.clone(),
         lang,
         flash: flash_from(parts, &state.i18n, lang),
+        alert: None,
         auth,
         csrf,
         path: parts.uri.path().to_string(),

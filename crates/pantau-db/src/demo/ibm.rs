@@ -237,6 +237,7 @@ pub async fn load(db: &Db, today: NaiveDate) -> DbResult<DemoSummary> {
                     obstacles_text: String::new(),
                     drivers_text: String::new(),
                     solutions: "Penguatan koordinasi dengan pemerintah desa".into(),
+                    version: None,
                 },
             )
             .await?;

@@ -1071,7 +1071,7 @@ pub async fn set_years(
     items: &[YearItem],
 ) -> DbResult<Result<ImportSummary, Vec<RowError>>> {
     crate::ibm::check_year(year)?;
-    crate::ibm::check_count("unit", items.len(), super::MAX_ROWS)?;
+    crate::ibm::check_count("units", items.len(), super::MAX_ROWS)?;
     let stages = Stage::all(db).await?;
     let mut units = super::UnitCodes::default();
     let mut errors = Vec::new();

@@ -98,12 +98,19 @@ pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Agent>
 }
 
 fn check(input: &AgentInput) -> DbResult<()> {
-    check_text("nama agen", &input.full_name, 200, true)?;
-    check_text("telepon", &input.phone, 50, false)?;
+    check_text("full_name", &input.full_name, 200, true)?;
+    check_text("phone", &input.phone, 50, false)?;
     check_year(input.joined_year)?;
-    Sex::parse(&input.sex).ok_or_else(|| DbError::invalid("jenis kelamin: l atau p"))?;
-    AgentRole::parse(&input.role)
-        .ok_or_else(|| DbError::invalid("peran agen: ketua atau anggota"))?;
+    Sex::parse(&input.sex).ok_or_else(|| {
+        DbError::unknown_value("sex", &input.sex, Sex::ALL.iter().map(|v| v.as_str()))
+    })?;
+    AgentRole::parse(&input.role).ok_or_else(|| {
+        DbError::unknown_value(
+            "role",
+            &input.role,
+            AgentRole::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
     Ok(())
 }
 
@@ -245,14 +252,14 @@ pub(crate) async fn add_training_in(
     training_code: &str,
     held_on: &str,
 ) -> DbResult<()> {
-    check_date("tanggal pelatihan", held_on)?;
+    check_date("held_on", held_on)?;
     let unit_id = unit_of_agent(tx, agent_id).await?;
     let path = authorize_unit(tx, actor, Permission::WriteData, unit_id).await?;
     sqlx::query("SELECT 1 FROM ref_items WHERE list = 'training' AND code = $1")
         .bind(training_code)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::missing(format!("pelatihan {training_code:?} tidak dikenal")))?;
+        .ok_or_else(|| DbError::unknown_record("training_code", training_code))?;
     sqlx::query(
         "INSERT INTO ibm_agent_trainings (agent_id, training_code, held_on) VALUES ($1, $2, $3)",
     )

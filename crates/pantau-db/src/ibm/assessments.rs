@@ -7,6 +7,7 @@ use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{AssessmentAction, AssessmentStatus, achieved_stage, check_four_eyes};
+use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -119,13 +120,11 @@ pub async fn save(
     note: &str,
 ) -> DbResult<Assessment> {
     check_year(year)?;
-    check_text("catatan", note, 2000, false)?;
+    check_text("note", note, 2000, false)?;
     for a in answers {
-        check_text("bukti", &a.evidence, 2000, false)?;
+        check_text("evidence", &a.evidence, 2000, false)?;
         if a.met && a.evidence.trim().is_empty() {
-            return Err(DbError::invalid(
-                "kriteria yang terpenuhi wajib disertai bukti",
-            ));
+            return Err(DbError::field("err-evidence-required", "evidence"));
         }
     }
     let all_stages = stages::list(db).await?;
@@ -134,17 +133,11 @@ pub async fn save(
         .flat_map(|s| s.criteria.iter().map(|c| c.id))
         .collect();
     if let Some(bad) = answers.iter().find(|a| !known.contains(&a.criterion_id)) {
-        return Err(DbError::missing(format!(
-            "kriteria {} tidak dikenal",
-            bad.criterion_id
-        )));
+        return Err(DbError::unknown_record("criterion_id", bad.criterion_id));
     }
     let mut answered = HashSet::new();
     if let Some(twice) = answers.iter().find(|a| !answered.insert(a.criterion_id)) {
-        return Err(DbError::invalid(format!(
-            "kriteria {} dijawab dua kali",
-            twice.criterion_id
-        )));
+        return Err(DbError::twice("criterion_id", twice.criterion_id));
     }
     let met: HashSet<i64> = answers
         .iter()
@@ -159,10 +152,9 @@ pub async fn save(
     let before = load(&mut tx, unit_id, year).await?;
     if let Some(b) = &before {
         if !b.status().is_editable() {
-            return Err(DbError::state(format!(
-                "penilaian berstatus {} tidak dapat diubah",
-                b.status
-            )));
+            return Err(DbError::State(
+                Message::new("err-closed").with("status", &b.status),
+            ));
         }
     }
     let id: i64 = match &before {

@@ -24,6 +24,10 @@ pub struct EvaluationInput {
     pub drivers_text: String,
     #[serde(default)]
     pub solutions: String,
+    /// The version the editor started from (0: there was none). A save from an older version
+    /// than the stored one is refused; without it the save is not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +35,9 @@ pub struct Evaluation {
     pub unit_id: i64,
     pub year: i64,
     pub input: EvaluationInput,
+    /// Raised by every save.
+    pub version: i64,
+    pub updated_at: String,
 }
 
 pub async fn get(
@@ -76,7 +83,10 @@ async fn load(
             obstacles_text: r.get("obstacles_text"),
             drivers_text: r.get("drivers_text"),
             solutions: r.get("solutions"),
+            version: None,
         },
+        version: r.get("version"),
+        updated_at: r.get("updated_at"),
     }))
 }
 
@@ -89,16 +99,17 @@ pub async fn save(
 ) -> DbResult<()> {
     check_year(year)?;
     UnitStatus::parse(&input.operational_status).ok_or_else(|| {
-        DbError::invalid(format!(
-            "status operasional {:?} tidak dikenal",
-            input.operational_status
-        ))
+        DbError::unknown_value(
+            "operational_status",
+            &input.operational_status,
+            UnitStatus::ALL.iter().map(|v| v.as_str()),
+        )
     })?;
-    check_text("hambatan", &input.obstacles_text, 5000, false)?;
-    check_text("pendorong", &input.drivers_text, 5000, false)?;
-    check_text("solusi", &input.solutions, 5000, false)?;
+    check_text("obstacles_text", &input.obstacles_text, 5000, false)?;
+    check_text("drivers_text", &input.drivers_text, 5000, false)?;
+    check_text("solutions", &input.solutions, 5000, false)?;
     super::check_count(
-        "hambatan dan pendorong",
+        "factor_ids",
         input.factor_ids.len(),
         pantau_core::limits::FACTORS_PER_EVALUATION,
     )?;
@@ -109,14 +120,18 @@ pub async fn save(
             .bind(*f)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::missing(format!("faktor {f} tidak dikenal")))?;
+            .ok_or_else(|| DbError::unknown_record("factor_ids", f))?;
     }
     let before = load(&mut tx, unit_id, year).await?;
-    let id: i64 = sqlx::query(
+    // Only over the version the editor started from (see `EvaluationInput::version`): of two
+    // saves from the same version, the second updates nothing and is refused.
+    let saved = sqlx::query(
         "INSERT INTO ibm_evaluations (unit_id, year, operational_status, obstacles_text, drivers_text, solutions, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id, year) DO UPDATE SET \
          operational_status = excluded.operational_status, obstacles_text = excluded.obstacles_text, \
-         drivers_text = excluded.drivers_text, solutions = excluded.solutions, updated_at = excluded.updated_at RETURNING id",
+         drivers_text = excluded.drivers_text, solutions = excluded.solutions, updated_at = excluded.updated_at, \
+         version = ibm_evaluations.version + 1 \
+         WHERE $8 < 0 OR ibm_evaluations.version = $8 RETURNING id",
     )
     .bind(unit_id)
     .bind(year)
@@ -125,9 +140,16 @@ pub async fn save(
     .bind(input.drivers_text.trim())
     .bind(input.solutions.trim())
     .bind(now_rfc3339())
-    .fetch_one(&mut *tx)
-    .await?
-    .get("id");
+    .bind(input.version.unwrap_or(-1))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(saved) = saved else {
+        let now = load(&mut tx, unit_id, year).await?;
+        return Err(DbError::edited_meanwhile(
+            now.map(|n| n.updated_at).unwrap_or_default(),
+        ));
+    };
+    let id: i64 = saved.get("id");
     sqlx::query("DELETE FROM ibm_evaluation_factors WHERE evaluation_id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -15,6 +15,7 @@ pub mod visits;
 use crate::audit::Actor;
 use crate::error::{DbError, DbResult};
 use pantau_core::access::Permission;
+use pantau_core::message::Message;
 use pantau_core::org::OfficePath;
 use sqlx::{AnyConnection, Row};
 
@@ -46,24 +47,48 @@ pub(crate) fn is_code(code: &str, lengths: std::ops::RangeInclusive<usize>) -> b
             .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
 }
 
-pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> DbResult<()> {
+/// Refuses a text that is required but blank, or longer than `max` characters. `field` is the
+/// input's name as the API spells it; the message names it in the reader's language.
+pub(crate) fn check_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> DbResult<()> {
     if required && value.trim().is_empty() {
-        return Err(DbError::invalid(format!("{field} wajib diisi")));
+        return Err(DbError::field("err-required", field));
     }
     if value.chars().count() > max {
-        return Err(DbError::invalid(format!("{field} maksimal {max} karakter")));
+        return Err(DbError::Invalid(
+            Message::new("err-too-long")
+                .with("field", field)
+                .with("max", max),
+        ));
     }
     Ok(())
 }
 
 /// Refuses a submitted list longer than its cap (see `pantau_core::limits`).
-pub(crate) fn check_count(what: &str, count: usize, max: usize) -> DbResult<()> {
-    pantau_core::limits::check(what, count, max).map_err(DbError::invalid)
+pub(crate) fn check_count(field: &'static str, count: usize, max: usize) -> DbResult<()> {
+    if count > max {
+        return Err(DbError::Invalid(
+            Message::new("err-too-many")
+                .with("field", field)
+                .with("max", max)
+                .with("count", count),
+        ));
+    }
+    Ok(())
 }
 
-pub(crate) fn check_date(field: &str, value: &str) -> DbResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| DbError::invalid(format!("{field}: tanggal tidak sah {value:?} (YYYY-MM-DD)")))
+pub(crate) fn check_date(field: &'static str, value: &str) -> DbResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        DbError::Invalid(
+            Message::new("err-date")
+                .with("field", field)
+                .with("value", value),
+        )
+    })
 }
 
 pub(crate) fn check_year(year: i64) -> DbResult<i32> {
@@ -71,8 +96,12 @@ pub(crate) fn check_year(year: i64) -> DbResult<i32> {
     if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
         Ok(year as i32)
     } else {
-        Err(DbError::invalid(format!(
-            "tahun {year} di luar rentang {FIRST_YEAR}–{LAST_YEAR}"
-        )))
+        Err(DbError::Invalid(
+            Message::new("err-year")
+                .with("field", "year")
+                .with("year", year)
+                .with("first", FIRST_YEAR)
+                .with("last", LAST_YEAR),
+        ))
     }
 }

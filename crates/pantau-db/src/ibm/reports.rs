@@ -130,11 +130,7 @@ impl LineRules {
 
 /// Checks every line against the reference lists (see [`LineRules::check`]) and for doubles.
 pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
-    super::check_count(
-        "baris laporan",
-        lines.len(),
-        pantau_core::limits::LINES_PER_REPORT,
-    )?;
+    super::check_count("lines", lines.len(), pantau_core::limits::LINES_PER_REPORT)?;
     let rules = LineRules::load(db).await?;
     let mut seen = HashSet::new();
     for (i, l) in lines.iter().enumerate() {
@@ -171,25 +167,31 @@ pub async fn submit(
     note: &str,
     submitted_on: Option<NaiveDate>,
 ) -> DbResult<Report> {
-    let period = Period::parse(period).map_err(|e| DbError::invalid(e.to_string()))?;
+    let period = Period::parse(period)?;
     let rule = reference::reporting_rule(db).await?;
     if !rule.is_period_start(period) {
-        return Err(DbError::invalid(format!(
-            "{period} bukan awal periode laporan"
-        )));
+        return Err(DbError::Invalid(
+            Message::new("err-period-start")
+                .with("field", "period")
+                .with("period", period),
+        ));
     }
-    check_text("catatan", note, 2000, false)?;
+    check_text("note", note, 2000, false)?;
     check_lines(db, lines).await?;
     let today = crate::today();
     let submitted = match (actor, submitted_on) {
         (Actor::System(_), Some(d)) => d,
         (_, None) => today,
         (Actor::User(_), Some(_)) => {
-            return Err(DbError::invalid("tanggal kirim ditetapkan sistem"));
+            return Err(DbError::field("err-set-by-system", "submitted_on"));
         }
     };
     if period.first_day() > submitted {
-        return Err(DbError::state(format!("periode {period} belum dimulai")));
+        return Err(DbError::State(
+            Message::new("err-period-not-started")
+                .with("field", "period")
+                .with("period", period),
+        ));
     }
     let due = rule.due_date(period);
     let late = rule.state(period, Some(submitted), today) == ReportState::Late;

@@ -101,11 +101,11 @@ pub async fn upsert_stage(
     description: &str,
 ) -> DbResult<i64> {
     actor.authorize_national(Permission::ManageReference)?;
-    super::check_text("kode tahap", code, 40, true)?;
-    super::check_text("nama tahap", name_id, 100, true)?;
-    super::check_text("nama tahap (en)", name_en, 100, true)?;
+    super::check_text("code", code, 40, true)?;
+    super::check_text("name_id", name_id, 100, true)?;
+    super::check_text("name_en", name_en, 100, true)?;
     if !(1..=20).contains(&ordinal) {
-        return Err(DbError::invalid("urutan tahap 1–20"));
+        return Err(DbError::out_of_range("ordinal", 1, 20));
     }
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
@@ -155,9 +155,9 @@ pub async fn upsert_criterion(
     ordinal: i64,
 ) -> DbResult<i64> {
     actor.authorize_national(Permission::ManageReference)?;
-    super::check_text("kode kriteria", code, 40, true)?;
-    super::check_text("kriteria", text_id, 300, true)?;
-    super::check_text("kriteria (en)", text_en, 300, true)?;
+    super::check_text("code", code, 40, true)?;
+    super::check_text("text_id", text_id, 300, true)?;
+    super::check_text("text_en", text_en, 300, true)?;
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO ibm_stage_criteria (stage_id, code, text_id, text_en, mandatory, ordinal, active) \

@@ -172,23 +172,22 @@ pub(crate) fn check_year_formed(year: i64) -> DbResult<()> {
 /// Validates input: codes, a current village, a BNNK/BNNP office, a known funding source.
 async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()> {
     if !super::is_code(&input.code, 3..=40) {
-        return Err(DbError::invalid(
-            "kode unit 3–40 karakter: huruf, angka, - . _",
-        ));
+        return Err(DbError::field("err-code-format", "code"));
     }
-    check_text("nama unit", &input.name, 200, true)?;
-    check_text("nomor SK", &input.decree_number, 100, false)?;
+    check_text("name", &input.name, 200, true)?;
+    check_text("decree_number", &input.decree_number, 100, false)?;
     check_year_formed(input.year_formed)?;
     FundingSource::parse(&input.funding_source).ok_or_else(|| {
-        DbError::invalid(format!(
-            "sumber dana {:?} tidak dikenal",
-            input.funding_source
-        ))
+        DbError::unknown_value(
+            "funding_source",
+            &input.funding_source,
+            FundingSource::ALL.iter().map(|v| v.as_str()),
+        )
     })?;
     let village =
-        AreaCode::parse(&input.village_code).map_err(|e| DbError::invalid(e.to_string()))?;
+        AreaCode::parse(&input.village_code).map_err(|e| DbError::area_code("village_code", e))?;
     if village.level() != AreaLevel::Village {
-        return Err(DbError::invalid("lokasi unit harus kode desa/kelurahan"));
+        return Err(DbError::field("err-village-required", "village_code"));
     }
     let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
         .bind(village.as_str())
@@ -196,13 +195,11 @@ async fn check_input(conn: &mut AnyConnection, input: &UnitInput) -> DbResult<()
         .await?
         .is_some();
     if !exists {
-        return Err(DbError::missing(format!(
-            "desa/kelurahan {village} tidak ditemukan"
-        )));
+        return Err(DbError::unknown_record("village_code", &village));
     }
     let office = crate::offices::load(conn, input.office_id).await?;
     if office.level == "pusat" {
-        return Err(DbError::invalid("satker pembina unit harus BNNP atau BNNK"));
+        return Err(DbError::field("err-coaching-office", "office_id"));
     }
     // The coaching office covers the village: it is the office whose areas hold the village,
     // or one above it.
@@ -368,8 +365,8 @@ pub async fn change_status(
     reason: &str,
     effective: &str,
 ) -> DbResult<Unit> {
-    check_date("tanggal status", effective)?;
-    check_text("alasan", reason, 1000, false)?;
+    check_date("effective", effective)?;
+    check_text("reason", reason, 1000, false)?;
     let mut tx = db.begin().await?;
     let path = authorize_unit(&mut tx, actor, Permission::WriteData, id).await?;
     let rollup = super::rollup::track(&mut tx, id).await?;
@@ -506,7 +503,7 @@ pub(crate) async fn set_year_in(
             .bind(true)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::missing(format!("tahap {stage} tidak ditemukan")))?;
+            .ok_or_else(|| DbError::unknown_record("target_stage_id", stage))?;
     }
     let before = sqlx::query("SELECT category, target_stage_id, confirmed FROM ibm_unit_years WHERE unit_id = $1 AND year = $2")
         .bind(id)
@@ -548,7 +545,7 @@ pub(crate) async fn import_status_in(
     to: UnitStatus,
     effective: &str,
 ) -> DbResult<()> {
-    check_date("tanggal status", effective)?;
+    check_date("effective", effective)?;
     let path = authorize_unit(&mut *tx, actor, Permission::WriteData, id).await?;
     let rollup = super::rollup::track(&mut *tx, id).await?;
     let before = load(&mut *tx, id).await?;

@@ -8,6 +8,7 @@ use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ActionStatus, VisitMode};
 use pantau_core::limits;
+use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::FromRow;
@@ -100,29 +101,24 @@ pub async fn open_actions(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Ve
 
 /// Records a visit: its new actions, and a review of every action open before it.
 pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput) -> DbResult<i64> {
-    let date = check_date("tanggal kunjungan", &input.visit_date)?;
-    let mode = VisitMode::parse(&input.mode)
-        .ok_or_else(|| DbError::invalid("mode kunjungan: daring atau luring"))?;
-    check_text("temuan", &input.findings, 5000, false)?;
-    check_text("rekomendasi", &input.recommendations, 5000, false)?;
-    check_count(
-        "tindak lanjut",
-        input.actions.len(),
-        limits::ACTIONS_PER_RECORD,
-    )?;
-    check_count(
-        "tinjauan tindak lanjut",
-        input.reviews.len(),
-        limits::REVIEWS_PER_VISIT,
-    )?;
+    let date = check_date("visit_date", &input.visit_date)?;
+    let mode = VisitMode::parse(&input.mode).ok_or_else(|| {
+        DbError::unknown_value(
+            "mode",
+            &input.mode,
+            VisitMode::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    check_text("findings", &input.findings, 5000, false)?;
+    check_text("recommendations", &input.recommendations, 5000, false)?;
+    check_count("actions", input.actions.len(), limits::ACTIONS_PER_RECORD)?;
+    check_count("reviews", input.reviews.len(), limits::REVIEWS_PER_VISIT)?;
     for a in &input.actions {
-        check_text("tindak lanjut", &a.description, 1000, true)?;
-        check_text("penanggung jawab", &a.owner, 200, true)?;
-        let due = check_date("tenggat tindak lanjut", &a.due_date)?;
+        check_text("description", &a.description, 1000, true)?;
+        check_text("owner", &a.owner, 200, true)?;
+        let due = check_date("due_date", &a.due_date)?;
         if due < date {
-            return Err(DbError::invalid(
-                "tenggat tindak lanjut tidak boleh sebelum tanggal kunjungan",
-            ));
+            return Err(DbError::field("err-due-before-start", "due_date"));
         }
     }
     let mut tx = db.begin().await?;
@@ -139,15 +135,18 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
     let open_ids: HashSet<i64> = open.iter().map(|a| a.id).collect();
     let reviewed: HashSet<i64> = input.reviews.iter().map(|r| r.action_id).collect();
     if let Some(stray) = reviewed.difference(&open_ids).next() {
-        return Err(DbError::missing(format!(
-            "tindak lanjut {stray} bukan tindak lanjut terbuka unit ini"
-        )));
+        return Err(DbError::Missing(
+            Message::new("err-action-not-open")
+                .with("field", "action_id")
+                .with("value", stray),
+        ));
     }
     if reviewed != open_ids {
-        return Err(DbError::state(format!(
-            "{} tindak lanjut terbuka dari kunjungan sebelumnya harus diperiksa",
-            open_ids.difference(&reviewed).count()
-        )));
+        return Err(DbError::State(
+            Message::new("err-reviews-needed")
+                .with("field", "reviews")
+                .with("count", open_ids.difference(&reviewed).count()),
+        ));
     }
     let officer = actor.name();
     let now = now_rfc3339();
@@ -167,9 +166,13 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
     .get("id");
     for r in &input.reviews {
         let status = ActionStatus::parse(&r.status).ok_or_else(|| {
-            DbError::invalid(format!("status tindak lanjut {:?} tidak dikenal", r.status))
+            DbError::unknown_value(
+                "status",
+                &r.status,
+                ActionStatus::ALL.iter().map(|v| v.as_str()),
+            )
         })?;
-        check_text("catatan pemeriksaan", &r.note, 1000, false)?;
+        check_text("note", &r.note, 1000, false)?;
         sqlx::query("INSERT INTO ibm_action_reviews (action_id, visit_id, status, note) VALUES ($1, $2, $3, $4)")
             .bind(r.action_id)
             .bind(visit_id)

@@ -8,6 +8,7 @@ use crate::ibm::{check_date, check_text};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{AssessmentAction, AssessmentStatus, check_four_eyes};
+use pantau_core::message::Message;
 use pantau_core::org::OfficePath;
 use pantau_core::sni::{Answers, AssessmentKind, ScoreSummary, gaps, score};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,9 @@ pub struct Assessment {
     pub submitted_by: Option<String>,
     pub verified_by: Option<String>,
     pub finalized_by: Option<String>,
+    /// Raised by every save of the scores (see [`ScoreSheet::version`]).
+    pub version: i64,
+    pub updated_at: String,
 }
 
 impl Assessment {
@@ -77,7 +81,7 @@ pub async fn open(
     kind: AssessmentKind,
     assessed_on: &str,
 ) -> DbResult<i64> {
-    check_date("tanggal penilaian", assessed_on)?;
+    check_date("assessed_on", assessed_on)?;
     let mut tx = db.begin().await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::WriteData, participant_id).await?;
@@ -157,15 +161,27 @@ pub(crate) async fn claim_draft(
             .rows_affected();
     if claimed == 0 {
         let now = load(conn, id).await?;
-        return Err(DbError::state(format!(
-            "penilaian berstatus {} tidak dapat diubah",
-            now.status
-        )));
+        return Err(DbError::State(
+            Message::new("err-closed").with("status", &now.status),
+        ));
     }
     Ok((path, a))
 }
 
-/// Saves scores (replacing earlier ones for the same requirements) while the assessment is a draft.
+/// Scores as a form or an API call sends them.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+pub struct ScoreSheet {
+    pub scores: Vec<ScoreInput>,
+    #[serde(default)]
+    pub note: String,
+    /// The version the editor started from. A save from an older version than the stored one
+    /// is refused (someone else saved in between); without it the save is not checked.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// Saves scores (replacing earlier ones for the same requirements) while the assessment is a
+/// draft, whatever was saved since the caller read it.
 pub async fn save_scores(
     db: &Db,
     actor: Actor<'_>,
@@ -173,40 +189,59 @@ pub async fn save_scores(
     scores: &[ScoreInput],
     note: &str,
 ) -> DbResult<()> {
-    check_text("catatan", note, 2000, false)?;
+    let sheet = ScoreSheet {
+        scores: scores.to_vec(),
+        note: note.to_string(),
+        version: None,
+    };
+    save_sheet(db, actor, id, &sheet).await
+}
+
+/// Saves scores like [`save_scores`], refusing a sheet made from an older version.
+pub async fn save_sheet(db: &Db, actor: Actor<'_>, id: i64, sheet: &ScoreSheet) -> DbResult<()> {
+    let (scores, note) = (&sheet.scores, sheet.note.as_str());
+    check_text("note", note, 2000, false)?;
     let mut tx = db.begin().await?;
     let (path, a) = claim_draft(&mut tx, actor, id).await?;
+    // Of two saves from the same version, the second raises nothing and is refused.
+    let raised = sqlx::query(
+        "UPDATE sni_assessments SET version = version + 1 WHERE id = $1 AND ($2 < 0 OR version = $2)",
+    )
+    .bind(id)
+    .bind(sheet.version.unwrap_or(-1))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if raised == 0 {
+        return Err(DbError::edited_meanwhile(a.updated_at));
+    }
     let instrument_id = instrument_of(&mut tx, a.participant_id).await?;
     let inst = instrument::load_in(&mut tx, instrument_id).await?;
     let scale = inst.scale_values();
     if scores.len() > inst.requirements.len() {
-        return Err(DbError::invalid(format!(
-            "{} nilai dikirim; instrumen ini punya {} butir",
-            scores.len(),
-            inst.requirements.len()
-        )));
+        return Err(DbError::Invalid(
+            Message::new("err-score-count")
+                .with("field", "scores")
+                .with("count", scores.len())
+                .with("expected", inst.requirements.len()),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for s in scores {
         if !inst.requirements.iter().any(|r| r.id == s.requirement_id) {
-            return Err(DbError::missing(format!(
-                "butir {} bukan bagian instrumen",
-                s.requirement_id
-            )));
+            return Err(DbError::unknown_record("requirement_id", s.requirement_id));
         }
         if !seen.insert(s.requirement_id) {
-            return Err(DbError::invalid(format!(
-                "butir {} dinilai dua kali",
-                s.requirement_id
-            )));
+            return Err(DbError::twice("requirement_id", s.requirement_id));
         }
         if !scale.contains_key(&s.scale_code) {
-            return Err(DbError::invalid(format!(
-                "nilai {:?} tidak ada pada skala",
-                s.scale_code
-            )));
+            return Err(DbError::unknown_value(
+                "scale_code",
+                &s.scale_code,
+                scale.keys().map(String::as_str),
+            ));
         }
-        check_text("komentar", &s.comment, 2000, false)?;
+        check_text("comment", &s.comment, 2000, false)?;
     }
     for s in scores {
         sqlx::query(
@@ -291,9 +326,7 @@ pub async fn apply(
         .await?
         .rows_affected();
     if moved == 0 {
-        return Err(DbError::invalid(format!(
-            "penilaian {id} baru saja diubah orang lain; muat ulang halaman"
-        )));
+        return Err(DbError::Invalid(Message::new("err-stale")));
     }
     audit::record(
         &mut tx,

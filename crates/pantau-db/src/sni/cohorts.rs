@@ -43,17 +43,22 @@ pub struct CohortInput {
 /// regular ones to the BNNP/BNNK that writes them. Uses the active instrument.
 pub async fn create(db: &Db, actor: Actor<'_>, input: &CohortInput) -> DbResult<Cohort> {
     check_year(input.year)?;
-    check_text("nama kohort", &input.name, 200, true)?;
-    let kind = CohortKind::parse(&input.kind)
-        .ok_or_else(|| DbError::invalid("jenis kohort: prioritas_nasional atau reguler"))?;
-    let start = check_date("tanggal mulai", &input.start_date)?;
+    check_text("name", &input.name, 200, true)?;
+    let kind = CohortKind::parse(&input.kind).ok_or_else(|| {
+        DbError::unknown_value(
+            "kind",
+            &input.kind,
+            CohortKind::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    let start = check_date("start_date", &input.start_date)?;
     let instrument = super::instrument::active(db).await?;
     let mut tx = db.begin().await?;
     let office = crate::offices::load(&mut tx, input.office_id).await?;
     match kind {
         CohortKind::NationalPriority => {
             if office.level != "pusat" {
-                return Err(DbError::invalid("kohort prioritas nasional milik BNN RI"));
+                return Err(DbError::field("err-national-cohort", "office_id"));
             }
             actor.authorize(Permission::FinalizeData, &office.office_path())?;
         }
@@ -261,7 +266,11 @@ pub async fn assign(
     duty: &str,
 ) -> DbResult<()> {
     if !["petugas", "fasilitator"].contains(&duty) {
-        return Err(DbError::invalid("tugas: petugas atau fasilitator"));
+        return Err(DbError::unknown_value(
+            "duty",
+            duty,
+            ["petugas", "fasilitator"],
+        ));
     }
     let user = crate::users::by_username(db, username).await?;
     let mut tx = db.begin().await?;

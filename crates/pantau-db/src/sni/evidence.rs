@@ -5,6 +5,7 @@ use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
+use pantau_core::message::Message;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -151,17 +152,17 @@ impl EvidenceStore {
         bytes: &[u8],
     ) -> DbResult<Evidence> {
         if bytes.is_empty() {
-            return Err(DbError::invalid("berkas kosong"));
+            return Err(DbError::field("err-file-empty", "file"));
         }
         if bytes.len() > MAX_BYTES {
-            return Err(DbError::invalid(format!(
-                "berkas lebih dari {} MB",
-                MAX_BYTES / 1024 / 1024
-            )));
+            return Err(DbError::Invalid(
+                Message::new("err-file-too-big")
+                    .with("field", "file")
+                    .with("max", MAX_BYTES / 1024 / 1024),
+            ));
         }
-        let (content_type, extension) = sniff(bytes).ok_or_else(|| {
-            DbError::invalid("jenis berkas tidak diterima (PDF, JPG, PNG, dokumen Office)")
-        })?;
+        let (content_type, extension) =
+            sniff(bytes).ok_or_else(|| DbError::field("err-file-type", "file"))?;
         let quota = quota_bytes(db).await?;
         let mut tx = db.begin().await?;
         let (path, _) = super::assessments::claim_draft(&mut tx, actor, assessment_id).await?;
@@ -176,9 +177,7 @@ impl EvidenceStore {
         .await?
         .is_some();
         if !belongs {
-            return Err(DbError::missing(format!(
-                "butir {requirement_id} bukan bagian instrumen penilaian ini"
-            )));
+            return Err(DbError::unknown_record("requirement_id", requirement_id));
         }
         let used: i64 = sqlx::query(
             "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS used FROM sni_evidence WHERE assessment_id = $1",
@@ -188,11 +187,12 @@ impl EvidenceStore {
         .await?
         .get("used");
         if used as u64 + bytes.len() as u64 > quota {
-            return Err(DbError::invalid(format!(
-                "kuota bukti penilaian ini {} MB; sudah terpakai {:.1} MB",
-                quota / 1024 / 1024,
-                used as f64 / 1024.0 / 1024.0
-            )));
+            return Err(DbError::Invalid(
+                Message::new("err-file-quota")
+                    .with("field", "file")
+                    .with("quota", quota / 1024 / 1024)
+                    .with("used", format!("{:.1}", used as f64 / 1024.0 / 1024.0)),
+            ));
         }
         let stored = crate::sessions::random_token();
         let target = self.path(&stored)?;

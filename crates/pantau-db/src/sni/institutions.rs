@@ -62,28 +62,41 @@ pub struct InstitutionInput {
 
 async fn check(conn: &mut AnyConnection, i: &InstitutionInput) -> DbResult<()> {
     if !crate::ibm::is_code(&i.code, 3..=40) {
-        return Err(DbError::invalid(
-            "kode lembaga 3–40 karakter: huruf, angka, - . _",
-        ));
+        return Err(DbError::field("err-code-format", "code"));
     }
-    check_text("nama lembaga", &i.name, 200, true)?;
-    check_text("alamat", &i.address, 500, false)?;
-    Ownership::parse(&i.ownership).ok_or_else(|| DbError::invalid("kepemilikan tidak dikenal"))?;
-    ServiceKind::parse(&i.service_kind)
-        .ok_or_else(|| DbError::invalid("jenis layanan tidak dikenal"))?;
-    Modality::parse(&i.modality).ok_or_else(|| DbError::invalid("modalitas tidak dikenal"))?;
-    let area = AreaCode::parse(&i.area_code).map_err(|e| DbError::invalid(e.to_string()))?;
+    check_text("name", &i.name, 200, true)?;
+    check_text("address", &i.address, 500, false)?;
+    Ownership::parse(&i.ownership).ok_or_else(|| {
+        DbError::unknown_value(
+            "ownership",
+            &i.ownership,
+            Ownership::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    ServiceKind::parse(&i.service_kind).ok_or_else(|| {
+        DbError::unknown_value(
+            "service_kind",
+            &i.service_kind,
+            ServiceKind::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    Modality::parse(&i.modality).ok_or_else(|| {
+        DbError::unknown_value(
+            "modality",
+            &i.modality,
+            Modality::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    let area = AreaCode::parse(&i.area_code).map_err(|e| DbError::area_code("area_code", e))?;
     sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
         .bind(area.as_str())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| DbError::missing(format!("wilayah {area} tidak ditemukan")))?;
+        .ok_or_else(|| DbError::unknown_record("area_code", &area))?;
     let office = crate::offices::load(conn, i.office_id).await?;
     if office.level == "pusat" && i.ownership != Ownership::Bnn.as_str() {
         // BNN RI coaches its own institutions; others are coached by a BNNP or BNNK.
-        return Err(DbError::invalid(
-            "lembaga non-BNN dibina oleh BNNP atau BNNK",
-        ));
+        return Err(DbError::field("err-institution-office", "office_id"));
     }
     Ok(())
 }
@@ -297,10 +310,10 @@ pub async fn documents(db: &Db, who: &Principal, id: i64) -> DbResult<Vec<Docume
 }
 
 pub async fn add_document(db: &Db, actor: Actor<'_>, id: i64, d: &Document) -> DbResult<()> {
-    check_text("nomor dokumen", &d.number, 100, true)?;
-    check_date("tanggal terbit", &d.issued_on)?;
+    check_text("number", &d.number, 100, true)?;
+    check_date("issued_on", &d.issued_on)?;
     if let Some(v) = d.valid_until.as_deref().filter(|v| !v.is_empty()) {
-        check_date("berlaku sampai", v)?;
+        check_date("valid_until", v)?;
     }
     let mut tx = db.begin().await?;
     let path = authorize_institution(&mut tx, actor, Permission::WriteData, id).await?;
@@ -308,7 +321,7 @@ pub async fn add_document(db: &Db, actor: Actor<'_>, id: i64, d: &Document) -> D
         .bind(&d.doc_type)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::missing(format!("jenis dokumen {:?} tidak dikenal", d.doc_type)))?;
+        .ok_or_else(|| DbError::unknown_record("doc_type", &d.doc_type))?;
     sqlx::query("INSERT INTO institution_documents (institution_id, doc_type, number, issued_on, valid_until, note) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(&d.doc_type)

@@ -214,19 +214,13 @@ fn check_requirement(r: &RequirementInput) -> DbResult<()> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if !code_ok {
-        return Err(DbError::invalid(format!(
-            "kode butir {:?}: huruf, angka, . _ - (maks. 20)",
-            r.code
-        )));
+        return Err(DbError::field("err-code-format", "code"));
     }
-    check_text("uraian", &r.text_id, 1000, true)?;
-    check_text("uraian (en)", &r.text_en, 1000, true)?;
-    check_text("bukti", &r.evidence_kind, 200, false)?;
+    check_text("text_id", &r.text_id, 1000, true)?;
+    check_text("text_en", &r.text_en, 1000, true)?;
+    check_text("evidence_kind", &r.evidence_kind, 200, false)?;
     if !(r.weight > 0.0 && r.weight <= 100.0) {
-        return Err(DbError::invalid(format!(
-            "bobot {} harus di antara 0 dan 100",
-            r.weight
-        )));
+        return Err(DbError::out_of_range("weight", 0, 100));
     }
     Ok(())
 }
@@ -247,7 +241,7 @@ pub async fn upsert_requirement(
             .bind(&r.aspect_code)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::missing(format!("aspek {:?} tidak ada", r.aspect_code)))?
+            .ok_or_else(|| DbError::unknown_record("aspect_code", &r.aspect_code))?
             .get("id");
     let ordinal: i64 = sqlx::query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 AS n FROM sni_requirements WHERE aspect_id = $1",
@@ -380,10 +374,10 @@ pub async fn import(
     dry_run: bool,
 ) -> DbResult<Result<InstrumentImport, Vec<RowError>>> {
     actor.authorize_national(Permission::ManageReference)?;
-    check_text("kode instrumen", code, 60, true)?;
-    check_text("judul instrumen", title, 200, true)?;
+    check_text("code", code, 60, true)?;
+    check_text("title", title, 200, true)?;
     if !(threshold > 0.0 && threshold <= 1.0) {
-        return Err(DbError::invalid("ambang lulus harus di antara 0 dan 1"));
+        return Err(DbError::out_of_range("pass_threshold", 0, 1));
     }
     let (mut errors, warnings) = table.check_columns(&IMPORT_COLUMNS);
     if !errors.is_empty() {

@@ -9,6 +9,7 @@ use crate::{Db, now_rfc3339};
 use chrono::NaiveDate;
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::AssessmentStatus;
+use pantau_core::message::Message;
 use pantau_core::sni::{AssessmentKind, CertStatus, Expiry, expiry};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -33,9 +34,9 @@ pub async fn recommend(
     issued_on: &str,
     note: &str,
 ) -> DbResult<()> {
-    check_text("nomor rekomendasi", number, 100, true)?;
-    check_date("tanggal rekomendasi", issued_on)?;
-    check_text("dasar", note, 2000, false)?;
+    check_text("number", number, 100, true)?;
+    check_date("issued_on", issued_on)?;
+    check_text("note", note, 2000, false)?;
     let mut tx = db.begin().await?;
     let (path, _) =
         authorize_participant(&mut tx, actor, Permission::ReadData, participant_id).await?;
@@ -47,17 +48,15 @@ pub async fn recommend(
     .bind(AssessmentKind::Final.as_str())
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| DbError::invalid("belum ada penilaian akhir"))?;
+    .ok_or_else(|| DbError::Invalid(Message::new("err-no-final-assessment")))?;
     let basis_id: i64 = basis.get("id");
     if basis.get::<String, _>("status") != AssessmentStatus::Final.as_str() {
-        return Err(DbError::state("penilaian akhir belum final"));
+        return Err(DbError::State(Message::new("err-final-not-closed")));
     }
     drop(tx);
     let scored = super::assessments::scored_unchecked(db, basis_id).await?;
     if !scored.passes {
-        return Err(DbError::invalid(
-            "penilaian akhir belum memenuhi ambang atau butir wajib",
-        ));
+        return Err(DbError::Invalid(Message::new("err-not-passing")));
     }
     let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO sni_recommendations (participant_id, number, issued_on, basis_assessment_id, note) VALUES ($1, $2, $3, $4, $5)")
@@ -156,14 +155,14 @@ pub async fn apply_certification(
     lpk_code: &str,
     applied_on: &str,
 ) -> DbResult<i64> {
-    check_date("tanggal pengajuan", applied_on)?;
+    check_date("applied_on", applied_on)?;
     let mut tx = db.begin().await?;
     let path = authorize_institution(&mut tx, actor, Permission::WriteData, institution_id).await?;
     sqlx::query("SELECT 1 FROM ref_items WHERE list = 'lpk' AND code = $1")
         .bind(lpk_code)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| DbError::missing(format!("LPK {lpk_code:?} tidak dikenal")))?;
+        .ok_or_else(|| DbError::unknown_record("lpk_code", lpk_code))?;
     let id: i64 = sqlx::query("INSERT INTO sni_certifications (institution_id, lpk_code, status, applied_on, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(institution_id)
         .bind(lpk_code)
@@ -207,8 +206,13 @@ pub async fn update_certification(
     id: i64,
     u: &CertUpdate,
 ) -> DbResult<()> {
-    let to = CertStatus::parse(&u.status)
-        .ok_or_else(|| DbError::invalid("status sertifikasi tidak dikenal"))?;
+    let to = CertStatus::parse(&u.status).ok_or_else(|| {
+        DbError::unknown_value(
+            "status",
+            &u.status,
+            CertStatus::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
     let mut tx = db.begin().await?;
     let r = sqlx::query("SELECT * FROM sni_certifications WHERE id = $1")
         .bind(id)
@@ -220,20 +224,19 @@ pub async fn update_certification(
         authorize_institution(&mut tx, actor, Permission::WriteData, before.institution_id).await?;
     let from = CertStatus::parse(&before.status).ok_or_else(|| DbError::invalid("status rusak"))?;
     if !from.can_move_to(to) {
-        return Err(DbError::state(format!(
-            "status {} tidak dapat menjadi {}",
-            from.as_str(),
-            to.as_str()
-        )));
+        return Err(DbError::State(
+            Message::new("err-status-change")
+                .with("field", "status")
+                .with("from", from.as_str())
+                .with("to", to.as_str()),
+        ));
     }
     if to == CertStatus::Certified {
-        check_text("nomor sertifikat", &u.certificate_number, 100, true)?;
-        let issued = check_date("tanggal terbit", u.issued_on.as_deref().unwrap_or(""))?;
-        let until = check_date("berlaku sampai", u.valid_until.as_deref().unwrap_or(""))?;
+        check_text("certificate_number", &u.certificate_number, 100, true)?;
+        let issued = check_date("issued_on", u.issued_on.as_deref().unwrap_or(""))?;
+        let until = check_date("valid_until", u.valid_until.as_deref().unwrap_or(""))?;
         if until <= issued {
-            return Err(DbError::invalid(
-                "masa berlaku harus setelah tanggal terbit",
-            ));
+            return Err(DbError::field("err-valid-before-issued", "valid_until"));
         }
     }
     sqlx::query("UPDATE sni_certifications SET status = $1, certificate_number = $2, issued_on = $3, valid_until = $4, updated_at = $5 WHERE id = $6")

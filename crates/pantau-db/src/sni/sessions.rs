@@ -78,27 +78,33 @@ pub async fn record(
     participant_id: i64,
     input: &SessionInput,
 ) -> DbResult<i64> {
-    SessionType::parse(&input.session_type)
-        .ok_or_else(|| DbError::invalid("jenis sesi: asistensi atau bimtek"))?;
-    VisitMode::parse(&input.mode).ok_or_else(|| DbError::invalid("cara: daring atau luring"))?;
-    Tier::parse(&input.tier)
-        .ok_or_else(|| DbError::invalid("tingkat: nasional, provinsi atau kabupaten"))?;
-    let held = check_date("tanggal sesi", &input.held_on)?;
-    check_text("peserta", &input.attendees, 2000, false)?;
-    check_text("temuan", &input.findings, 5000, false)?;
-    check_count(
-        "tindak lanjut",
-        input.actions.len(),
-        limits::ACTIONS_PER_RECORD,
-    )?;
-    check_count("topik", input.topics.len(), limits::TOPICS_PER_SESSION)?;
+    SessionType::parse(&input.session_type).ok_or_else(|| {
+        DbError::unknown_value(
+            "session_type",
+            &input.session_type,
+            SessionType::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    VisitMode::parse(&input.mode).ok_or_else(|| {
+        DbError::unknown_value(
+            "mode",
+            &input.mode,
+            VisitMode::ALL.iter().map(|v| v.as_str()),
+        )
+    })?;
+    Tier::parse(&input.tier).ok_or_else(|| {
+        DbError::unknown_value("tier", &input.tier, Tier::ALL.iter().map(|v| v.as_str()))
+    })?;
+    let held = check_date("held_on", &input.held_on)?;
+    check_text("attendees", &input.attendees, 2000, false)?;
+    check_text("findings", &input.findings, 5000, false)?;
+    check_count("actions", input.actions.len(), limits::ACTIONS_PER_RECORD)?;
+    check_count("topics", input.topics.len(), limits::TOPICS_PER_SESSION)?;
     for a in &input.actions {
-        check_text("tindak lanjut", &a.description, 1000, true)?;
-        check_text("penanggung jawab", &a.owner, 200, true)?;
-        if check_date("tenggat", &a.due_date)? < held {
-            return Err(DbError::invalid(
-                "tenggat tindak lanjut tidak boleh sebelum tanggal sesi",
-            ));
+        check_text("description", &a.description, 1000, true)?;
+        check_text("owner", &a.owner, 200, true)?;
+        if check_date("due_date", &a.due_date)? < held {
+            return Err(DbError::field("err-due-before-start", "due_date"));
         }
     }
     let mut tx = db.begin().await?;
@@ -121,7 +127,7 @@ pub async fn record(
             .bind(instrument_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| DbError::missing(format!("butir {r} bukan bagian instrumen kohort")))?;
+            .ok_or_else(|| DbError::unknown_record("topics", r))?;
     }
     let id: i64 = sqlx::query(
         "INSERT INTO sni_sessions (participant_id, session_type, mode, tier, held_on, attendees, findings, created_by, created_at) \

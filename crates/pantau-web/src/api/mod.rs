@@ -24,6 +24,21 @@ mod sni;
 pub fn routes() -> Vec<Route> {
     let mut routes = vec![
         get("/api/v1/me", me).doc("akun", "The signed-in user, its grants and CSRF token"),
+        get("/api/v1/me/tasks", my_tasks)
+            .doc(
+                "akun",
+                "Tugas saya: how many records wait for the caller's next step, per kind of task, \
+                 and with `kind` the records themselves",
+            )
+            .query(&[Param(
+                "kind",
+                "string",
+                false,
+                "jenis tugas / kind of task (report_due, report_late, unit_silent, stage_draft, \
+                 stage_verify, stage_finalize, ibm_action_due, ibm_action_overdue, sni_draft, \
+                 sni_verify, sni_finalize, sni_action_due, sni_action_overdue, \
+                 certificate_expiring, cohort_ending)",
+            )]),
         get("/api/v1/users", user_list).doc(
             "akun",
             "User accounts in scope with their grants (user managers and audit readers)",
@@ -164,6 +179,30 @@ fn may_see_users(p: &pantau_core::access::Principal) -> Result<(), AppError> {
 
 fn code(raw: &str) -> Result<AreaCode, AppError> {
     AreaCode::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+#[derive(serde::Deserialize)]
+struct TasksQuery {
+    kind: Option<pantau_db::tasks::TaskKind>,
+}
+
+/// The same tasks as the home page's "Tugas saya": counts per kind, or one kind's records.
+async fn my_tasks(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<TasksQuery>,
+) -> ApiResult {
+    let today = pantau_db::today();
+    let p = user.principal();
+    match q.kind {
+        None => Ok(Json(json!({
+            "tasks": pantau_db::tasks::counts(&state.db, p, today).await?
+        }))),
+        Some(kind) => Ok(Json(json!({
+            "kind": kind,
+            "items": pantau_db::tasks::items(&state.db, p, kind, today).await?
+        }))),
+    }
 }
 
 async fn me(State(state): State<AppState>, user: CurrentUser) -> ApiResult {

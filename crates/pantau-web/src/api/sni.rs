@@ -12,7 +12,7 @@ use axum::extract::State;
 use pantau_core::ibm::{ActionStatus, AssessmentAction};
 use pantau_core::sni::AssessmentKind;
 use pantau_db::Actor;
-use pantau_db::sni::assessments::{self, ScoreInput};
+use pantau_db::sni::assessments;
 use pantau_db::sni::cohorts::{self, CohortInput};
 use pantau_db::sni::institutions::{self, Document, InstitutionInput};
 use pantau_db::sni::outcomes::{self, CertUpdate};
@@ -162,7 +162,7 @@ pub fn routes() -> Vec<Route> {
             save_scores,
         )
         .doc("sni", "Save scores")
-        .body::<ScoresBody>(),
+        .body::<assessments::ScoreSheet>(),
         post(
             "/api/v1/sni/assessments/{id}/actions",
             Need::Record(Target::Assessment),
@@ -444,20 +444,13 @@ async fn assessment(
     ))
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-struct ScoresBody {
-    scores: Vec<ScoreInput>,
-    #[serde(default)]
-    note: String,
-}
-
 async fn save_scores(
     State(s): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Json(b): Json<ScoresBody>,
+    Json(b): Json<assessments::ScoreSheet>,
 ) -> ApiResult {
-    assessments::save_scores(&s.db, Actor::User(user.principal()), id, &b.scores, &b.note).await?;
+    assessments::save_sheet(&s.db, Actor::User(user.principal()), id, &b).await?;
     Ok(Json(
         json!({ "assessment": assessments::get(&s.db, user.principal(), id).await? }),
     ))

@@ -32,6 +32,23 @@ struct AreasPage {
     history: Vec<Area>,
     lineage: Vec<Lineage>,
     today: String,
+    /// Areas per level nationwide: on the national page only.
+    counts: Option<wilayah::LevelCounts>,
+}
+
+/// Areas per level, kept until the areas change (counting 83,000 villages is not free).
+async fn area_counts(state: &AppState) -> Result<wilayah::LevelCounts, AppError> {
+    if let Some(c) = state.area_counts.get("") {
+        return Ok((*c).clone());
+    }
+    let generation = state.area_counts.generation();
+    let counts = wilayah::counts(&state.db).await?;
+    state.area_counts.put(
+        String::new(),
+        generation,
+        std::sync::Arc::new(counts.clone()),
+    );
+    Ok(counts)
 }
 
 #[derive(Deserialize, Default)]
@@ -59,6 +76,7 @@ pub async fn nation(
     let (children, _) =
         wilayah::children(&state.db, None, q.q.as_deref(), PAGE_SIZE, pager.offset()).await?;
     render(AreasPage {
+        counts: Some(area_counts(&state).await?),
         title: page.t("areas-nation"),
         area: None,
         ancestry: vec![],
@@ -110,6 +128,7 @@ pub async fn show(
     };
     let (history, lineage) = wilayah::history(&state.db, &code).await?;
     render(AreasPage {
+        counts: None,
         title: area.name.clone(),
         covering: offices::covering(&state.db, &code).await?,
         area: Some(area),

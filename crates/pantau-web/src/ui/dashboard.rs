@@ -10,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_db::dashboard::{self, IbmDashboard};
-use pantau_db::offices;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -19,8 +18,7 @@ use serde_json::json;
 struct DashboardPage {
     page: Page,
     d: IbmDashboard,
-    title: String,
-    parent_id: Option<i64>,
+    place: super::Place,
     years: Vec<i64>,
     category_chart: String,
     trend_chart: String,
@@ -30,6 +28,39 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// "27 of 72 units with a final assessment · 186 not assessed yet".
+    fn on_target_of(&self) -> String {
+        let t = &self.d.total;
+        self.page.i18n.t_with(
+            self.page.lang,
+            "dash-on-target-of",
+            &[
+                ("on", t.on_target.into()),
+                ("assessed", t.assessed.into()),
+                ("unassessed", t.unassessed().into()),
+            ],
+        )
+    }
+    fn completeness_of(&self) -> String {
+        let r = &self.d.reporting;
+        self.of(
+            "dash-completeness-of",
+            r.submitted() as i64,
+            r.expected as i64,
+        )
+    }
+    fn timeliness_of(&self) -> String {
+        let r = &self.d.reporting;
+        self.of("dash-timeliness-of", r.on_time as i64, r.submitted() as i64)
+    }
+    /// "`part` of `whole` …" with the message `id`.
+    fn of(&self, id: &str, part: i64, whole: i64) -> String {
+        self.page.i18n.t_with(
+            self.page.lang,
+            id,
+            &[("part", part.into()), ("whole", whole.into())],
+        )
+    }
     fn row_href(&self, key: &str) -> String {
         if let Some(id) = key.strip_prefix("satker:") {
             format!("/dasbor?year={}&office={id}", self.d.year)
@@ -62,15 +93,13 @@ pub async fn show(
         return Ok(Html((*html).clone()).into_response());
     }
     let generation = state.pages.generation();
-    let figures = figures(&state, &user, q.office, year, today).await?;
+    let place = super::Place::find(&state, &user, &page, q.office, |office| match office {
+        Some(id) => format!("/dasbor?year={year}&office={id}"),
+        None => format!("/dasbor?year={year}"),
+    })
+    .await?;
+    let figures = figures(&state, &user, place.office, year, today).await?;
     let Figures { d, sni, map_chart } = (*figures).clone();
-    let (title, parent_id) = match q.office {
-        Some(id) => {
-            let o = offices::get(&state.db, user.principal(), id).await?;
-            (o.name.clone(), o.parent_id.filter(|_| o.level != "bnnp"))
-        }
-        None => (page.t("ibm-nation"), None),
-    };
     let labels: Vec<&str> = d.rows.iter().map(|r| r.targets.label.as_str()).collect();
     let cat = |f: fn(&pantau_core::ibm::TargetRow) -> i64| {
         d.rows.iter().map(|r| f(&r.targets)).collect::<Vec<_>>()
@@ -100,8 +129,7 @@ pub async fn show(
         sni,
         map_chart,
         years: (2021..=today.year() as i64 + 1).rev().collect(),
-        title,
-        parent_id,
+        place,
         d,
         category_chart,
         trend_chart,

@@ -1,14 +1,16 @@
+//! The home page: "Tugas saya" — what the reader must do next — and the offices they work for.
+
 use super::render;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::page::Page;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
+use pantau_db::tasks::{self, TaskCount, TaskItem, TaskKind, TaskRecord};
+use pantau_db::users;
 use pantau_db::users::GrantView;
-use pantau_db::wilayah::{self, LevelCounts};
-use pantau_db::{offices, users};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -16,22 +18,14 @@ struct HomePage {
     page: Page,
     welcome: String,
     grants: Vec<GrantView>,
-    counts: LevelCounts,
-    office_counts: Vec<(String, usize)>,
+    /// Kinds of task that apply to the reader, with how many wait now.
+    tasks: Vec<TaskCount>,
 }
 
-async fn area_counts(state: &AppState) -> Result<wilayah::LevelCounts, AppError> {
-    if let Some(c) = state.area_counts.get("") {
-        return Ok((*c).clone());
+impl HomePage {
+    fn pending(&self) -> i64 {
+        self.tasks.iter().map(|t| t.count).sum()
     }
-    let generation = state.area_counts.generation();
-    let counts = wilayah::counts(&state.db).await?;
-    state.area_counts.put(
-        String::new(),
-        generation,
-        std::sync::Arc::new(counts.clone()),
-    );
-    Ok(counts)
 }
 
 pub async fn show(
@@ -39,18 +33,9 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
 ) -> Result<Response, AppError> {
-    let (_, grants) = users::get(&state.db, user.principal(), user.principal().user_id).await?;
-    let in_scope = offices::in_scope(&state.db, user.principal()).await?;
-    let office_counts = ["pusat", "bnnp", "bnnk"]
-        .iter()
-        .map(|l| {
-            (
-                l.to_string(),
-                in_scope.iter().filter(|o| o.level == *l).count(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .collect();
+    let p = user.principal();
+    let (_, grants) = users::get(&state.db, p, p.user_id).await?;
+    let tasks = tasks::counts(&state.db, p, pantau_db::today()).await?;
     let welcome = page.i18n.t_with(
         page.lang,
         "home-welcome",
@@ -59,8 +44,52 @@ pub async fn show(
     render(HomePage {
         welcome,
         grants,
-        counts: area_counts(&state).await?,
-        office_counts,
+        tasks,
         page,
     })
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TaskPage {
+    page: Page,
+    kind: TaskKind,
+    items: Vec<TaskItem>,
+}
+
+impl TaskPage {
+    /// Where the task is done.
+    fn href(&self, item: &TaskItem) -> String {
+        match &item.record {
+            TaskRecord::Unit { unit_id } => match self.kind {
+                TaskKind::IbmActionDue | TaskKind::IbmActionOverdue => {
+                    format!("/ibm/{unit_id}#kunjungan")
+                }
+                _ => format!("/ibm/{unit_id}#laporan"),
+            },
+            TaskRecord::StageAssessment { unit_id, year } => {
+                format!("/ibm/{unit_id}/penilaian/{year}")
+            }
+            TaskRecord::SniAssessment { assessment_id } => {
+                format!("/sni/penilaian/{assessment_id}")
+            }
+            TaskRecord::SniParticipant { participant_id } => {
+                format!("/sni/peserta/{participant_id}")
+            }
+            TaskRecord::Institution { institution_id } => format!("/sni/lembaga/{institution_id}"),
+            TaskRecord::Cohort { cohort_id } => format!("/sni/kohort/{cohort_id}"),
+        }
+    }
+}
+
+/// One kind of task: the records waiting, each linked to where the step is taken.
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path(kind): Path<String>,
+) -> Result<Response, AppError> {
+    let kind = TaskKind::parse(&kind).ok_or(AppError::NotFound)?;
+    let items = tasks::items(&state.db, user.principal(), kind, pantau_db::today()).await?;
+    render(TaskPage { page, kind, items })
 }

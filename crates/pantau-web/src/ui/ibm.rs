@@ -243,7 +243,40 @@ struct UnitPage {
     factors: Vec<RefItem>,
     chosen_factors: Vec<i64>,
     evaluation: evaluations::EvaluationInput,
+    /// The stored evaluation's version (0: none yet), sent back with the form.
+    evaluation_version: i64,
+    /// What the reader tried to save when someone else had saved the evaluation first: shown
+    /// beside the stored values.
+    evaluation_conflict: Option<evaluations::EvaluationInput>,
     today: String,
+}
+
+impl UnitPage {
+    /// The stored category and target of `year`, which the year form opens on.
+    fn stored(&self, year: i64) -> Option<&UnitYear> {
+        self.years.iter().find(|y| y.year == year)
+    }
+    fn stored_category(&self) -> &str {
+        self.stored(self.year).map_or("", |y| y.category.as_str())
+    }
+    fn stored_target(&self) -> Option<i64> {
+        self.stored(self.year).and_then(|y| y.target_stage_id)
+    }
+    /// Every stored year, for the year form to follow the year chosen (see `forms.js`).
+    fn stored_years(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .years
+            .iter()
+            .map(|y| {
+                let target = y.target_stage_id.map(|t| t.to_string()).unwrap_or_default();
+                (
+                    y.year.to_string(),
+                    serde_json::json!({"category": y.category, "target_stage_id": target}),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
 }
 
 pub async fn show(
@@ -251,6 +284,18 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
     Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    unit_page(&state, &user, page, id, None).await
+}
+
+/// The unit page; with `evaluation_conflict`, the evaluation someone else saved first beside
+/// the one the reader tried to save.
+async fn unit_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: Page,
+    id: i64,
+    evaluation_conflict: Option<evaluations::EvaluationInput>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let unit = units::get(&state.db, p, id).await?;
@@ -302,6 +347,8 @@ pub async fn show(
             .as_ref()
             .map(|e| e.input.factor_ids.clone())
             .unwrap_or_default(),
+        evaluation_version: evaluation.as_ref().map_or(0, |e| e.version),
+        evaluation_conflict,
         evaluation: evaluation
             .map(|e| e.input)
             .unwrap_or_else(|| evaluations::EvaluationInput {
@@ -472,6 +519,7 @@ pub async fn record_visit(
 pub async fn save_evaluation(
     State(state): State<AppState>,
     user: CurrentUser,
+    page: Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
@@ -485,10 +533,20 @@ pub async fn save_evaluation(
         obstacles_text: field(&kv, "obstacles_text").to_string(),
         drivers_text: field(&kv, "drivers_text").to_string(),
         solutions: field(&kv, "solutions").to_string(),
+        version: field(&kv, "version").parse().ok(),
     };
     let year = field(&kv, "year").parse().unwrap_or_else(|_| this_year());
-    evaluations::save(&state.db, Actor::User(user.principal()), id, year, &input).await?;
-    Ok(saved(&format!("/ibm/{id}#evaluasi"), "ibm-saved"))
+    match evaluations::save(&state.db, Actor::User(user.principal()), id, year, &input).await {
+        Ok(()) => Ok(saved(&format!("/ibm/{id}#evaluasi"), "ibm-saved")),
+        // Someone saved first: both versions, side by side, nothing lost.
+        Err(e) if e.is_edited_meanwhile() => {
+            let page = page.with_error(&e);
+            let mut res = unit_page(&state, &user, page, id, Some(input)).await?;
+            *res.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------- periodic report ----------
@@ -506,6 +564,8 @@ struct ReportPage {
     values: HashMap<String, i64>,
     note: String,
     existing: bool,
+    /// Readers without write access see the report, not a form to send one.
+    can_write: bool,
 }
 
 #[derive(Deserialize)]
@@ -570,6 +630,7 @@ pub async fn report_form(
             .map(|r| r.note.clone())
             .unwrap_or_default(),
         existing: existing.is_some(),
+        can_write: page.can_write(&unit.office_path),
         activities: reference::items(&state.db, "activity", false).await?,
         services: reference::items(&state.db, "service", false)
             .await?
@@ -752,9 +813,8 @@ pub async fn assessment_action(
 struct TargetsPage {
     page: Page,
     year: i64,
-    title: String,
+    place: super::Place,
     office_id: Option<i64>,
-    parent_id: Option<i64>,
     rows: Vec<TargetRow>,
     total: TargetRow,
     years: Vec<i64>,
@@ -802,25 +862,22 @@ pub async fn target_table(
 ) -> Result<Response, AppError> {
     user.office_wide()?;
     let year = q.year.unwrap_or_else(this_year);
-    let (rows, total) = targets::table(&state.db, user.principal(), q.office, year).await?;
+    let place = super::Place::find(&state, &user, &page, q.office, |office| match office {
+        Some(id) => format!("/ibm/target?year={year}&office={id}"),
+        None => format!("/ibm/target?year={year}"),
+    })
+    .await?;
+    let (rows, total) = targets::table(&state.db, user.principal(), place.office, year).await?;
     if let Some(format) = &q.unduh {
         let table = pantau_db::exchange::views::targets(&rows, &total, &page.t("ibm-total"));
         return super::exchange::download(&table, format, &format!("target-ibm-{year}"));
     }
-    let (title, parent_id) = match q.office {
-        Some(id) => {
-            let o = offices::get(&state.db, user.principal(), id).await?;
-            (o.name.clone(), o.parent_id.filter(|_| o.level != "bnnp"))
-        }
-        None => (page.t("ibm-nation"), None),
-    };
     let now = this_year();
     render(TargetsPage {
         can_roll_over: user.principal().may_roll_over(),
         years: (2021..=now + 1).rev().collect(),
-        office_id: q.office,
-        parent_id,
-        title,
+        office_id: place.office,
+        place,
         rows,
         total,
         year,

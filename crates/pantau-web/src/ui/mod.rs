@@ -28,9 +28,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 pub fn routes() -> Vec<Route> {
     vec![
         get("/", home::show),
+        get("/tugas/{kind}", home::list),
         get("/login", session::login_form),
         post("/login", Need::SelfService, session::login),
         post("/logout", Need::SelfService, session::logout),
+        // The Indonesian addresses people type; the English ones keep working.
+        get("/masuk", session::login_form),
+        post("/masuk", Need::SelfService, session::login),
+        post("/keluar", Need::SelfService, session::logout),
         post(
             "/bahasa/{lang}",
             Need::SelfService,
@@ -243,9 +248,34 @@ pub(crate) fn render(t: impl Template) -> Result<Response, AppError> {
 }
 
 /// Post/redirect/get: back to `to` with a confirmation message id.
+/// The redirect after a save: back to `to`, with the confirmation `message_id` in the query
+/// (before any `#fragment`, which the browser keeps to itself).
 pub(crate) fn saved(to: &str, message_id: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{to}{sep}ok={message_id}")).into_response()
+    Redirect::to(&with_flash(to, message_id)).into_response()
+}
+
+fn with_flash(to: &str, message_id: &str) -> String {
+    let (address, fragment) = match to.split_once('#') {
+        Some((a, f)) => (a, format!("#{f}")),
+        None => (to, String::new()),
+    };
+    let sep = if address.contains('?') { '&' } else { '?' };
+    format!("{address}{sep}ok={message_id}{fragment}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_confirmation_goes_in_the_query_before_the_fragment() {
+        assert_eq!(
+            super::with_flash("/ibm/215#kunjungan", "ibm-saved"),
+            "/ibm/215?ok=ibm-saved#kunjungan"
+        );
+        assert_eq!(
+            super::with_flash("/ibm/target?year=2025", "ibm-saved"),
+            "/ibm/target?year=2025&ok=ibm-saved"
+        );
+    }
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
@@ -324,4 +354,63 @@ pub(crate) fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
         })
         .collect();
     parts.join("&")
+}
+
+/// Where a page of office figures (dashboard, target table, pack) stands: the office asked for,
+/// or else the reader's own (see `Principal::home_office`), its name, and the way up — only as
+/// far as the reader may read, so no link leads to a refusal.
+pub(crate) struct Place {
+    pub office: Option<i64>,
+    pub title: String,
+    /// `(label, href)` from the top of the reader's scope down to the parent of this office.
+    pub crumbs: Vec<(String, String)>,
+}
+
+impl Place {
+    pub async fn find(
+        state: &AppState,
+        user: &crate::auth::CurrentUser,
+        page: &Page,
+        asked: Option<i64>,
+        href: impl Fn(Option<i64>) -> String,
+    ) -> Result<Place, AppError> {
+        let who = user.principal();
+        let Some(id) = asked.or_else(|| who.home_office()) else {
+            return Ok(Place {
+                office: None,
+                title: page.t("ibm-nation"),
+                crumbs: Vec::new(),
+            });
+        };
+        let office = pantau_db::offices::get(&state.db, who, id).await?;
+        let names: std::collections::HashMap<i64, String> =
+            pantau_db::offices::directory(&state.db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect();
+        let mut crumbs = Vec::new();
+        let mut above: Option<pantau_core::org::OfficePath> = None;
+        for ancestor in office.office_path().ids().into_iter().filter(|a| *a != id) {
+            let path = match &above {
+                Some(p) => p.child(ancestor),
+                None => pantau_core::org::OfficePath::root(ancestor),
+            };
+            if who.can(pantau_core::access::Permission::ReadData, &path) {
+                crumbs.push(match &above {
+                    None => (page.t("ibm-nation"), href(None)),
+                    Some(_) => (
+                        names.get(&ancestor).cloned().unwrap_or_default(),
+                        href(Some(ancestor)),
+                    ),
+                });
+            }
+            above = Some(path);
+        }
+        Ok(Place {
+            office: Some(id),
+            title: office.name,
+            crumbs,
+        })
+    }
 }

@@ -10,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
-use pantau_db::offices;
 use pantau_db::packs::{self, Pack};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
@@ -26,15 +25,16 @@ async fn load(
     user: &CurrentUser,
     page: &Page,
     q: &PackQuery,
-) -> Result<(Pack, String, i64), AppError> {
+) -> Result<(Pack, super::Place, i64), AppError> {
     let today = pantau_db::today();
     let year = q.year.unwrap_or(today.year() as i64);
-    let pack = packs::build(&state.db, user.principal(), q.office, year, today).await?;
-    let title = match q.office {
-        Some(id) => offices::get(&state.db, user.principal(), id).await?.name,
-        None => page.t("ibm-nation"),
-    };
-    Ok((pack, title, year))
+    let place = super::Place::find(state, user, page, q.office, |office| match office {
+        Some(id) => format!("/paket?year={year}&office={id}"),
+        None => format!("/paket?year={year}"),
+    })
+    .await?;
+    let pack = packs::build(&state.db, user.principal(), place.office, year, today).await?;
+    Ok((pack, place, year))
 }
 
 #[derive(Template)]
@@ -42,13 +42,25 @@ async fn load(
 struct PackPage {
     page: Page,
     pack: Pack,
-    title: String,
+    place: super::Place,
     year: i64,
     xlsx_href: String,
     generated: String,
 }
 
 impl PackPage {
+    /// Which finished years the changes compare.
+    fn movers_note(&self) -> String {
+        let to = self.pack.movers_to;
+        self.page.i18n.t_with(
+            self.page.lang,
+            "pack-movers-years",
+            &[
+                ("from", (to - 1).to_string().into()),
+                ("to", to.to_string().into()),
+            ],
+        )
+    }
     fn signed(&self, v: &f64) -> String {
         format!("{v:+.1}")
     }
@@ -76,14 +88,14 @@ pub async fn page(
         return Ok(Html((*html).clone()).into_response());
     }
     let generation = state.pages.generation();
-    let (pack, title, year) = load(&state, &user, &page, &q).await?;
-    let xlsx_href = match q.office {
+    let (pack, place, year) = load(&state, &user, &page, &q).await?;
+    let xlsx_href = match place.office {
         Some(o) => format!("/paket.xlsx?year={year}&office={o}"),
         None => format!("/paket.xlsx?year={year}"),
     };
     let html = PackPage {
         pack,
-        title,
+        place,
         year,
         xlsx_href,
         generated: pantau_db::now_rfc3339(),
@@ -104,7 +116,8 @@ pub async fn xlsx(
     Query(q): Query<PackQuery>,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
-    let (pack, title, year) = load(&state, &user, &page, &q).await?;
+    let (pack, place, year) = load(&state, &user, &page, &q).await?;
+    let title = place.title;
     let bytes = workbook(&page, &pack, &title, year)
         .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
     let mut res = bytes.into_response();

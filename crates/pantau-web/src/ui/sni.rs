@@ -26,6 +26,7 @@ use pantau_db::sni::instrument::{self, Instrument};
 use pantau_db::sni::outcomes::{self, CertUpdate, Certification, Recommendation};
 use pantau_db::sni::sessions::{self, Action, ActionInput, Session, SessionInput};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use crate::form::{pairs, value as field};
 
@@ -609,9 +610,32 @@ struct AssessmentPage {
     editable: bool,
     actions: Vec<&'static str>,
     participant_id: i64,
+    /// The scores the reader tried to save when someone else had saved first, by requirement:
+    /// shown beside the stored ones where they differ.
+    yours: Option<HashMap<i64, (String, String)>>,
 }
 
 impl AssessmentPage {
+    /// What the reader entered for `req` and could not save, when it differs from the stored.
+    fn yours(&self, req: &i64) -> Option<String> {
+        let (code, comment) = self.yours.as_ref()?.get(req)?;
+        let stored = self.scored.scores.get(req);
+        if stored.is_some_and(|s| &s.0 == code && &s.1 == comment) {
+            return None;
+        }
+        let label = self
+            .instrument
+            .scale
+            .iter()
+            .find(|s| &s.code == code)
+            .map(|s| self.label(s))
+            .unwrap_or_else(|| code.clone());
+        Some(if comment.is_empty() {
+            label
+        } else {
+            format!("{label} — {comment}")
+        })
+    }
     fn chosen(&self, req: &i64, code: &str) -> bool {
         self.scored.scores.get(req).is_some_and(|s| s.0 == code)
     }
@@ -691,11 +715,22 @@ pub async fn assessment(
     page: Page,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    assessment_page(&state, &user, page, id, None).await
+}
+
+/// The assessment page; with `yours`, the scores someone else saved first beside the ones the
+/// reader tried to save.
+async fn assessment_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: Page,
+    id: i64,
+    yours: Option<HashMap<i64, (String, String)>>,
+) -> Result<Response, AppError> {
     let p = user.principal();
     let scored = assessments::get(&state.db, p, id).await?;
     let instrument = instrument::load(&state.db, scored.instrument_id).await?;
-    let (participant, _) =
-        find_participant(&state, &user, scored.assessment.participant_id).await?;
+    let (participant, _) = find_participant(state, user, scored.assessment.participant_id).await?;
     let path = OfficePath::parse(&participant.office_path).ok_or(AppError::NotFound)?;
     let can_write = p.can_institution(Permission::WriteData, &path, participant.institution_id);
     let status = scored.assessment.status();
@@ -716,6 +751,7 @@ pub async fn assessment(
         instrument,
         scored,
         actions,
+        yours,
         page,
     })
 }
@@ -723,6 +759,7 @@ pub async fn assessment(
 pub async fn save_scores(
     State(state): State<AppState>,
     user: CurrentUser,
+    page: Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
@@ -738,15 +775,27 @@ pub async fn save_scores(
             })
         })
         .collect();
-    assessments::save_scores(
-        &state.db,
-        Actor::User(user.principal()),
-        id,
-        &scores,
-        field(&kv, "note"),
-    )
-    .await?;
-    Ok(saved(&format!("/sni/penilaian/{id}"), "ibm-saved"))
+    let sheet = assessments::ScoreSheet {
+        scores,
+        note: field(&kv, "note").to_string(),
+        version: field(&kv, "version").parse().ok(),
+    };
+    match assessments::save_sheet(&state.db, Actor::User(user.principal()), id, &sheet).await {
+        Ok(()) => Ok(saved(&format!("/sni/penilaian/{id}"), "ibm-saved")),
+        // Someone saved first: both versions, side by side, nothing lost.
+        Err(e) if e.is_edited_meanwhile() => {
+            let yours = sheet
+                .scores
+                .into_iter()
+                .map(|s| (s.requirement_id, (s.scale_code, s.comment)))
+                .collect();
+            let page = page.with_error(&e);
+            let mut res = assessment_page(&state, &user, page, id, Some(yours)).await?;
+            *res.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -150,11 +150,14 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/static/{*path}", Public),
     ("GET", "/login", Public),
     ("POST", "/login", Public),
+    ("GET", "/masuk", Public),
+    ("POST", "/masuk", Public),
     ("POST", "/bahasa/{lang}", Public),
     // The API reference describes routes, not data.
     ("GET", "/api/openapi.json", Public),
     ("GET", "/api/docs", Public),
     ("GET", "/", Signed),
+    ("GET", "/tugas/{kind}", Signed),
     ("GET", "/akun", Signed),
     ("POST", "/akun/sandi", Signed),
     ("POST", "/akun/token", Signed),
@@ -191,6 +194,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/ibm/{id}/status", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/tahun", Scoped(OFFICE_WRITERS)),
     ("POST", "/logout", Signed),
+    ("POST", "/keluar", Signed),
     ("GET", "/paket", Roles(OFFICE_READERS)),
     ("GET", "/paket.xlsx", Roles(OFFICE_READERS)),
     ("GET", "/pengguna", Roles(AUDIT_READERS)),
@@ -267,6 +271,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/wilayah/{code}/pemekaran", Roles(ADMIN)),
     // The JSON API: the same rules.
     ("GET", "/api/v1/me", Signed),
+    ("GET", "/api/v1/me/tasks", Signed),
     ("GET", "/api/v1/users", Roles(AUDIT_READERS)),
     ("GET", "/api/v1/users/{id}", Scoped(AUDIT_READERS)),
     (
@@ -558,6 +563,7 @@ async fn the_access_table_covers_every_registered_route() {
                 .replace("{*path}", "x")
                 .replace("{code}", "32")
                 .replace("{format}", "csv")
+                .replace("{kind}", "report_late")
                 .replace("{lang}", "id")
                 .replace("{year}", "2026")
                 .replace("{requirement}", "1")
@@ -746,6 +752,7 @@ async fn the_access_table_covers_every_registered_route() {
                 .replace("{criterion}", "uji")
                 .replace("{period}", "2026-01")
                 .replace("{format}", "csv")
+                .replace("{kind}", "report_late")
         };
         let mut wrong = Vec::new();
         let mut checked = 0;
@@ -756,10 +763,11 @@ async fn the_access_table_covers_every_registered_route() {
             {
                 let mut c = Client::new(&t);
                 c.login(username).await;
-                // Signing out ends the session: tried last.
+                // Signing out ends the session: tried last (and signed in again after).
+                let signs_out = |p: &str| p == "/logout" || p == "/keluar";
                 let mut order: Vec<&(&str, &str, Rule)> =
-                    ACCESS.iter().filter(|(_, p, _)| *p != "/logout").collect();
-                order.extend(ACCESS.iter().filter(|(_, p, _)| *p == "/logout"));
+                    ACCESS.iter().filter(|(_, p, _)| !signs_out(p)).collect();
+                order.extend(ACCESS.iter().filter(|(_, p, _)| signs_out(p)));
                 for (method, path, rule) in order {
                     let expected = match rule {
                         // Reachable without signing in: checked below, anonymously.
@@ -778,15 +786,19 @@ async fn the_access_table_covers_every_registered_route() {
                         (_, false) => c.submit(&uri, &[]).await,
                     };
                     checked += 1;
-                    if *path == "/logout" {
+                    if signs_out(path) {
                         // Signing out answers like a refusal (to the login page): check that the
                         // session is gone instead.
                         let gone = c.get("/akun").await;
                         if !(r.status == StatusCode::SEE_OTHER
                             && gone.location().starts_with("/login"))
                         {
-                            wrong.push(format!("{username} could not sign out ({})", r.status));
+                            wrong.push(format!(
+                                "{username} could not sign out at {path} ({})",
+                                r.status
+                            ));
                         }
+                        c.login(username).await;
                         continue;
                     }
 

@@ -4,6 +4,7 @@
 mod access;
 mod api_errors;
 mod audit;
+mod daily;
 mod dashboard;
 mod exchange;
 mod harness;

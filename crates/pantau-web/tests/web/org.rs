@@ -13,11 +13,12 @@ async fn the_hierarchy_is_browsable_from_nation_to_village_in_both_languages() {
         c.login("bnnk.bandung").await;
         let home = c.get("/").await;
         assert!(
-            home.body.contains("Beranda") && home.body.contains("83762"),
+            home.body.contains("Beranda") && home.body.contains("Tugas saya"),
             "{}",
             t.label
         );
         let nation = c.get("/wilayah").await;
+        assert!(nation.body.contains("83762"), "{}: area counts", t.label);
         assert!(nation.body.contains("Jawa Barat") && nation.body.contains("href=\"/wilayah/32\""));
         let prov = c.get("/wilayah/32").await;
         assert!(prov.body.contains("Kota Bandung") && prov.body.contains("BNNP Jawa Barat"));
