@@ -380,6 +380,28 @@ await step('the map tooltip shows an office name as text, never as markup', asyn
   await page.context().close();
 });
 
+/** Opens the first record of one kind of task, takes `action` there, and checks the task left. */
+async function completeTask(user, kind, action) {
+  const page = await signIn(user);
+  const before = await taskCount(page, kind);
+  assert.ok(before > 0, `${user}: ${kind} waits`);
+  await page.goto(`${base}/tugas/${kind}`);
+  await Promise.all([page.waitForNavigation(), page.locator('table tbody a').first().click()]);
+  const button = page.locator(`form:has(input[name=action][value=${action}]) button`);
+  assert.ok((await button.count()) > 0, `${user}: ${action} is offered on the record`);
+  await Promise.all([page.waitForNavigation(), button.first().click()]);
+  assert.ok(!(await page.content()).includes('role="alert"'), `${user}: ${action} went through`);
+  await shot(page, `task-done-${user}`);
+  assert.equal(await taskCount(page, kind), before - 1, `${user}: the ${kind} task left the list`);
+  await page.context().close();
+}
+
+await step('Tugas saya: the province verifies, the directorate finalises, the institution submits', async () => {
+  await completeTask('bnnp.jabar', 'stage_verify', 'verifikasi');
+  await completeTask('admin.pusat', 'stage_finalize', 'finalkan');
+  await completeTask('operator.lembaga', 'sni_draft', 'ajukan');
+});
+
 await browser.close();
 stop();
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -34,6 +34,28 @@ pub enum UserError {
     PasswordContainsUsername,
 }
 
+impl UserError {
+    /// What a person is told, in their language (keys in the web layer's catalogues).
+    pub fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            UserError::InvalidUsername => Message::new("err-username").with("field", "username"),
+            UserError::PasswordTooShort { min } => Message::new("err-password-short")
+                .with("field", "password")
+                .with("min", min),
+            UserError::PasswordTooLong { max } => Message::new("err-password-long")
+                .with("field", "password")
+                .with("max", max),
+            UserError::PasswordTooSimple => {
+                Message::new("err-password-simple").with("field", "password")
+            }
+            UserError::PasswordContainsUsername => {
+                Message::new("err-password-username").with("field", "password")
+            }
+        }
+    }
+}
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, UserError> {
         let s = raw.trim().to_lowercase();

@@ -5,6 +5,7 @@ use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
+use pantau_core::message::Message;
 use pantau_core::org::{AreaCode, OfficeLevel, OfficePath};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -82,17 +83,15 @@ pub struct OfficeProfile {
 impl OfficeProfile {
     fn check(&self) -> DbResult<()> {
         for (field, value, max) in [
-            ("alamat", &self.address, 500),
-            ("telepon", &self.phone, 50),
+            ("address", &self.address, 500),
+            ("phone", &self.phone, 50),
             ("email", &self.email, 200),
-            ("kepala", &self.head_name, 200),
+            ("head_name", &self.head_name, 200),
         ] {
-            if value.chars().count() > max {
-                return Err(DbError::invalid(format!("{field} maksimal {max} karakter")));
-            }
+            crate::ibm::check_text(field, value, max, false)?;
         }
         if !self.email.is_empty() && !self.email.contains('@') {
-            return Err(DbError::invalid("email tidak sah"));
+            return Err(DbError::field("err-email", "email"));
         }
         Ok(())
     }
@@ -291,15 +290,9 @@ pub async fn update_profile(
 
 fn check_structure(s: &OfficeStructure) -> DbResult<()> {
     if !crate::ibm::is_code(&s.code, 2..=40) {
-        return Err(DbError::invalid(
-            "kode satker 2–40 karakter: huruf, angka, - . _",
-        ));
+        return Err(DbError::field("err-office-code", "code"));
     }
-    if s.name.trim().is_empty() || s.name.chars().count() > 200 {
-        return Err(DbError::invalid(
-            "nama satker wajib diisi (maks. 200 karakter)",
-        ));
-    }
+    crate::ibm::check_text("name", &s.name, 200, true)?;
     Ok(())
 }
 
@@ -311,16 +304,17 @@ async fn parent_path(
 ) -> DbResult<Option<OfficePath>> {
     match (level.parent_level(), parent_id) {
         (None, None) => Ok(None),
-        (None, Some(_)) => Err(DbError::invalid("satker pusat tidak punya induk")),
-        (Some(_), None) => Err(DbError::invalid("satker ini wajib punya induk")),
+        (None, Some(_)) => Err(DbError::field("err-office-root-parent", "parent_id")),
+        (Some(_), None) => Err(DbError::field("err-office-parent-required", "parent_id")),
         (Some(want), Some(pid)) => {
             let parent = load(conn, pid).await?;
             if parent.level() != Some(want) {
-                return Err(DbError::invalid(format!(
-                    "induk satker {} harus bertingkat {}",
-                    level.as_str(),
-                    want.as_str()
-                )));
+                return Err(DbError::Invalid(
+                    Message::new("err-office-parent-level")
+                        .with("field", "parent_id")
+                        .with("level", level.as_str())
+                        .with("parent", want.as_str()),
+                ));
             }
             Ok(Some(parent.office_path()))
         }
@@ -387,9 +381,7 @@ pub async fn update_structure(
     let mut tx = db.begin().await?;
     let before = load(&mut tx, id).await?;
     if before.level() != Some(s.level) {
-        return Err(DbError::invalid(
-            "tingkat satker tidak dapat diubah; buat satker baru",
-        ));
+        return Err(DbError::field("err-office-level-fixed", "level"));
     }
     let parent = parent_path(&mut tx, s.level, s.parent_id).await?;
     let old_path = before.office_path();
@@ -446,10 +438,12 @@ pub async fn set_areas(db: &Db, actor: Actor<'_>, id: i64, codes: &[AreaCode]) -
     let want = office.level().and_then(OfficeLevel::covers);
     for c in codes {
         if Some(c.level()) != want {
-            return Err(DbError::invalid(format!(
-                "{} tidak dapat mencakup wilayah {c}",
-                office.name
-            )));
+            return Err(DbError::Invalid(
+                Message::new("err-office-area-level")
+                    .with("field", "areas")
+                    .with("office", &office.name)
+                    .with("value", c),
+            ));
         }
         let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1 AND valid_to IS NULL")
             .bind(c.as_str())
@@ -457,7 +451,7 @@ pub async fn set_areas(db: &Db, actor: Actor<'_>, id: i64, codes: &[AreaCode]) -
             .await?
             .is_some();
         if !exists {
-            return Err(DbError::missing(format!("wilayah {c} tidak ditemukan")));
+            return Err(DbError::unknown_record("areas", c));
         }
     }
     let before: Vec<String> =

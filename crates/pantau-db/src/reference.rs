@@ -6,6 +6,7 @@ use crate::error::{DbError, DbResult};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::Permission;
 use pantau_core::ibm::ReportingRule;
+use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -69,10 +70,7 @@ pub async fn items(db: &Db, list: &str, include_inactive: bool) -> DbResult<Vec<
 pub async fn upsert_item(db: &Db, actor: Actor<'_>, item: &RefItem) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !LISTS.contains(&item.list.as_str()) {
-        return Err(DbError::missing(format!(
-            "daftar {:?} tidak dikenal",
-            item.list
-        )));
+        return Err(DbError::unknown_record("list", &item.list));
     }
     let code_ok = !item.code.is_empty()
         && item.code.len() <= 40
@@ -81,9 +79,7 @@ pub async fn upsert_item(db: &Db, actor: Actor<'_>, item: &RefItem) -> DbResult<
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !code_ok || item.name_id.trim().is_empty() || item.name_en.trim().is_empty() {
-        return Err(DbError::invalid(
-            "kode (huruf kecil, angka, _) dan kedua nama wajib diisi",
-        ));
+        return Err(DbError::field("err-ref-item", "code"));
     }
     let mut tx = db.begin().await?;
     let before = sqlx::query("SELECT name_id, name_en, ordinal, active FROM ref_items WHERE list = $1 AND code = $2")
@@ -166,13 +162,14 @@ pub async fn limits(db: &Db) -> DbResult<Limits> {
 pub async fn set_limits(db: &Db, actor: Actor<'_>, limits: Limits) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !(1..=crate::tokens::MAX_DAYS).contains(&limits.token_max_days) {
-        return Err(DbError::invalid(format!(
-            "masa berlaku token 1–{} hari",
-            crate::tokens::MAX_DAYS
-        )));
+        return Err(DbError::out_of_range(
+            "token_max_days",
+            1,
+            crate::tokens::MAX_DAYS,
+        ));
     }
     if !(1..=10_000).contains(&limits.evidence_quota_mb) {
-        return Err(DbError::invalid("kuota bukti 1–10000 MB"));
+        return Err(DbError::out_of_range("evidence_quota_mb", 1, 10_000));
     }
     let before = self::limits(db).await?;
     let values = [
@@ -226,8 +223,10 @@ async fn write_settings<T: Serialize>(
 pub async fn set_reporting_rule(db: &Db, actor: Actor<'_>, rule: ReportingRule) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !rule.is_valid() {
-        return Err(DbError::invalid(
-            "periode harus membagi 12 bulan; tenggat 0–120 hari; ambang sunyi 1–120 periode",
+        return Err(DbError::Invalid(
+            Message::new("err-reporting-rule")
+                .with("field", "period_months")
+                .with("max", pantau_core::ibm::ReportingRule::MAX_SILENT_AFTER),
         ));
     }
     let before = reporting_rule(db).await?;

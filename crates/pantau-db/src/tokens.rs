@@ -58,24 +58,20 @@ pub async fn create(
 ) -> DbResult<(String, ApiToken)> {
     if let Actor::User(p) = actor {
         if p.user_id != user_id {
-            return Err(DbError::invalid("token hanya untuk akun sendiri"));
+            return Err(DbError::field("err-token-own", "user_id"));
         }
         if crate::users::authenticate(db, &p.username, password)
             .await?
             .is_none()
         {
-            return Err(DbError::invalid("kata sandi salah"));
+            return Err(DbError::field("err-password-wrong", "password"));
         }
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(DbError::invalid(
-            "nama token wajib diisi, paling panjang 100 karakter",
-        ));
-    }
+    crate::ibm::check_text("name", name, 100, true)?;
     let max = max_days(db).await?;
     if !(1..=max).contains(&days) {
-        return Err(DbError::invalid(format!("masa berlaku 1–{max} hari")));
+        return Err(DbError::out_of_range("days", 1, max));
     }
     let token = format!("{PREFIX}{}", random_token());
     let mut tx = db.begin().await?;

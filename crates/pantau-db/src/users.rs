@@ -6,6 +6,7 @@ use crate::offices;
 use crate::password;
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Grant, Permission, Principal, Role};
+use pantau_core::message::Message;
 use pantau_core::org::OfficePath;
 use pantau_core::user::{Username, check_password};
 use serde::Serialize;
@@ -168,35 +169,32 @@ async fn check_grants(
     institution_id: Option<i64>,
 ) -> DbResult<()> {
     if grants.is_empty() {
-        return Err(DbError::invalid("pengguna butuh sedikitnya satu peran"));
+        return Err(DbError::field("err-grants-empty", "grants"));
     }
     for (role, office_id) in grants {
         let office = offices::load(conn, *office_id).await?;
         actor.authorize(Permission::ManageUsers, &office.office_path())?;
         if role.is_national() && office.parent_id.is_some() {
-            return Err(DbError::invalid(format!(
-                "peran {} hanya dapat diberikan pada BNN RI (pusat)",
-                role.as_str()
-            )));
+            return Err(DbError::Invalid(
+                Message::new("err-role-national")
+                    .with("field", "grants")
+                    .with("role", role.as_str()),
+            ));
         }
         // An institution operator works for one institution, coached by the granting office.
         match (*role == Role::InstitutionOperator, institution_id) {
             (true, None) => {
-                return Err(DbError::invalid(
-                    "operator lembaga harus terikat pada satu lembaga",
-                ));
+                return Err(DbError::field("err-operator-institution", "institution_id"));
             }
             (true, Some(inst)) => {
                 let coach: i64 = sqlx::query("SELECT office_id FROM institutions WHERE id = $1")
                     .bind(inst)
                     .fetch_optional(&mut *conn)
                     .await?
-                    .ok_or_else(|| DbError::missing(format!("lembaga {inst} tidak ditemukan")))?
+                    .ok_or_else(|| DbError::unknown_record("institution_id", inst))?
                     .get("office_id");
                 if coach != *office_id {
-                    return Err(DbError::invalid(
-                        "peran operator diberikan pada satker pembina lembaga",
-                    ));
+                    return Err(DbError::field("err-operator-office", "grants"));
                 }
             }
             (false, _) => {}
@@ -206,14 +204,10 @@ async fn check_grants(
 }
 
 pub async fn create(db: &Db, actor: Actor<'_>, new: NewUser) -> DbResult<User> {
-    let username = Username::parse(&new.username).map_err(|e| DbError::invalid(e.to_string()))?;
-    check_password(&username, &new.password).map_err(|e| DbError::invalid(e.to_string()))?;
+    let username = Username::parse(&new.username).map_err(|e| DbError::Invalid(e.message()))?;
+    check_password(&username, &new.password).map_err(|e| DbError::Invalid(e.message()))?;
     let full_name = new.full_name.trim();
-    if full_name.is_empty() || full_name.chars().count() > 200 {
-        return Err(DbError::invalid(
-            "nama lengkap wajib diisi (maks. 200 karakter)",
-        ));
-    }
+    crate::ibm::check_text("full_name", full_name, 200, true)?;
     let hash = password::hash(new.password).await;
     let mut tx = db.begin().await?;
     check_grants(&mut tx, actor, &new.grants, new.institution_id).await?;
@@ -315,7 +309,7 @@ async fn end_access(conn: &mut AnyConnection, user_id: i64) -> DbResult<()> {
 /// managers only, never on one's own account.
 pub async fn set_active(db: &Db, actor: Actor<'_>, user_id: i64, active: bool) -> DbResult<User> {
     if matches!(actor, Actor::User(p) if p.user_id == user_id) {
-        return Err(DbError::invalid("akun sendiri tidak dapat dinonaktifkan"));
+        return Err(DbError::Invalid(Message::new("err-disable-self")));
     }
     let mut tx = db.begin().await?;
     let before = load(&mut tx, user_id).await?;
@@ -362,8 +356,8 @@ pub async fn set_password(
         authorize_manage(&mut conn, actor, user_id).await?;
     }
     drop(conn);
-    let username = Username::parse(&user.username).map_err(|e| DbError::invalid(e.to_string()))?;
-    check_password(&username, new_password).map_err(|e| DbError::invalid(e.to_string()))?;
+    let username = Username::parse(&user.username).map_err(|e| DbError::Invalid(e.message()))?;
+    check_password(&username, new_password).map_err(|e| DbError::Invalid(e.message()))?;
     let hash = password::hash(new_password.to_string()).await;
     let mut tx = db.begin().await?;
     let now = now_rfc3339();

@@ -5,6 +5,7 @@ use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
 use crate::{Db, today};
 use pantau_core::access::Permission;
+use pantau_core::message::Message;
 use pantau_core::org::{AreaCode, AreaLevel};
 use serde::Serialize;
 use serde_json::json;
@@ -257,9 +258,7 @@ pub async fn ancestry(db: &Db, code: &AreaCode) -> DbResult<Vec<Area>> {
 }
 
 fn check_date(date: &str) -> DbResult<()> {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|_| ())
-        .map_err(|_| DbError::invalid(format!("tanggal tidak sah: {date:?} (format YYYY-MM-DD)")))
+    crate::ibm::check_date("effective", date).map(|_| ())
 }
 
 /// Renames an area from `effective` on: the old row is closed, a new row opened.
@@ -272,18 +271,15 @@ pub async fn rename(
 ) -> DbResult<Area> {
     actor.authorize_national(Permission::ManageReference)?;
     let new_name = new_name.trim();
-    if new_name.is_empty() || new_name.len() > 200 {
-        return Err(DbError::invalid(
-            "nama wilayah wajib diisi (maks. 200 karakter)",
-        ));
-    }
+    crate::ibm::check_text("name", new_name, 200, true)?;
     check_date(effective)?;
     let current = get(db, code).await?;
     if effective <= current.valid_from.as_str() {
-        return Err(DbError::invalid(format!(
-            "tanggal berlaku harus setelah {}",
-            current.valid_from
-        )));
+        return Err(DbError::Invalid(
+            Message::new("err-effective-after")
+                .with("field", "effective")
+                .with("date", &current.valid_from),
+        ));
     }
     let mut tx = db.begin().await?;
     close_current(&mut tx, code, effective).await?;
@@ -334,9 +330,7 @@ pub async fn split(
     actor.authorize_national(Permission::ManageReference)?;
     check_date(effective)?;
     if parts.len() < 2 {
-        return Err(DbError::invalid(
-            "pemekaran butuh sedikitnya dua wilayah hasil",
-        ));
+        return Err(DbError::field("err-split-parts", "parts"));
     }
     let current = get(db, code).await?;
     let mut tx = db.begin().await?;
@@ -346,13 +340,20 @@ pub async fn split(
     }
     for (part, name) in parts {
         if part.level() != code.level() || part.parent() != code.parent() {
-            return Err(DbError::invalid(format!(
-                "{part} harus setingkat dan seinduk dengan {code}"
-            )));
+            return Err(DbError::Invalid(
+                Message::new("err-split-sibling")
+                    .with("field", "parts")
+                    .with("value", part)
+                    .with("code", code),
+            ));
         }
         let name = name.trim();
         if name.is_empty() {
-            return Err(DbError::invalid(format!("nama untuk {part} wajib diisi")));
+            return Err(DbError::Invalid(
+                Message::new("err-split-name")
+                    .with("field", "parts")
+                    .with("value", part),
+            ));
         }
         if part == code {
             if name != current.name {

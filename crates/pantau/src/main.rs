@@ -3,17 +3,41 @@
 mod bench;
 mod cli;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use clap::Parser;
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     init_tracing();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(cli::run(args))
+        .context("starting the async runtime")
+        .and_then(|runtime| runtime.block_on(cli::run(args)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", explain(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error as an operator reads it: a refusal of the storage layer in words (Bahasa
+/// Indonesia, like the rest of the command line), after the context it was raised in.
+fn explain(e: &anyhow::Error) -> String {
+    let catalogue = pantau_web::i18n::I18n::new();
+    e.chain()
+        .map(|cause| match cause.downcast_ref::<pantau_db::DbError>() {
+            Some(
+                db @ (pantau_db::DbError::Invalid(_)
+                | pantau_db::DbError::Missing(_)
+                | pantau_db::DbError::State(_)),
+            ) => catalogue.render(pantau_web::i18n::Lang::Id, &db.message()),
+            _ => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// `RUST_LOG=debug` (or info, warn, error) sets the level; info by default.

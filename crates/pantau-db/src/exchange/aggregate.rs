@@ -58,27 +58,17 @@ pub async fn set_mapping(
 ) -> DbResult<()> {
     actor.authorize_national(Permission::ManageReference)?;
     if !KINDS.contains(&kind) {
-        return Err(DbError::invalid(format!(
-            "jenis {kind:?}: salah satu dari {}",
-            KINDS.join(", ")
-        )));
+        return Err(DbError::unknown_value("kind", kind, KINDS.iter().copied()));
     }
     let (pantau_code, external_code) = (pantau_code.trim(), external_code.trim());
     if kind == "indicator" && !INDICATORS.iter().any(|(c, _)| *c == pantau_code) {
-        return Err(DbError::missing(format!(
-            "indikator {pantau_code:?} tidak dikenal"
-        )));
+        return Err(DbError::unknown_record("pantau_code", pantau_code));
     }
     if kind == "org_unit" && offices::by_code(db, pantau_code).await.is_err() {
-        return Err(DbError::missing(format!(
-            "satker {pantau_code:?} tidak ditemukan"
-        )));
+        return Err(DbError::unknown_record("pantau_code", pantau_code));
     }
-    if pantau_code.is_empty() || external_code.chars().count() > 100 {
-        return Err(DbError::invalid(
-            "kode wajib diisi; kode luar paling panjang 100 karakter",
-        ));
-    }
+    crate::ibm::check_text("pantau_code", pantau_code, 100, true)?;
+    crate::ibm::check_text("external_code", external_code, 100, false)?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM exchange_mappings WHERE kind = $1 AND pantau_code = $2")
         .bind(kind)
@@ -200,9 +190,7 @@ fn check_source(source: &str) -> DbResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(DbError::invalid(
-            "sumber 1–60 karakter: huruf kecil, angka, - _ . (mis. dhis2-kemenkes)",
-        ))
+        Err(DbError::field("err-source", "source"))
     }
 }
 

@@ -142,6 +142,8 @@ fn param_schema(name: &str, kind: &str) -> Value {
             json!({"type": "string", "pattern": "^[a-z0-9._-]{1,60}$", "examples": ["dhis2-kemenkes"]})
         }
         "list" => json!({"type": "string", "enum": pantau_db::reference::LISTS}),
+        "kind" if kind == "task" => json!({"type": "string",
+            "enum": pantau_db::tasks::TaskKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()}),
         _ => json!({"type": kind}),
     }
 }

@@ -32,12 +32,9 @@ pub fn routes() -> Vec<Route> {
             )
             .query(&[Param(
                 "kind",
-                "string",
+                "task",
                 false,
-                "jenis tugas / kind of task (report_due, report_late, unit_silent, stage_draft, \
-                 stage_verify, stage_finalize, ibm_action_due, ibm_action_overdue, sni_draft, \
-                 sni_verify, sni_finalize, sni_action_due, sni_action_overdue, \
-                 certificate_expiring, cohort_ending)",
+                "jenis tugas; tanpa ini, jumlah per jenis / kind of task; without it, counts per kind",
             )]),
         get("/api/v1/users", user_list).doc(
             "akun",

@@ -1,11 +1,11 @@
-//! "Tugas saya", on every configured backend: a task appears for who must do it, and leaves
-//! the list once it is done.
+//! An officer's day, on every configured backend: a task of "Tugas saya" appears for who must
+//! do it and leaves the list once it is done; a save from a stale page never overwrites.
 
 mod common;
 use common::*;
 
 use pantau_core::ibm::AssessmentAction;
-use pantau_db::ibm::{assessments as stage_assessments, reports, stages};
+use pantau_db::ibm::{assessments as stage_assessments, evaluations, reports, stages};
 use pantau_db::tasks::{self, TaskKind, TaskRecord};
 use pantau_db::{Actor, testing};
 
@@ -149,6 +149,83 @@ async fn a_submitted_assessment_waits_for_someone_else_to_verify_it() {
         assert_eq!(
             count(&t, "bnnp.jabar", TaskKind::StageVerify, today).await,
             waiting,
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_evaluation_saved_from_an_older_version_is_refused_not_overwritten() {
+    for t in testing::all().await {
+        seeded(&t).await;
+        let unit = operating_unit(
+            &t,
+            "IBM-VERSI",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "apbn",
+            "2025-01-02",
+        )
+        .await;
+        let jabar = who(&t, "bnnp.jabar").await;
+        let unit = pantau_db::ibm::units::get(&t.db, &jabar, unit)
+            .await
+            .unwrap();
+        let input = evaluations::EvaluationInput {
+            operational_status: "operasional".into(),
+            solutions: "sosialisasi keluarga".into(),
+            version: Some(0),
+            ..Default::default()
+        };
+        evaluations::save(&t.db, Actor::User(&jabar), unit.id, 2025, &input)
+            .await
+            .unwrap();
+        // Two people opened the saved evaluation (version 1); the first save wins, the second,
+        // made from the same version, is refused instead of overwriting it.
+        let stored = evaluations::get(&t.db, &jabar, unit.id, 2025)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.version, 1, "{}", t.label);
+        let first = evaluations::EvaluationInput {
+            solutions: "pendampingan keluarga".into(),
+            version: Some(1),
+            ..input.clone()
+        };
+        let second = evaluations::EvaluationInput {
+            solutions: "sosialisasi sekolah".into(),
+            version: Some(1),
+            ..input.clone()
+        };
+        evaluations::save(&t.db, Actor::User(&jabar), unit.id, 2025, &first)
+            .await
+            .unwrap();
+        let stale = evaluations::save(&t.db, Actor::User(&jabar), unit.id, 2025, &second).await;
+        assert!(
+            matches!(&stale, Err(e) if e.is_edited_meanwhile()),
+            "{}: {stale:?}",
+            t.label
+        );
+        // A first save from "no evaluation yet" is refused too once one exists.
+        let fresh = evaluations::EvaluationInput {
+            version: Some(0),
+            ..second.clone()
+        };
+        assert!(
+            evaluations::save(&t.db, Actor::User(&jabar), unit.id, 2025, &fresh)
+                .await
+                .is_err_and(|e| e.is_edited_meanwhile()),
+            "{}",
+            t.label
+        );
+        let kept = evaluations::get(&t.db, &jabar, unit.id, 2025)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (kept.input.solutions.as_str(), kept.version),
+            ("pendampingan keluarga", 2),
             "{}",
             t.label
         );
