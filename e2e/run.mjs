@@ -380,6 +380,95 @@ await step('the map tooltip shows an office name as text, never as markup', asyn
   await page.context().close();
 });
 
+await step('the unit list: search by area, filter, sort, page, and download exactly what is shown', async () => {
+  const page = await signIn('admin.pusat');
+  await page.goto(`${base}/ibm`);
+  await page.fill('#unit-filters input[name=q]', 'bandung');
+  await Promise.all([page.waitForNavigation(), page.click('#unit-filters button[type=submit]')]);
+  const offices = await page.locator('table.units tbody td:nth-child(4)').allTextContents();
+  assert.ok(offices.length > 0, '"bandung" finds units');
+  assert.ok(offices.every((o) => /bandung/i.test(o)) || (await page.locator('table.units tbody').textContent()).match(/bandung/i), 'Bandung\'s units');
+  // Filter by province and category, sort by name (twice: descending), then page.
+  await page.goto(`${base}/ibm`);
+  await page.selectOption('#unit-filters select[name=province]', '32');
+  await page.selectOption('#unit-filters select[name=category]', 'berkelanjutan');
+  await page.selectOption('#unit-filters select[name=year]', '2025');
+  await Promise.all([page.waitForNavigation(), page.click('#unit-filters button[type=submit]')]);
+  assert.match(page.url(), /province=32/);
+  assert.match(page.url(), /category=berkelanjutan/);
+  await Promise.all([page.waitForNavigation(), page.click('table.units thead a[href*="sort=name"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('table.units thead a[href*="sort=name"]')]);
+  assert.match(page.url(), /desc=1/);
+  const names = await page.locator('table.units tbody td:nth-child(2)').allTextContents();
+  // SQLite sorts by code point, as JavaScript's plain comparison does.
+  const sorted = [...names].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  assert.deepEqual(names, sorted, 'sorted by name, descending');
+  const total = Number(await page.textContent('.list-summary .total'));
+  assert.ok(total > 0, 'the filtered list has units');
+  await shot(page, 'unit-list-filtered');
+  const csvHref = await page.locator('.list-summary a', { hasText: 'CSV' }).getAttribute('href');
+  const csv = await (await page.request.get(`${base}${csvHref}`)).text();
+  const rows = csv.trim().split(/\r?\n/).slice(1).map((l) => l.split(/[;,]/)[0].replace(/"/g, ''));
+  assert.equal(rows.length, total, 'the file holds every unit of the list');
+  const codes = await page.locator('table.units tbody td:nth-child(1)').allTextContents();
+  assert.deepEqual(rows.slice(0, codes.length), codes.map((c) => c.trim()), 'in the order shown');
+  if (await page.locator('.pager a[rel=next]').count()) {
+    await Promise.all([page.waitForNavigation(), page.click('.pager a[rel=next]')]);
+    assert.match(page.url(), /province=32/, 'the filters stay on the next page');
+    const next = await page.locator('table.units tbody td:nth-child(1)').allTextContents();
+    assert.deepEqual(rows.slice(codes.length, codes.length + next.length), next.map((c) => c.trim()), 'the next page continues the file');
+  }
+  await page.context().close();
+});
+
+await step('a click on a province opens its dashboard; on a phone the menu folds', async () => {
+  const page = await signIn('admin.pusat');
+  await page.goto(`${base}/dasbor`);
+  await page.waitForSelector('.chart.map svg path', { timeout: 15_000 });
+  await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(() => {
+      const chart = window.echarts.getInstanceByDom(document.querySelector('.chart.map'));
+      const item = chart.getOption().series[0].data.find((d) => d.name === '32');
+      // What a click on the province hands to the handler.
+      chart.trigger('click', { data: item, name: '32' });
+    }),
+  ]);
+  assert.match(page.url(), /\/dasbor\?year=\d+&office=\d+/, 'the province dashboard opens');
+  assert.ok((await page.textContent('h1')).includes('Jawa Barat'));
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/', '/dasbor', '/ibm', '/ibm/target', '/paket', '/sni', '/wilayah']) {
+    await page.goto(`${base}${path}`);
+    assert.equal(await page.locator('.main-nav').isVisible(), false, `${path}: the menu is folded`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(wide <= 1, `${path}: no sideways scrolling (${wide} px)`);
+  }
+  await page.goto(`${base}/ibm`);
+  await page.click('.menu-toggle');
+  assert.ok(await page.locator('.main-nav').isVisible(), 'the menu opens');
+  await shot(page, 'menu-open-390');
+  await page.context().close();
+});
+
+await step('the evaluation pack of a province as a PDF file', async () => {
+  const page = await signIn('bnnp.jabar');
+  await page.goto(`${base}/paket`);
+  assert.ok((await page.textContent('h1')).includes('Jawa Barat'), 'the pack opens on the province');
+  await shot(page, 'pack-province');
+  const href = await page.locator('a', { hasText: 'Unduh PDF' }).getAttribute('href');
+  const res = await page.request.get(`${base}${href}`);
+  assert.equal(res.headers()['content-type'], 'application/pdf');
+  const file = path.join(tmp, 'paket.pdf');
+  fs.writeFileSync(file, await res.body());
+  const { execFileSync } = await import('node:child_process');
+  const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+  assert.ok(text.includes('Jawa Barat'), 'the province is named');
+  assert.ok(/BNN Kota Bandung/.test(text), 'its districts\' rows are there');
+  assert.match(text, /Halaman 1 dari \d+/, 'pages are numbered');
+  execFileSync('pdftoppm', ['-png', '-r', '70', '-f', '1', '-l', '1', file, path.join(out, 'pack-pdf')]);
+  await page.context().close();
+});
+
 /** Opens the first record of one kind of task, takes `action` there, and checks the task left. */
 async function completeTask(user, kind, action) {
   const page = await signIn(user);

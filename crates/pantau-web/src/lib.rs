@@ -10,6 +10,7 @@ mod form;
 pub mod guard;
 pub mod i18n;
 mod page;
+mod pdf;
 mod request_log;
 pub mod routes;
 mod security;

@@ -72,6 +72,8 @@ async fn province_map(state: &AppState, d: &IbmDashboard) -> Result<String, AppE
                 "name": code,
                 "value": r.targets.on_target_pct(),
                 "label": format!("{} ({code})", r.targets.label),
+                // A click on the province opens its dashboard.
+                "href": format!("/dasbor?year={}&office={id}", d.year),
             }));
         }
     }

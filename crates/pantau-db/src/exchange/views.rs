@@ -124,3 +124,31 @@ pub fn cohort(d: &crate::sni::cohorts::Dashboard) -> Table {
     }
     t
 }
+
+/// A list of units as filtered on the unit list: the columns shown there, with codes beside
+/// names so the file can be matched against other lists.
+pub fn units(units: &[crate::ibm::units::Unit]) -> Table {
+    let mut t = Table::new(&[
+        "kode_unit",
+        "nama_unit",
+        "kode_desa",
+        "desa",
+        "satker_pembina",
+        "tahun_dibentuk",
+        "sumber_dana",
+        "status",
+    ]);
+    for u in units {
+        t.rows.push(vec![
+            u.code.clone(),
+            u.name.clone(),
+            u.village_code.clone(),
+            u.village_name.clone(),
+            u.office_name.clone(),
+            u.year_formed.to_string(),
+            u.funding_source.clone(),
+            u.status.clone(),
+        ]);
+    }
+    t
+}

@@ -103,17 +103,119 @@ pub async fn by_code(db: &Db, code: &str) -> DbResult<Unit> {
 pub struct UnitFilter {
     pub office_id: Option<i64>,
     pub status: Option<String>,
+    /// Words matched against the unit's code and name, its office's name and the names of the
+    /// areas it lies in (village, kecamatan, kabupaten/kota, province).
     pub query: Option<String>,
+    /// A province code (`32`): units whose village lies in it.
+    pub province: Option<String>,
+    /// With `category`: units of that category in this year (this year when not given).
+    pub year: Option<i64>,
+    pub category: Option<String>,
+    pub funding: Option<String>,
+    pub sort: UnitSort,
+    pub descending: bool,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// Units in the principal's read scope (optionally under one office), by code.
+/// The column a unit list is sorted by (then by code).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitSort {
+    #[default]
+    Code,
+    Name,
+    Village,
+    Office,
+    Status,
+    YearFormed,
+}
+
+impl UnitSort {
+    pub const ALL: &'static [UnitSort] = &[
+        UnitSort::Code,
+        UnitSort::Name,
+        UnitSort::Village,
+        UnitSort::Office,
+        UnitSort::Status,
+        UnitSort::YearFormed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitSort::Code => "code",
+            UnitSort::Name => "name",
+            UnitSort::Village => "village",
+            UnitSort::Office => "office",
+            UnitSort::Status => "status",
+            UnitSort::YearFormed => "year_formed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UnitSort> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            UnitSort::Code => "u.code",
+            UnitSort::Name => "u.name",
+            UnitSort::Village => "village_name",
+            UnitSort::Office => "o.name",
+            UnitSort::Status => "u.status",
+            UnitSort::YearFormed => "u.year_formed",
+        }
+    }
+}
+
+/// Areas whose name holds `words`, as code prefixes (at most 100, none inside another): units
+/// lie in one of them when their village code starts with it.
+async fn areas_named(db: &Db, words: &str) -> DbResult<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT code FROM areas WHERE valid_to IS NULL AND LOWER(name) LIKE $1 \
+         ORDER BY LENGTH(code), code LIMIT 500",
+    )
+    .bind(format!("%{words}%"))
+    .fetch_all(db.pool())
+    .await?;
+    let mut prefixes: Vec<String> = Vec::new();
+    for r in rows {
+        let code: String = r.get("code");
+        // A village's code is whole; a wider area's code is followed by its children's.
+        let prefix = if code.matches('.').count() == 3 {
+            code
+        } else {
+            format!("{code}.")
+        };
+        if !prefixes.iter().any(|p| prefix.starts_with(p.as_str())) {
+            prefixes.push(prefix);
+        }
+        if prefixes.len() == 100 {
+            break;
+        }
+    }
+    Ok(prefixes)
+}
+
+/// Units in the principal's read scope (optionally under one office) that match the filter.
 pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Vec<Unit>, i64)> {
     let under = match filter.office_id {
         Some(office_id) => Some(offices::get_unchecked(db, office_id).await?.path),
         None => None,
     };
+    let words = filter
+        .query
+        .as_deref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
+    let places = match &words {
+        Some(w) => areas_named(db, w).await?,
+        None => vec![],
+    };
+    let year = filter
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&crate::today()) as i64);
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     // The same conditions for the count and the page.
     let conditions = |sql: &mut Sql| -> bool {
         sql.push(" WHERE ");
@@ -123,13 +225,34 @@ pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Ve
         if let Some(path) = &under {
             sql.push(" AND o.path LIKE ").bind(format!("{path}%"));
         }
-        if let Some(s) = filter.status.as_ref().filter(|s| !s.is_empty()) {
-            sql.push(" AND u.status = ").bind(s.clone());
+        if let Some(s) = given(&filter.status) {
+            sql.push(" AND u.status = ").bind(s);
         }
-        if let Some(q) = filter.query.as_ref().filter(|s| !s.trim().is_empty()) {
-            let pattern = format!("%{}%", q.trim().to_lowercase());
+        if let Some(p) = given(&filter.province) {
+            sql.push(" AND u.village_code LIKE ")
+                .bind(format!("{}.%", p.trim()));
+        }
+        if let Some(f) = given(&filter.funding) {
+            sql.push(" AND u.funding_source = ").bind(f);
+        }
+        if let Some(c) = given(&filter.category) {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM ibm_unit_years y WHERE y.unit_id = u.id AND y.year = ",
+            )
+            .bind(year)
+            .push(" AND y.category = ")
+            .bind(c)
+            .push(")");
+        }
+        if let Some(w) = &words {
+            let pattern = format!("%{w}%");
             sql.push(" AND (LOWER(u.name) LIKE ").bind(pattern.clone());
-            sql.push(" OR LOWER(u.code) LIKE ").bind(pattern).push(")");
+            sql.push(" OR LOWER(u.code) LIKE ").bind(pattern.clone());
+            sql.push(" OR LOWER(o.name) LIKE ").bind(pattern);
+            for p in &places {
+                sql.push(" OR u.village_code LIKE ").bind(format!("{p}%"));
+            }
+            sql.push(")");
         }
         true
     };
@@ -141,8 +264,11 @@ pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Ve
     let total: i64 = count.query().fetch_one(db.pool()).await?.get("n");
     let mut page = Sql::new(SELECT_UNIT);
     conditions(&mut page);
-    page.push(" ORDER BY u.code LIMIT ")
-        .bind(filter.limit.clamp(1, 1000));
+    page.push(" ORDER BY ")
+        .push(filter.sort.column())
+        .push(if filter.descending { " DESC" } else { " ASC" })
+        .push(", u.code LIMIT ")
+        .bind(filter.limit.clamp(1, MAX_LIST));
     page.push(" OFFSET ").bind(filter.offset.max(0));
     Ok((
         page.query()
@@ -154,6 +280,9 @@ pub async fn list(db: &Db, who: &Principal, filter: &UnitFilter) -> DbResult<(Ve
         total,
     ))
 }
+
+/// The most units one list (or one download of it) holds.
+pub const MAX_LIST: i64 = 50_000;
 
 /// The year a unit was formed: from 2000 to this year.
 pub(crate) fn check_year_formed(year: i64) -> DbResult<()> {

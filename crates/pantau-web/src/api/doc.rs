@@ -142,6 +142,17 @@ fn param_schema(name: &str, kind: &str) -> Value {
             json!({"type": "string", "pattern": "^[a-z0-9._-]{1,60}$", "examples": ["dhis2-kemenkes"]})
         }
         "list" => json!({"type": "string", "enum": pantau_db::reference::LISTS}),
+        "status" if kind == "unit_status" => json!({"type": "string",
+            "enum": pantau_core::ibm::UnitStatus::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()}),
+        "category" if kind == "category" => json!({"type": "string",
+            "enum": pantau_core::ibm::Category::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()}),
+        "funding" if kind == "funding" => json!({"type": "string",
+            "enum": pantau_core::ibm::FundingSource::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()}),
+        "sort" if kind == "unit_sort" => json!({"type": "string",
+            "enum": pantau_db::ibm::units::UnitSort::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()}),
+        "province" if kind == "province" => {
+            json!({"type": "string", "pattern": "^[0-9]{2}$", "examples": ["32"]})
+        }
         "kind" if kind == "task" => json!({"type": "string",
             "enum": pantau_db::tasks::TaskKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()}),
         _ => json!({"type": kind}),

@@ -1,7 +1,7 @@
 //! JSON endpoints for IBM monitoring and its configurable reference data.
 
 use super::ApiResult;
-use super::doc::{LIMIT, OFFICE, OFFSET, Param, YEAR_REQUIRED};
+use super::doc::{LIMIT, OFFICE, OFFSET, Param, YEAR, YEAR_REQUIRED};
 use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -23,7 +23,24 @@ pub fn routes() -> Vec<Route> {
     vec![
         get("/api/v1/ibm/units", list_units)
             .doc("ibm", "IBM units within scope, filtered and paged")
-            .query(&[ OFFICE, Param( "status", "string", false, "status unit: aktif, nonaktif, bubar", ), Param( "q", "string", false, "cari kode atau nama / search code or name", ), LIMIT, OFFSET, ]),
+            .query(&[
+                OFFICE,
+                Param("status", "unit_status", false, "status unit / unit status"),
+                Param(
+                    "q",
+                    "string",
+                    false,
+                    "cari kode, nama, satker atau wilayah / search code, name, office or area",
+                ),
+                Param("province", "province", false, "kode provinsi / province code, e.g. 32"),
+                YEAR,
+                Param("category", "category", false, "kategori pada tahun itu / category that year"),
+                Param("funding", "funding", false, "sumber dana / funding source"),
+                Param("sort", "unit_sort", false, "urut menurut / sort by"),
+                Param("desc", "boolean", false, "urutan menurun / descending"),
+                LIMIT,
+                OFFSET,
+            ]),
         post("/api/v1/ibm/units", Need::OfficeWriter, create_unit)
             .doc("ibm", "Register an IBM unit").body::<NewUnit>(),
         get("/api/v1/ibm/units/{id}", unit)
@@ -98,8 +115,31 @@ struct UnitQuery {
     office_id: Option<i64>,
     status: Option<String>,
     q: Option<String>,
+    province: Option<String>,
+    year: Option<i64>,
+    category: Option<String>,
+    funding: Option<String>,
+    sort: Option<units::UnitSort>,
+    desc: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
+}
+
+/// `value` when it is absent or `valid`; else a 400 naming the parameter.
+fn checked(
+    name: &'static str,
+    value: Option<String>,
+    valid: impl Fn(&str) -> bool,
+) -> Result<Option<String>, AppError> {
+    match value {
+        Some(v) if !valid(&v) => Err(crate::error::RequestError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            pantau_core::message::Message::new("error-query-invalid").with("field", name),
+        )
+        .field(name.to_string())
+        .into()),
+        other => Ok(other),
+    }
 }
 
 async fn list_units(
@@ -108,10 +148,31 @@ async fn list_units(
     Query(q): Query<UnitQuery>,
 ) -> ApiResult {
     user.office_wide()?;
+    // Coded values are checked here, so a typo answers 400 instead of an empty list.
+    let status = checked("status", q.status, |v| UnitStatus::parse(v).is_some())?;
+    let category = checked("category", q.category, |v| Category::parse(v).is_some())?;
+    let funding = checked("funding", q.funding, |v| {
+        pantau_core::ibm::FundingSource::parse(v).is_some()
+    })?;
+    let province = checked("province", q.province, |v| {
+        v.len() == 2 && v.bytes().all(|b| b.is_ascii_digit())
+    })?;
+    let year = checked("year", q.year.map(|y| y.to_string()), |v| {
+        v.parse::<i64>().is_ok_and(|y| {
+            (pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR).contains(&y)
+        })
+    })?
+    .and_then(|y| y.parse().ok());
     let filter = UnitFilter {
         office_id: q.office_id,
-        status: q.status,
+        status,
         query: q.q,
+        province,
+        year,
+        category,
+        funding,
+        sort: q.sort.unwrap_or_default(),
+        descending: q.desc.unwrap_or(false),
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         offset: q.offset.unwrap_or(0).max(0),
     };

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
+use pantau_core::ibm::Category;
 use pantau_db::dashboard::{self, IbmDashboard};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,9 +26,16 @@ struct DashboardPage {
     /// Only at the national level: on-target share per province.
     map_chart: Option<String>,
     sni: dashboard::SniSummary,
+    provinces: std::collections::HashMap<String, String>,
 }
 
 impl DashboardPage {
+    fn province(&self, code: &str) -> String {
+        self.provinces
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
     /// "27 of 72 units with a final assessment · 186 not assessed yet".
     fn on_target_of(&self) -> String {
         let t = &self.d.total;
@@ -104,15 +112,35 @@ pub async fn show(
     let cat = |f: fn(&pantau_core::ibm::TargetRow) -> i64| {
         d.rows.iter().map(|r| f(&r.targets)).collect::<Vec<_>>()
     };
+    // Horizontal bars keep long office and unit names readable; a click on a bar opens the
+    // unit list of that office and category.
+    let links: Vec<String> = d
+        .rows
+        .iter()
+        .map(|r| match r.targets.key.strip_prefix("satker:") {
+            Some(id) => format!("/ibm?office={id}&year={year}"),
+            None => r
+                .targets
+                .key
+                .strip_prefix("unit:")
+                .map(|id| format!("/ibm/{id}"))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let series = |c: Category, f: fn(&pantau_core::ibm::TargetRow) -> i64| {
+        json!({"name": page.t(&format!("ibm-category-{}", c.as_str())), "stack": "c",
+               "data": cat(f), "param": format!("category={}", c.as_str())})
+    };
     let category_chart = json!({
         "kind": "bar",
-        "rotate": if labels.len() > 6 { 40 } else { 0 },
+        "horizontal": true,
         "categories": labels,
+        "links": links,
         "series": [
-            {"name": page.t("ibm-category-berkelanjutan"), "stack": "c", "data": cat(|r| r.berkelanjutan)},
-            {"name": page.t("ibm-category-berkelanjutan_mandiri"), "stack": "c", "data": cat(|r| r.berkelanjutan_mandiri)},
-            {"name": page.t("ibm-category-baru"), "stack": "c", "data": cat(|r| r.baru)},
-            {"name": page.t("ibm-category-baru_mandiri"), "stack": "c", "data": cat(|r| r.baru_mandiri)},
+            series(Category::Berkelanjutan, |r| r.berkelanjutan),
+            series(Category::BerkelanjutanMandiri, |r| r.berkelanjutan_mandiri),
+            series(Category::Baru, |r| r.baru),
+            series(Category::BaruMandiri, |r| r.baru_mandiri),
         ]
     })
     .to_string();
@@ -126,6 +154,7 @@ pub async fn show(
     })
     .to_string();
     let html = DashboardPage {
+        provinces: super::province_names(&state).await?,
         sni,
         map_chart,
         years: (2021..=today.year() as i64 + 1).rev().collect(),

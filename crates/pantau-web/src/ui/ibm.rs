@@ -40,70 +40,169 @@ struct ListPage {
     page: Page,
     units: Vec<Unit>,
     pager: Pager,
-    q: String,
-    status: String,
+    q: ListQuery,
     statuses: Vec<&'static str>,
+    categories: Vec<&'static str>,
+    fundings: Vec<&'static str>,
+    provinces: Vec<wilayah::Area>,
+    years: Vec<i64>,
     can_register: bool,
 }
 
-#[derive(Deserialize, Default)]
+impl ListPage {
+    /// This list's address with `changes` applied (empty values dropped): filters live in the
+    /// address, so a filtered list can be bookmarked and shared.
+    fn href(&self, changes: &[(&str, &str)]) -> String {
+        let year = self.q.year.map(|y| y.to_string());
+        let office = self.q.office.map(|o| o.to_string());
+        let mut pairs: Vec<(&str, String)> = [
+            ("q", self.q.q.clone()),
+            ("office", office),
+            ("province", self.q.province.clone()),
+            ("year", year),
+            ("category", self.q.category.clone()),
+            ("funding", self.q.funding.clone()),
+            ("status", self.q.status.clone()),
+            ("sort", self.q.sort.clone()),
+            ("desc", self.q.desc.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        for (k, v) in changes {
+            pairs.retain(|(key, _)| key != k);
+            if !v.is_empty() {
+                pairs.push((k, v.to_string()));
+            }
+        }
+        let kept: Vec<(&str, Option<&str>)> =
+            pairs.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
+        format!("/ibm?{}", query_string(&kept))
+    }
+    /// The header link sorting by `column`: ascending first, then the other way.
+    fn sort_href(&self, column: &str) -> String {
+        let current = self.q.sort.as_deref().unwrap_or("code") == column;
+        let desc = current && self.q.desc.as_deref() != Some("1");
+        self.href(&[("sort", column), ("desc", if desc { "1" } else { "" })])
+    }
+    /// ▲ or ▼ beside the column the list is sorted by.
+    fn sort_mark(&self, column: &str) -> &'static str {
+        if self.q.sort.as_deref().unwrap_or("code") != column {
+            ""
+        } else if self.q.desc.as_deref() == Some("1") {
+            " ▼"
+        } else {
+            " ▲"
+        }
+    }
+    /// The year the category filter applies to.
+    fn year(&self) -> i64 {
+        self.q.year.unwrap_or_else(this_year)
+    }
+    fn chosen(&self, value: &Option<String>, option: &str) -> bool {
+        value.as_deref() == Some(option)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {
     q: Option<String>,
     status: Option<String>,
     office: Option<i64>,
+    province: Option<String>,
+    year: Option<i64>,
+    category: Option<String>,
+    funding: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
     page: Option<i64>,
+    /// `csv` or `xlsx`: the filtered list as a spreadsheet instead of the page.
+    unduh: Option<String>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
-    Query(q): Query<ListQuery>,
+    Query(mut q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
+    let empty_to_none = |v: &mut Option<String>| {
+        if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            *v = None;
+        }
+    };
+    for v in [
+        &mut q.q,
+        &mut q.status,
+        &mut q.province,
+        &mut q.category,
+        &mut q.funding,
+        &mut q.sort,
+        &mut q.desc,
+    ] {
+        empty_to_none(v);
+    }
     let filter = UnitFilter {
         office_id: q.office,
         status: q.status.clone(),
         query: q.q.clone(),
+        province: q.province.clone(),
+        year: q.year,
+        category: q.category.clone(),
+        funding: q.funding.clone(),
+        sort: q
+            .sort
+            .as_deref()
+            .and_then(units::UnitSort::parse)
+            .unwrap_or_default(),
+        descending: q.desc.as_deref() == Some("1"),
         limit: 1,
         offset: 0,
     };
+    if let Some(format) = &q.unduh {
+        // Exactly the rows of the list, every page of it.
+        let (all, _) = units::list(
+            &state.db,
+            user.principal(),
+            &UnitFilter {
+                limit: units::MAX_LIST,
+                ..filter
+            },
+        )
+        .await?;
+        let table = pantau_db::exchange::views::units(&all);
+        return super::exchange::download(&table, format, "daftar-unit-ibm");
+    }
     let (_, total) = units::list(&state.db, user.principal(), &filter).await?;
-    let office = q.office.map(|o| o.to_string());
-    let pager = Pager::new(
-        q.page,
-        total,
-        format!(
-            "/ibm?{}",
-            query_string(&[
-                ("q", q.q.as_deref()),
-                ("status", q.status.as_deref()),
-                ("office", office.as_deref())
-            ])
-        ),
-    );
-    let (units, _) = units::list(
-        &state.db,
-        user.principal(),
-        &UnitFilter {
-            limit: PAGE_SIZE,
-            offset: pager.offset(),
-            ..filter
-        },
-    )
-    .await?;
-    render(ListPage {
-        units,
-        pager,
-        q: q.q.unwrap_or_default(),
-        status: q.status.unwrap_or_default(),
+    let mut shown = ListPage {
+        units: vec![],
+        pager: Pager::new(q.page, total, String::new()),
+        q: q.clone(),
         statuses: UnitStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
+        fundings: FundingSource::ALL.iter().map(|f| f.as_str()).collect(),
+        provinces: wilayah::children(&state.db, None, None, 100, 0).await?.0,
+        years: (2021..=this_year() + 1).rev().collect(),
         can_register: !user
             .principal()
             .scope_roots(Permission::WriteData)
             .is_empty(),
         page,
-    })
+    };
+    shown.pager = Pager::new(q.page, total, shown.href(&[]));
+    let (units, _) = units::list(
+        &state.db,
+        user.principal(),
+        &UnitFilter {
+            limit: PAGE_SIZE,
+            offset: shown.pager.offset(),
+            ..filter
+        },
+    )
+    .await?;
+    shown.units = units;
+    render(shown)
 }
 
 #[derive(Template)]

@@ -81,6 +81,7 @@ pub fn routes() -> Vec<Route> {
         get("/dasbor", dashboard::show),
         get("/paket", pack::page),
         get("/paket.xlsx", pack::xlsx),
+        get("/paket.pdf", pack::pdf),
         get("/sni", sni::home),
         post("/sni/kohort", Need::OfficeWriter, sni::create_cohort),
         get("/sni/kohort/{id}", sni::cohort),
@@ -354,6 +355,18 @@ pub(crate) fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
         })
         .collect();
     parts.join("&")
+}
+
+/// Province names by code (`32` → "Jawa Barat"), for tables keyed by province.
+pub(crate) async fn province_names(
+    state: &AppState,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(pantau_db::wilayah::children(&state.db, None, None, 100, 0)
+        .await?
+        .0
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect())
 }
 
 /// Where a page of office figures (dashboard, target table, pack) stands: the office asked for,

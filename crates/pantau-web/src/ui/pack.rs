@@ -45,10 +45,17 @@ struct PackPage {
     place: super::Place,
     year: i64,
     xlsx_href: String,
+    pdf_href: String,
     generated: String,
+    years: Vec<i64>,
+    /// The offices whose pack the reader may open, `None` for the nation.
+    offices: Vec<(Option<i64>, String)>,
 }
 
 impl PackPage {
+    fn factors_missing(&self) -> String {
+        factors_missing(&self.page, self.year)
+    }
     /// Which finished years the changes compare.
     fn movers_note(&self) -> String {
         let to = self.pack.movers_to;
@@ -89,15 +96,24 @@ pub async fn page(
     }
     let generation = state.pages.generation();
     let (pack, place, year) = load(&state, &user, &page, &q).await?;
-    let xlsx_href = match place.office {
-        Some(o) => format!("/paket.xlsx?year={year}&office={o}"),
-        None => format!("/paket.xlsx?year={year}"),
+    let query = match place.office {
+        Some(o) => format!("year={year}&office={o}"),
+        None => format!("year={year}"),
     };
+    let (xlsx_href, pdf_href) = (
+        format!("/paket.xlsx?{query}"),
+        format!("/paket.pdf?{query}"),
+    );
     let html = PackPage {
         pack,
         place,
         year,
         xlsx_href,
+        pdf_href,
+        years: (2021..=pantau_db::today().year() as i64 + 1)
+            .rev()
+            .collect(),
+        offices: pack_offices(&state, &user, &page).await?,
         generated: pantau_db::now_rfc3339(),
         page,
     }
@@ -128,16 +144,297 @@ pub async fn xlsx(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     );
-    let file: String = format!(
-        "pantau-{}-{year}.xlsx",
-        title
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-    );
+    let file = format!("pantau-{}-{year}.xlsx", file_stem(&title));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
+}
+
+/// The same pack as a PDF file (A4): the tables, the on-target chart, the red flags and the
+/// obstacles and drivers, with the office and the date on every page and its page numbers.
+pub async fn pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Query(q): Query<PackQuery>,
+) -> Result<Response, AppError> {
+    user.office_wide()?;
+    let (pack, place, year) = load(&state, &user, &page, &q).await?;
+    let bytes = pdf_document(&page, &pack, &place.title, year);
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    let file = format!("pantau-{}-{year}.pdf", file_stem(&place.title));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// The nation (for national readers), then every province and district office in scope.
+async fn pack_offices(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+) -> Result<Vec<(Option<i64>, String)>, AppError> {
+    let mut out = Vec::new();
+    for o in pantau_db::offices::in_scope(&state.db, user.principal()).await? {
+        match o.level.as_str() {
+            "pusat" => out.push((None, page.t("ibm-nation"))),
+            _ => out.push((Some(o.id), o.name)),
+        }
+    }
+    Ok(out)
+}
+
+/// A file name's stem from a title: lower case, every other character a hyphen.
+fn file_stem(title: &str) -> String {
+    title
+        .to_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+}
+
+fn pdf_document(page: &Page, pack: &Pack, title: &str, year: i64) -> Vec<u8> {
+    use crate::pdf::{Column, Document, GREY};
+    let t = |id: &str| page.t(id);
+    let pct = |v: Option<f64>| page.pct(v);
+    let heading = format!("{}: {title} {year}", t("pack-title"));
+    let generated = pantau_db::now_rfc3339();
+    let (i18n, lang) = (page.i18n.clone(), page.lang);
+    let mut doc = Document::new(
+        &heading,
+        &format!("Pantau · {heading} · {} {generated}", t("pack-generated")),
+        move |n, total| {
+            i18n.t_with(
+                lang,
+                "pack-page-of",
+                &[("n", (n as i64).into()), ("total", (total as i64).into())],
+            )
+        },
+    );
+    doc.heading(&heading, 15.0);
+    doc.paragraph(&format!("{} {generated}", t("pack-generated")), 8.0, GREY);
+
+    doc.heading(&t("ibm-targets"), 11.0);
+    let column = |id: &str, share: f32, numeric: bool| Column {
+        title: if id.is_empty() { String::new() } else { t(id) },
+        share,
+        numeric,
+    };
+    let columns = [
+        column("", 3.2, false),
+        column("ibm-units", 1.0, true),
+        column("ibm-category-berkelanjutan", 1.2, true),
+        column("ibm-category-berkelanjutan_mandiri", 1.2, true),
+        column("ibm-category-baru", 0.9, true),
+        column("ibm-category-baru_mandiri", 1.1, true),
+        column("ibm-with-target", 1.0, true),
+        column("ibm-assessed", 1.0, true),
+        column("ibm-on-target", 1.0, true),
+        column("dash-pct-on-target", 1.1, true),
+        column("dash-completeness", 1.3, true),
+    ];
+    let row =
+        |label: &str, r: &pantau_core::ibm::TargetRow, c: &pantau_db::dashboard::Completeness| {
+            vec![
+                label.to_string(),
+                r.units.to_string(),
+                r.berkelanjutan.to_string(),
+                r.berkelanjutan_mandiri.to_string(),
+                r.baru.to_string(),
+                r.baru_mandiri.to_string(),
+                r.with_target.to_string(),
+                r.assessed.to_string(),
+                r.on_target.to_string(),
+                pct(r.on_target_pct()),
+                pct(c.completeness_pct()),
+            ]
+        };
+    let mut rows: Vec<Vec<String>> = pack
+        .dashboard
+        .rows
+        .iter()
+        .map(|r| row(&r.targets.label, &r.targets, &r.reporting))
+        .collect();
+    rows.push(row(
+        &t("ibm-total"),
+        &pack.dashboard.total,
+        &pack.dashboard.reporting,
+    ));
+    doc.table(&columns, &rows, true);
+    doc.paragraph(&t("dash-on-target-help"), 7.5, GREY);
+
+    doc.heading(&t("dash-pct-on-target"), 11.0);
+    let bars: Vec<(String, Option<f64>)> = pack
+        .dashboard
+        .rows
+        .iter()
+        .map(|r| (r.targets.label.clone(), r.targets.on_target_pct()))
+        .collect();
+    doc.bars(&bars, 100.0, "%");
+
+    doc.heading(&t("pack-league"), 11.0);
+    let league: Vec<Vec<String>> = pack
+        .league
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.label.clone(),
+                pct(r.on_target_pct()),
+                format!("{}/{}", r.on_target, r.assessed),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[
+            column("pack-rank", 0.6, true),
+            column("ibm-office", 4.0, false),
+            column("dash-pct-on-target", 1.2, true),
+            column("ibm-on-target", 1.2, true),
+        ],
+        &league,
+        false,
+    );
+
+    doc.heading(&t("pack-movers"), 11.0);
+    let to = pack.movers_to;
+    doc.paragraph(
+        &page.i18n.t_with(
+            page.lang,
+            "pack-movers-years",
+            &[
+                ("from", (to - 1).to_string().into()),
+                ("to", to.to_string().into()),
+            ],
+        ),
+        8.0,
+        GREY,
+    );
+    if pack.movers.is_empty() {
+        doc.paragraph("—", 9.0, GREY);
+    } else {
+        let movers: Vec<Vec<String>> = pack
+            .movers
+            .iter()
+            .map(|m| {
+                vec![
+                    m.label.clone(),
+                    pct(m.before),
+                    pct(m.after),
+                    format!("{:+.1}", m.change),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                column("ibm-office", 4.0, false),
+                Column {
+                    title: (to - 1).to_string(),
+                    share: 1.2,
+                    numeric: true,
+                },
+                Column {
+                    title: to.to_string(),
+                    share: 1.2,
+                    numeric: true,
+                },
+                column("pack-change", 1.2, true),
+            ],
+            &movers,
+            false,
+        );
+    }
+
+    doc.heading(&t("pack-red-flags"), 11.0);
+    doc.heading(
+        &format!(
+            "{} ({})",
+            t("dash-silent-units"),
+            pack.dashboard.reporting.silent_units
+        ),
+        9.0,
+    );
+    for (_, code, name) in &pack.dashboard.silent {
+        doc.paragraph(&format!("• {code} {name}"), 8.0, [0.1, 0.1, 0.1]);
+    }
+    doc.heading(
+        &format!(
+            "{} ({})",
+            t("pack-overdue-actions"),
+            pack.overdue_actions.len()
+        ),
+        9.0,
+    );
+    for a in &pack.overdue_actions {
+        doc.paragraph(
+            &format!(
+                "• {}: {} — {}, {}",
+                a.institution, a.description, a.owner, a.due_date
+            ),
+            8.0,
+            [0.1, 0.1, 0.1],
+        );
+    }
+    doc.heading(
+        &format!("{} ({})", t("sni-expiring"), pack.expiring.len()),
+        9.0,
+    );
+    for c in &pack.expiring {
+        doc.paragraph(
+            &format!(
+                "• {}: {} ({})",
+                c.institution, c.certificate_number, c.valid_until
+            ),
+            8.0,
+            [0.1, 0.1, 0.1],
+        );
+    }
+
+    doc.heading(&t("ibm-factors"), 11.0);
+    if pack.factors.is_empty() {
+        doc.paragraph(&factors_missing(page, year), 8.0, GREY);
+    } else {
+        let factors: Vec<Vec<String>> = pack
+            .factors
+            .iter()
+            .map(|f| {
+                vec![
+                    page.tv("ibm-factor-", &f.0),
+                    if page.lang.code() == "en" {
+                        f.2.clone()
+                    } else {
+                        f.1.clone()
+                    },
+                    f.3.to_string(),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                column("pack-factor-kind", 1.2, false),
+                column("pack-factor", 4.0, false),
+                column("pack-factor-count", 1.0, true),
+            ],
+            &factors,
+            false,
+        );
+    }
+    doc.finish()
+}
+
+/// Why the obstacles and drivers section is empty.
+fn factors_missing(page: &Page, year: i64) -> String {
+    page.i18n.t_with(
+        page.lang,
+        "pack-factors-none",
+        &[("year", year.to_string().into())],
+    )
 }
 
 fn workbook(

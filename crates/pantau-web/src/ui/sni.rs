@@ -316,9 +316,16 @@ struct CohortPage {
     page: Page,
     d: Dashboard,
     candidates: Vec<Institution>,
+    provinces: std::collections::HashMap<String, String>,
 }
 
 impl CohortPage {
+    fn province(&self, code: &str) -> String {
+        self.provinces
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
     fn pct(&self, v: &Option<f64>) -> String {
         fmt_pct(v)
     }
@@ -382,6 +389,7 @@ pub async fn cohort(
     render(CohortPage {
         d,
         candidates,
+        provinces: super::province_names(&state).await?,
         page,
     })
 }
@@ -610,6 +618,9 @@ struct AssessmentPage {
     editable: bool,
     actions: Vec<&'static str>,
     participant_id: i64,
+    /// The institution assessed, named on the page.
+    institution: String,
+    institution_id: i64,
     /// The scores the reader tried to save when someone else had saved first, by requirement:
     /// shown beside the stored ones where they differ.
     yours: Option<HashMap<i64, (String, String)>>,
@@ -748,6 +759,8 @@ async fn assessment_page(
         editable: status.is_editable() && can_write,
         evidence: evidence::list(&state.db, p, id).await?,
         participant_id: participant.id,
+        institution: participant.institution_name.clone(),
+        institution_id: participant.institution_id,
         instrument,
         scored,
         actions,

@@ -197,6 +197,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/keluar", Signed),
     ("GET", "/paket", Roles(OFFICE_READERS)),
     ("GET", "/paket.xlsx", Roles(OFFICE_READERS)),
+    ("GET", "/paket.pdf", Roles(OFFICE_READERS)),
     ("GET", "/pengguna", Roles(AUDIT_READERS)),
     ("POST", "/pengguna", Roles(ADMIN)),
     ("GET", "/pengguna/{id}", Scoped(AUDIT_READERS)),

@@ -1,0 +1,155 @@
+//! Finding and sharing: the unit list searches areas by name, filters, sorts and downloads
+//! exactly what it shows; the evaluation pack comes as a PDF file.
+
+use crate::harness::*;
+use axum::http::StatusCode;
+use pantau_core::org::AreaLevel;
+use pantau_db::testing;
+
+async fn demo(t: &testing::TestDb) {
+    seeded(t, AreaLevel::Village).await;
+    let today = pantau_db::chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+    pantau_db::demo::ibm::load(&t.db, today).await.unwrap();
+}
+
+fn items(r: &Resp) -> Vec<serde_json::Value> {
+    r.json()["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_unit_list_finds_by_area_name_filters_sorts_and_downloads_what_it_shows() {
+    for t in testing::all().await {
+        demo(&t).await;
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        // "bandung" is in no unit's code or name: it finds the units in Bandung's areas.
+        let found = items(&admin.get("/api/v1/ibm/units?q=bandung&limit=1000").await);
+        assert!(!found.is_empty(), "{}", t.label);
+        for u in &found {
+            let village = u["village_code"].as_str().unwrap();
+            let office = u["office_name"].as_str().unwrap();
+            assert!(
+                village.starts_with("32.04.")
+                    || village.starts_with("32.17.")
+                    || village.starts_with("32.73.")
+                    || office.to_lowercase().contains("bandung")
+                    || village_in_an_area_named(&t, village, "bandung").await,
+                "{}: {village} {office}",
+                t.label
+            );
+        }
+        // Province and category of a year, sorted by name, descending.
+        let uri = "/api/v1/ibm/units?province=32&category=berkelanjutan&year=2025&sort=name&desc=true&limit=1000";
+        let listed = items(&admin.get(uri).await);
+        assert!(!listed.is_empty(), "{}", t.label);
+        assert!(
+            listed
+                .iter()
+                .all(|u| u["village_code"].as_str().unwrap().starts_with("32.")),
+            "{}",
+            t.label
+        );
+        let names: Vec<&str> = listed.iter().map(|u| u["name"].as_str().unwrap()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|n| std::cmp::Reverse(n.to_lowercase()));
+        assert_eq!(
+            names.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>(),
+            sorted.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>(),
+            "{}",
+            t.label
+        );
+        // A typo answers 400 naming the parameter, not an empty list.
+        let typo = admin.get("/api/v1/ibm/units?category=berlanjut").await;
+        assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}", t.label);
+        assert_eq!(typo.json()["field"], "category");
+        // The page's download holds exactly the filtered list, in its order.
+        let csv = admin
+            .get("/ibm?province=32&category=berkelanjutan&year=2025&sort=name&desc=1&unduh=csv")
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", t.label);
+        let codes: Vec<String> = csv
+            .body
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split([',', ';'])
+                    .next()
+                    .unwrap()
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .collect();
+        let expected: Vec<String> = listed
+            .iter()
+            .map(|u| u["code"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(codes, expected, "{}", t.label);
+        // The page shows the total and keeps the filters in its links.
+        let page = admin
+            .get("/ibm?province=32&category=berkelanjutan&year=2025")
+            .await;
+        assert!(
+            page.body.contains(&format!(
+                "<strong class=\"total\">{}</strong>",
+                listed.len()
+            )),
+            "{}",
+            t.label
+        );
+        let download = page
+            .body
+            .split("href=\"")
+            .find(|h| h.contains("unduh=csv"))
+            .and_then(|h| h.split('"').next())
+            .unwrap_or_default()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        assert!(
+            download.contains("province=32")
+                && download.contains("year=2025")
+                && download.contains("category=berkelanjutan"),
+            "{}: {download}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+/// Whether `village` lies in an area whose name holds `word`.
+async fn village_in_an_area_named(t: &testing::TestDb, village: &str, word: &str) -> bool {
+    let parts: Vec<&str> = village.split('.').collect();
+    for n in 1..=parts.len() {
+        let code = parts[..n].join(".");
+        if let Ok(a) =
+            pantau_db::wilayah::get(&t.db, &pantau_core::org::AreaCode::parse(&code).unwrap()).await
+        {
+            if a.name.to_lowercase().contains(word) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_pack_of_a_province_downloads_as_a_pdf() {
+    for t in testing::all().await {
+        demo(&t).await;
+        let mut bnnp = Client::new(&t);
+        bnnp.login("bnnp.jabar").await;
+        let pdf = bnnp.get("/paket.pdf").await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", t.label);
+        assert!(pdf.body.starts_with("%PDF-"), "{}", t.label);
+        assert!(pdf.body.contains("/Helvetica"), "{}", t.label);
+        // Another province's pack is refused like the page.
+        let jatim = office_id(&t, "BNNP-35").await;
+        let other = bnnp.get(&format!("/paket.pdf?office={jatim}")).await;
+        assert!(
+            matches!(other.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}: {}",
+            t.label,
+            other.status
+        );
+        t.finish().await;
+    }
+}
