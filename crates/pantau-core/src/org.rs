@@ -216,6 +216,46 @@ impl fmt::Display for OfficePath {
     }
 }
 
+/// Indonesia's three time zones, in which people read the times Pantau shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TimeZone {
+    /// Waktu Indonesia Barat, UTC+7: Sumatra, Java, West and Central Kalimantan.
+    #[default]
+    Wib,
+    /// Waktu Indonesia Tengah, UTC+8: Bali, Nusa Tenggara, South, East and North Kalimantan,
+    /// Sulawesi.
+    Wita,
+    /// Waktu Indonesia Timur, UTC+9: Maluku and Papua.
+    Wit,
+}
+
+impl TimeZone {
+    /// The zone of a province, by its two-digit Kemendagri code (WIB when unknown).
+    pub fn of_province(code: &str) -> TimeZone {
+        match code.get(..2).and_then(|c| c.parse::<u32>().ok()) {
+            Some(51..=53 | 63..=65 | 71..=76) => TimeZone::Wita,
+            Some(81..=99) => TimeZone::Wit,
+            _ => TimeZone::Wib,
+        }
+    }
+
+    pub fn offset_hours(self) -> i64 {
+        match self {
+            TimeZone::Wib => 7,
+            TimeZone::Wita => 8,
+            TimeZone::Wit => 9,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeZone::Wib => "WIB",
+            TimeZone::Wita => "WITA",
+            TimeZone::Wit => "WIT",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +318,14 @@ mod tests {
         assert_eq!(OfficeLevel::Bnnp.covers(), Some(AreaLevel::Province));
         assert_eq!(OfficeLevel::Bnnk.parent_level(), Some(OfficeLevel::Bnnp));
         assert_eq!(OfficeLevel::parse("bnnk"), Some(OfficeLevel::Bnnk));
+    }
+
+    #[test]
+    fn provinces_keep_their_own_time() {
+        assert_eq!(TimeZone::of_province("32"), TimeZone::Wib);
+        assert_eq!(TimeZone::of_province("51"), TimeZone::Wita);
+        assert_eq!(TimeZone::of_province("73.71"), TimeZone::Wita);
+        assert_eq!(TimeZone::of_province("94"), TimeZone::Wit);
+        assert_eq!(TimeZone::of_province(""), TimeZone::Wib);
     }
 }

@@ -119,6 +119,28 @@ pub async fn directory(db: &Db) -> DbResult<Vec<OfficeSummary>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// The time zone a principal reads times in: that of the province of the office they work
+/// for (the nation's offices read WIB, Jakarta's time).
+pub async fn time_zone(db: &Db, who: &Principal) -> DbResult<pantau_core::org::TimeZone> {
+    let Some(grant) = who.grants.first() else {
+        return Ok(Default::default());
+    };
+    // The office one below the root is the province's BNNP (or the office itself).
+    let Some(province_office) = grant.office_path.ids().get(1).copied() else {
+        return Ok(Default::default());
+    };
+    let code: Option<String> = sqlx::query("SELECT code FROM offices WHERE id = $1")
+        .bind(province_office)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.get("code"));
+    // Office codes name their area: BNNP-32, BNNK-32.73.
+    Ok(code
+        .and_then(|c| c.split_once('-').map(|(_, area)| area.to_string()))
+        .map(|area| pantau_core::org::TimeZone::of_province(&area))
+        .unwrap_or_default())
+}
+
 /// The national office (BNN RI), the root of the tree.
 pub async fn national_root(db: &Db) -> DbResult<OfficeSummary> {
     directory(db)

@@ -35,6 +35,8 @@ pub struct Auth {
     pub session_token: String,
     /// Signed in by an API token (`Authorization: Bearer pt_…`): no cookie, so no CSRF check.
     pub via_token: bool,
+    /// Where the user reads times (their province's zone).
+    pub zone: pantau_core::org::TimeZone,
 }
 
 /// The anonymous double-submit token for the login form.
@@ -186,7 +188,9 @@ async fn resolve(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Ar
     };
     let principal = users::principal(&state.db, session.user_id).await?;
     let user = users::by_username(&state.db, &principal.username).await?;
+    let zone = pantau_db::offices::time_zone(&state.db, &principal).await?;
     let auth = Arc::new(Auth {
+        zone,
         principal,
         full_name: user.full_name,
         csrf_token: session.csrf_token,
@@ -212,7 +216,9 @@ async fn resolve_token(state: &AppState, token: &str) -> pantau_db::DbResult<Opt
     };
     let principal = users::principal(&state.db, user_id).await?;
     let user = users::by_username(&state.db, &principal.username).await?;
+    let zone = pantau_db::offices::time_zone(&state.db, &principal).await?;
     Ok(Some(Arc::new(Auth {
+        zone,
         principal,
         full_name: user.full_name,
         csrf_token: String::new(),

@@ -39,9 +39,40 @@ impl Page {
 
     /// The page again, saying why the save just tried was refused.
     pub fn with_error(mut self, e: &pantau_db::DbError) -> Self {
-        self.alert = Some(self.msg(&e.message()));
+        let mut m = e.message();
+        if let Some(at) = m.args.get("at").cloned() {
+            m.args.insert("at".into(), self.when(&at));
+        }
+        self.alert = Some(self.msg(&m));
         self.flash = None;
         self
+    }
+
+    /// A stored time (RFC 3339, UTC) as the reader reads it: in their province's zone, day
+    /// first — "30/11/2026 19.05 WIB", or "30 Nov 2026 19:05 WIB" in English. Text that is not
+    /// a time is shown as it is.
+    pub fn when(&self, stored: &str) -> String {
+        let zone = self.auth.as_ref().map(|a| a.zone).unwrap_or_default();
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(stored) else {
+            return stored.to_string();
+        };
+        let local = t.with_timezone(&chrono::Utc) + chrono::Duration::hours(zone.offset_hours());
+        let shown = match self.lang {
+            Lang::En => local.format("%-d %b %Y %H:%M"),
+            _ => local.format("%d/%m/%Y %H.%M"),
+        };
+        format!("{shown} {}", zone.name())
+    }
+
+    /// Like [`Page::tv`], but the value itself where the catalogue has no message for it (codes
+    /// recorded by an older version, say).
+    pub fn tv_or_code(&self, prefix: &str, value: &str) -> String {
+        let id = format!("{prefix}{value}");
+        if self.i18n.has(self.lang, &id) {
+            self.t(&id)
+        } else {
+            value.to_string()
+        }
     }
 
     /// The message `prefix` + `value`, for coded values such as statuses and categories.

@@ -363,7 +363,7 @@ impl Document {
                 .pair(Name(b"F1"), regular)
                 .pair(Name(b"F2"), bold);
             page.finish();
-            let data = miniz_compress(&content.finish());
+            let data = compress(&content.finish());
             pdf.stream(content_id, &data).filter(Filter::FlateDecode);
         }
         pdf.finish()
@@ -383,7 +383,7 @@ fn text(c: &mut Content, x: f32, y: f32, s: &str, weight: Weight, size: f32, col
 }
 
 /// Content streams compressed (tables are repetitive text): a tenth of the size.
-fn miniz_compress(data: &[u8]) -> Vec<u8> {
+fn compress(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).expect("writing to memory");

@@ -14,9 +14,74 @@ use pantau_db::audit::{self, AuditEntry, AuditFilter};
 
 pub(crate) struct EntryView {
     entry: AuditEntry,
+    /// The changed fields, named in the reader's language where the catalogue knows them.
     changed: String,
     before: String,
     after: String,
+    /// The record's page, for records that have one.
+    href: Option<String>,
+}
+
+/// The entities the trail records, as the storage layer names them.
+const ENTITIES: &[&str] = &[
+    "satker",
+    "satker_wilayah",
+    "wilayah",
+    "pengguna",
+    "sesi",
+    "token_api",
+    "unit_ibm",
+    "agen_pemulihan",
+    "laporan_ibm",
+    "kunjungan_ibm",
+    "penilaian_tahap",
+    "evaluasi_ibm",
+    "tahap_ibm",
+    "kriteria_tahap_ibm",
+    "referensi",
+    "pengaturan",
+    "pemetaan_kode",
+    "nilai_agregat",
+    "lembaga",
+    "instrumen_sni",
+    "butir_sni",
+    "kohort_sni",
+    "peserta_sni",
+    "penilaian_sni",
+    "bukti_sni",
+    "sesi_sni",
+    "tindak_lanjut_sni",
+    "sertifikasi_sni",
+];
+
+/// The page of a recorded entity, where there is one.
+fn record_href(entity: &str, id: &str) -> Option<String> {
+    let page = match entity {
+        "unit_ibm" => "/ibm/",
+        "satker" => "/satker/",
+        "pengguna" => "/pengguna/",
+        "wilayah" => "/wilayah/",
+        "lembaga" => "/sni/lembaga/",
+        "kohort_sni" => "/sni/kohort/",
+        "peserta_sni" => "/sni/peserta/",
+        "penilaian_sni" => "/sni/penilaian/",
+        _ => return None,
+    };
+    // Ids are numbers (an area's is its code): nothing else goes into the link.
+    id.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.')
+        .then(|| format!("{page}{id}"))
+        .filter(|_| !id.is_empty())
+}
+
+/// A field's name in the reader's language, or its key when the catalogue has none.
+fn field_label(page: &Page, key: &str) -> String {
+    let id = format!("field-{}", key.replace('_', "-"));
+    if page.i18n.has(page.lang, &id) {
+        page.t(&id)
+    } else {
+        key.to_string()
+    }
 }
 
 fn pretty(v: &Option<serde_json::Value>) -> String {
@@ -76,9 +141,15 @@ pub async fn list(
     let entries = entries
         .into_iter()
         .map(|e| EntryView {
-            changed: e.changed_fields().join(", "),
+            changed: e
+                .changed_fields()
+                .iter()
+                .map(|f| field_label(&page, f))
+                .collect::<Vec<_>>()
+                .join(", "),
             before: pretty(&e.before),
             after: pretty(&e.after),
+            href: record_href(&e.entity, &e.entity_id),
             entry: e,
         })
         .collect();
@@ -86,35 +157,7 @@ pub async fn list(
         total_label: page
             .i18n
             .t_with(page.lang, "audit-total", &[("count", total.into())]),
-        entities: [
-            "satker",
-            "satker_wilayah",
-            "wilayah",
-            "pengguna",
-            "sesi",
-            "unit_ibm",
-            "agen_pemulihan",
-            "laporan_ibm",
-            "kunjungan_ibm",
-            "penilaian_tahap",
-            "evaluasi_ibm",
-            "tahap_ibm",
-            "kriteria_tahap_ibm",
-            "referensi",
-            "pengaturan",
-            "lembaga",
-            "instrumen_sni",
-            "butir_sni",
-            "kohort_sni",
-            "peserta_sni",
-            "penilaian_sni",
-            "bukti_sni",
-            "sesi_sni",
-            "tindak_lanjut_sni",
-            "sertifikasi_sni",
-        ]
-        .map(String::from)
-        .to_vec(),
+        entities: ENTITIES.iter().map(|e| e.to_string()).collect(),
         filter,
         entries,
         pager,

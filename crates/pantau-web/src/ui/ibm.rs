@@ -351,6 +351,14 @@ struct UnitPage {
 }
 
 impl UnitPage {
+    /// A training's name in the reader's language (its code when the list no longer has it).
+    fn training_name(&self, code: &str) -> String {
+        self.trainings
+            .iter()
+            .find(|t| t.code == code)
+            .map(|t| t.name(self.page.lang.code()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
     /// The stored category and target of `year`, which the year form opens on.
     fn stored(&self, year: i64) -> Option<&UnitYear> {
         self.years.iter().find(|y| y.year == year)
@@ -1011,29 +1019,55 @@ struct CompliancePage {
     page: Page,
     rows: Vec<(Unit, Compliance)>,
     silent: usize,
+    year: i64,
+    years: Vec<i64>,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
-pub struct DownloadQuery {
+pub struct ComplianceQuery {
+    /// The year whose periods are counted (this year when not given).
+    year: Option<i64>,
+    page: Option<i64>,
     /// `csv` or `xlsx`: the table as a spreadsheet instead of the page.
     unduh: Option<String>,
+}
+
+/// `c` counted over the periods of `year` only (whether the unit is silent stays as it is now).
+fn compliance_in(c: Compliance, year: i64) -> Compliance {
+    use pantau_core::ibm::ReportState;
+    let prefix = format!("{year}-");
+    let periods: Vec<(String, ReportState)> = c
+        .periods
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(&prefix))
+        .collect();
+    let count = |s: ReportState| periods.iter().filter(|(_, x)| *x == s).count();
+    Compliance {
+        on_time: count(ReportState::OnTime),
+        late: count(ReportState::Late),
+        missing: count(ReportState::Missing),
+        periods,
+        ..c
+    }
 }
 
 pub async fn compliance(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
-    Query(q): Query<DownloadQuery>,
+    Query(q): Query<ComplianceQuery>,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
     let p = user.principal();
     let today = pantau_db::today();
+    let year = q.year.unwrap_or(today.year() as i64);
     let all = reports::compliance(&state.db, p, None, today).await?;
     let (units, _) = units::list(
         &state.db,
         p,
         &UnitFilter {
-            limit: 1000,
+            limit: units::MAX_LIST,
             ..Default::default()
         },
     )
@@ -1041,7 +1075,7 @@ pub async fn compliance(
     let by_id: HashMap<i64, Unit> = units.into_iter().map(|u| (u.id, u)).collect();
     let mut rows: Vec<(Unit, Compliance)> = all
         .into_iter()
-        .filter_map(|c| Some((by_id.get(&c.unit_id)?.clone(), c)))
+        .filter_map(|c| Some((by_id.get(&c.unit_id)?.clone(), compliance_in(c, year))))
         .collect();
     rows.sort_by_key(|(u, c)| (!c.silent, std::cmp::Reverse(c.missing), u.code.clone()));
     if let Some(format) = &q.unduh {
@@ -1050,8 +1084,25 @@ pub async fn compliance(
             .map(|(u, c)| (u.code.clone(), u.name.clone(), c))
             .collect();
         let table = pantau_db::exchange::views::compliance(&listed);
-        return super::exchange::download(&table, format, "kepatuhan-laporan-ibm");
+        return super::exchange::download(&table, format, &format!("kepatuhan-laporan-ibm-{year}"));
     }
     let silent = rows.iter().filter(|(_, c)| c.silent).count();
-    render(CompliancePage { page, rows, silent })
+    let pager = Pager::new(
+        q.page,
+        rows.len() as i64,
+        format!("/ibm/kepatuhan?year={year}"),
+    );
+    let rows = rows
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(PAGE_SIZE as usize)
+        .collect();
+    render(CompliancePage {
+        page,
+        rows,
+        silent,
+        year,
+        years: (2021..=today.year() as i64).rev().collect(),
+        pager,
+    })
 }

@@ -203,7 +203,7 @@ fn pdf_document(page: &Page, pack: &Pack, title: &str, year: i64) -> Vec<u8> {
     let t = |id: &str| page.t(id);
     let pct = |v: Option<f64>| page.pct(v);
     let heading = format!("{}: {title} {year}", t("pack-title"));
-    let generated = pantau_db::now_rfc3339();
+    let generated = page.when(&pantau_db::now_rfc3339());
     let (i18n, lang) = (page.i18n.clone(), page.lang);
     let mut doc = Document::new(
         &heading,

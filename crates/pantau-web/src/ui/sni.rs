@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::page::Page;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, RawForm, State};
+use axum::extract::{Multipart, Path, Query, RawForm, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use pantau_core::access::Permission;
@@ -62,6 +62,16 @@ struct HomePage {
     year: i32,
     today: String,
     kinds: Vec<&'static str>,
+    /// The institution search (name, code, coaching office, area) as typed, and the ownership chosen.
+    q: String,
+    ownership: String,
+    ownerships: Vec<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    q: Option<String>,
+    ownership: Option<String>,
 }
 
 impl HomePage {
@@ -82,13 +92,34 @@ pub async fn home(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
+    Query(q): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
     let warn = outcomes::warning_days(&state.db).await?;
     let now = pantau_db::today();
+    let words = q.q.clone().unwrap_or_default().trim().to_lowercase();
+    let ownership = q.ownership.clone().unwrap_or_default();
+    // The scope's institutions are a few hundred at most: filtered here, as typed.
+    let institutions = institutions::list(&state.db, p)
+        .await?
+        .into_iter()
+        .filter(|i| {
+            words.is_empty()
+                || [&i.name, &i.code, &i.office_name, &i.area_name]
+                    .iter()
+                    .any(|v| v.to_lowercase().contains(&words))
+        })
+        .filter(|i| ownership.is_empty() || i.ownership == ownership)
+        .collect();
     render(HomePage {
         cohorts: cohorts::list(&state.db, p).await?,
-        institutions: institutions::list(&state.db, p).await?,
+        institutions,
+        q: q.q.unwrap_or_default(),
+        ownership,
+        ownerships: pantau_core::sni::Ownership::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect(),
         expiring: outcomes::expiring(&state.db, p, now, warn).await?,
         offices: writable_offices(&state, &user).await?,
         year: pantau_db::chrono::Datelike::year(&now),
