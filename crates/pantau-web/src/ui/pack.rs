@@ -136,19 +136,11 @@ pub async fn xlsx(
     let title = place.title;
     let bytes = workbook(&page, &pack, &title, year)
         .map_err(|e| AppError::BadRequest(format!("XLSX: {e}")))?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    let file = format!("pantau-{}-{year}.xlsx", file_stem(&title));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("pantau-{}-{year}.xlsx", file_stem(&title)),
+    ))
 }
 
 /// The same pack as a PDF file (A4): the tables, the on-target chart, the red flags and the
@@ -162,17 +154,11 @@ pub async fn pdf(
     user.office_wide()?;
     let (pack, place, year) = load(&state, &user, &page, &q).await?;
     let bytes = pdf_document(&page, &pack, &place.title, year);
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    let file = format!("pantau-{}-{year}.pdf", file_stem(&place.title));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(attachment(
+        bytes,
+        "application/pdf",
+        &format!("pantau-{}-{year}.pdf", file_stem(&place.title)),
+    ))
 }
 
 /// The nation (for national readers), then every province and district office in scope.
@@ -189,6 +175,17 @@ async fn pack_offices(
         }
     }
     Ok(out)
+}
+
+/// `bytes` as a file to download, named `file`.
+fn attachment(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }
 
 /// A file name's stem from a title: lower case, every other character a hyphen.

@@ -153,3 +153,75 @@ async fn the_pack_of_a_province_downloads_as_a_pdf() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn english_pages_show_no_indonesian_reference_label() {
+    for t in testing::all().await {
+        demo(&t).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        // Every configurable item whose Indonesian name differs from its English one.
+        let mut indonesian = Vec::new();
+        for list in pantau_db::reference::LISTS {
+            for item in pantau_db::reference::items(&t.db, list, true)
+                .await
+                .unwrap()
+            {
+                if item.name_id != item.name_en && item.name_id.chars().count() > 3 {
+                    indonesian.push(item.name_id);
+                }
+            }
+        }
+        assert!(indonesian.len() > 20, "{}: {}", t.label, indonesian.len());
+        let shows = |body: &str, name: &str| {
+            body.contains(&format!(">{name}<"))
+                || body.contains(&format!(": {name}<"))
+                || body.contains(&format!(">{name} ("))
+        };
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let unit = admin
+            .get("/api/v1/ibm/units?limit=1&status=operasional")
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        // In Indonesian the same pages show these names, as the checks below look for them.
+        let report = admin.get(&format!("/ibm/{unit}/laporan")).await.body;
+        assert!(
+            indonesian.iter().any(|n| shows(&report, n)),
+            "{}: the checks find names where they are",
+            t.label
+        );
+        admin.submit("/bahasa/en", &[("next", "/")]).await;
+        let year = pantau_db::chrono::Datelike::year(&pantau_db::today());
+        let pages = [
+            "/".to_string(),
+            "/dasbor".into(),
+            "/ibm".into(),
+            "/ibm/target".into(),
+            "/ibm/kepatuhan".into(),
+            format!("/ibm/{unit}"),
+            format!("/ibm/{unit}/laporan"),
+            format!("/ibm/{unit}/penilaian/{year}"),
+            "/paket".into(),
+            "/sni".into(),
+            "/referensi".into(),
+        ];
+        for uri in &pages {
+            let page = admin.get(uri).await;
+            assert_eq!(page.status, StatusCode::OK, "{}: {uri}", t.label);
+            // The reference page lists both names on purpose (it is where they are edited).
+            if uri == "/referensi" {
+                continue;
+            }
+            for name in &indonesian {
+                assert!(
+                    !shows(&page.body, name),
+                    "{}: {uri} shows \"{name}\" in English",
+                    t.label
+                );
+            }
+        }
+        t.finish().await;
+    }
+}
