@@ -272,11 +272,10 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
                 ReportLate => m.last_due_period?,
                 _ => m.silent_cutoff?,
             };
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "u.id, u.code || ' ' || u.name AS title, o.name AS office, s.last_period AS date"
-            })
+            sql.push(columns(
+                count,
+                "u.id, u.code || ' ' || u.name AS title, o.name AS office, s.last_period AS date",
+            ))
             .push(
                 " FROM ibm_rollup_unit_state s JOIN ibm_units u ON u.id = s.unit_id \
                  JOIN offices o ON o.id = u.office_id WHERE s.start_period <= ",
@@ -286,34 +285,16 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
             .bind(period.to_string());
         }
         StageDraft | StageVerify | StageFinalize => {
-            let status = match kind {
-                StageDraft => AssessmentStatus::Draft,
-                StageVerify => AssessmentStatus::Submitted,
-                _ => AssessmentStatus::Verified,
-            };
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "u.id, a.year, u.code || ' ' || u.name AS title, o.name AS office, a.updated_at AS date"
-            })
+            sql.push(columns(count, "u.id, a.year, u.code || ' ' || u.name AS title, o.name AS office, a.updated_at AS date"))
             .push(
                 " FROM ibm_assessments a JOIN ibm_units u ON u.id = a.unit_id \
-                 JOIN offices o ON o.id = u.office_id WHERE a.status = ",
-            )
-            .bind(status.as_str().to_string());
-            if kind != StageDraft {
-                // Four eyes: not one's own submission.
-                sql.push(" AND COALESCE(a.submitted_by, '') <> ")
-                    .bind(who.username.clone());
-            }
+                 JOIN offices o ON o.id = u.office_id WHERE ",
+            );
+            awaiting(&mut sql, kind, who);
         }
         IbmActionDue | IbmActionOverdue => {
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "u.id, u.code || ' ' || u.name || ': ' || x.description AS title, o.name AS office, \
-                 x.due_date AS date"
-            })
+            sql.push(columns(count, "u.id, u.code || ' ' || u.name || ': ' || x.description AS title, o.name AS office, \
+                 x.due_date AS date"))
             .push(
                 " FROM ibm_visit_actions x JOIN ibm_units u ON u.id = x.unit_id \
                  JOIN offices o ON o.id = u.office_id WHERE x.status = ",
@@ -323,33 +304,16 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
             due_window(&mut sql, kind == IbmActionDue, &today, m);
         }
         SniDraft | SniVerify | SniFinalize => {
-            let status = match kind {
-                SniDraft => AssessmentStatus::Draft,
-                SniVerify => AssessmentStatus::Submitted,
-                _ => AssessmentStatus::Verified,
-            };
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "a.id, i.name || ' — ' || a.kind AS title, o.name AS office, a.assessed_on AS date"
-            })
+            sql.push(columns(count, "a.id, i.name || ' — ' || a.kind AS title, o.name AS office, a.assessed_on AS date"))
             .push(
                 " FROM sni_assessments a JOIN sni_participants p ON p.id = a.participant_id \
                  JOIN institutions i ON i.id = p.institution_id JOIN offices o ON o.id = i.office_id \
-                 WHERE a.status = ",
-            )
-            .bind(status.as_str().to_string());
-            if kind != SniDraft {
-                sql.push(" AND COALESCE(a.submitted_by, '') <> ")
-                    .bind(who.username.clone());
-            }
+                 WHERE ",
+            );
+            awaiting(&mut sql, kind, who);
         }
         SniActionDue | SniActionOverdue => {
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "p.id, i.name || ': ' || x.description AS title, o.name AS office, x.due_date AS date"
-            })
+            sql.push(columns(count, "p.id, i.name || ': ' || x.description AS title, o.name AS office, x.due_date AS date"))
             .push(
                 " FROM sni_actions x JOIN sni_participants p ON p.id = x.participant_id \
                  JOIN institutions i ON i.id = p.institution_id JOIN offices o ON o.id = i.office_id \
@@ -360,12 +324,11 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
             due_window(&mut sql, kind == SniActionDue, &today, m);
         }
         CertificateExpiring => {
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
+            sql.push(columns(
+                count,
                 "i.id, i.name || ' — ' || c.certificate_number AS title, o.name AS office, \
-                 c.valid_until AS date"
-            })
+                 c.valid_until AS date",
+            ))
             .push(
                 " FROM sni_certifications c JOIN institutions i ON i.id = c.institution_id \
                  JOIN offices o ON o.id = i.office_id WHERE c.status = ",
@@ -377,11 +340,10 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
             .bind(m.ahead(CERTIFICATES_AHEAD_DAYS));
         }
         CohortEnding => {
-            sql.push(if count {
-                "COUNT(*)"
-            } else {
-                "c.id, c.name AS title, o.name AS office, c.end_date AS date"
-            })
+            sql.push(columns(
+                count,
+                "c.id, c.name AS title, o.name AS office, c.end_date AS date",
+            ))
             .push(" FROM sni_cohorts c JOIN offices o ON o.id = c.office_id WHERE c.end_date >= ")
             .bind(today.clone())
             .push(" AND c.end_date <= ")
@@ -425,6 +387,27 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
         sql.push(" ORDER BY date, title LIMIT ").bind(LIST_LIMIT);
     }
     Some(sql)
+}
+
+/// The select list: the records' columns, or their count.
+fn columns(count: bool, list: &'static str) -> &'static str {
+    if count { "COUNT(*)" } else { list }
+}
+
+/// `a.status = …` for the step an assessment task waits for; past the draft, never the
+/// reader's own submission (four eyes).
+fn awaiting(sql: &mut Sql, kind: TaskKind, who: &Principal) {
+    use TaskKind::*;
+    let status = match kind {
+        StageDraft | SniDraft => AssessmentStatus::Draft,
+        StageVerify | SniVerify => AssessmentStatus::Submitted,
+        _ => AssessmentStatus::Verified,
+    };
+    sql.push("a.status = ").bind(status.as_str().to_string());
+    if status != AssessmentStatus::Draft {
+        sql.push(" AND COALESCE(a.submitted_by, '') <> ")
+            .bind(who.username.clone());
+    }
 }
 
 /// `x.due_date` within the coming days (`ahead`) or before today.

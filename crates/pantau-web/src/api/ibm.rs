@@ -132,14 +132,19 @@ fn checked(
     valid: impl Fn(&str) -> bool,
 ) -> Result<Option<String>, AppError> {
     match value {
-        Some(v) if !valid(&v) => Err(crate::error::RequestError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            pantau_core::message::Message::new("error-query-invalid").with("field", name),
-        )
-        .field(name.to_string())
-        .into()),
+        Some(v) if !valid(&v) => Err(refused(name)),
         other => Ok(other),
     }
+}
+
+/// The 400 for a query parameter `name` outside what the document allows.
+fn refused(name: &'static str) -> AppError {
+    crate::error::RequestError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        pantau_core::message::Message::new("error-query-invalid").with("field", name),
+    )
+    .field(name.to_string())
+    .into()
 }
 
 async fn list_units(
@@ -157,18 +162,16 @@ async fn list_units(
     let province = checked("province", q.province, |v| {
         v.len() == 2 && v.bytes().all(|b| b.is_ascii_digit())
     })?;
-    let year = checked("year", q.year.map(|y| y.to_string()), |v| {
-        v.parse::<i64>().is_ok_and(|y| {
-            (pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR).contains(&y)
-        })
-    })?
-    .and_then(|y| y.parse().ok());
+    let years = pantau_core::ibm::FIRST_YEAR..=pantau_core::ibm::LAST_YEAR;
+    if q.year.is_some_and(|y| !years.contains(&y)) {
+        return Err(refused("year"));
+    }
     let filter = UnitFilter {
         office_id: q.office_id,
         status,
         query: q.q,
         province,
-        year,
+        year: q.year,
         category,
         funding,
         sort: q.sort.unwrap_or_default(),
