@@ -421,6 +421,42 @@ await step('the unit list: search by area, filter, sort, page, and download exac
   await page.context().close();
 });
 
+await step('the working lists: a district officer finds its follow-ups, sorts, downloads what is shown', async () => {
+  const page = await signIn('bnnk.bandung');
+  await page.goto(`${base}/ibm`);
+  // The tabs above the unit list lead to every working list.
+  await Promise.all([page.waitForNavigation(), page.click('nav.tabs a[href="/ibm/tindak-lanjut"]')]);
+  assert.ok((await page.textContent('h1')).includes('Tindak lanjut'), 'the follow-up list opens');
+  await page.selectOption('#list-filters select[name=status]', 'terbuka');
+  await Promise.all([page.waitForNavigation(), page.click('#list-filters button[type=submit]')]);
+  assert.match(page.url(), /status=terbuka/, 'the filter is kept in the address');
+  const statuses = await page.locator('table.list tbody td:nth-child(6)').allTextContents();
+  assert.ok(statuses.every((s) => s.trim() === 'Terbuka'), 'only open actions');
+  // The reports list: sort by unit, then download and compare with the page.
+  await page.goto(`${base}/ibm/laporan`);
+  await Promise.all([page.waitForNavigation(), page.click('table.list thead a[href*="sort=unit&"]')]);
+  const units = await page.locator('table.list tbody td:nth-child(2)').allTextContents();
+  assert.deepEqual(units, [...units].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'sorted by unit');
+  const offices = await page.locator('table.list tbody td:nth-child(4)').allTextContents();
+  assert.ok(offices.length > 0 && offices.every((o) => o.trim() === 'BNN Kota Bandung'), 'its own office only');
+  const total = Number(await page.textContent('.list-summary .total'));
+  const csvHref = await page.locator('.list-summary a', { hasText: 'CSV' }).getAttribute('href');
+  const csv = await (await page.request.get(`${base}${csvHref}`)).text();
+  const rows = csv.trim().split(/\r?\n/).slice(1);
+  assert.equal(rows.length, total, 'the file holds every row counted');
+  const periods = await page.locator('table.list tbody td:nth-child(1)').allTextContents();
+  assert.deepEqual(rows.slice(0, periods.length).map((r) => r.split(/[;,]/)[0].replace(/"/g, '')), periods.map((p) => p.trim()), 'in the order shown, with the names shown');
+  await shot(page, 'list-reports-1280');
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/ibm/laporan', '/ibm/kunjungan', '/ibm/tindak-lanjut', '/ibm/agen', '/ibm/penilaian', '/sni/penilaian', '/sni/tindak-lanjut']) {
+    await page.goto(`${base}${path}`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(wide <= 1, `${path}: no sideways scrolling (${wide} px)`);
+  }
+  await shot(page, 'list-sni-actions-390');
+  await page.context().close();
+});
+
 await step('a click on a province opens its dashboard; on a phone the menu folds', async () => {
   const page = await signIn('admin.pusat');
   await page.goto(`${base}/dasbor`);

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exchange;
 pub mod guard;
 pub mod ibm;
+pub mod lists;
 pub mod migrate;
 pub mod offices;
 pub mod packs;

@@ -64,6 +64,32 @@ impl Page {
         format!("{shown} {}", zone.name())
     }
 
+    /// A stored date (`2026-11-30`, or the date of a stored time) day first: "30/11/2026", or
+    /// "30 Nov 2026" in English. Text that is not a date is shown as it is.
+    pub fn date(&self, stored: &str) -> String {
+        let Some(d) = stored
+            .get(..10)
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        else {
+            return stored.to_string();
+        };
+        match self.lang {
+            Lang::En => d.format("%-d %b %Y").to_string(),
+            _ => d.format("%d/%m/%Y").to_string(),
+        }
+    }
+
+    /// A report period (`2026-03`) as its month and year: "Maret 2026" / "March 2026".
+    pub fn period(&self, stored: &str) -> String {
+        let month = stored
+            .split_once('-')
+            .and_then(|(y, m)| Some((y, m.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?)));
+        match month {
+            Some((year, m)) => format!("{} {year}", self.t(&format!("month-{m}"))),
+            None => stored.to_string(),
+        }
+    }
+
     /// Like [`Page::tv`], but the value itself where the catalogue has no message for it (codes
     /// recorded by an older version, say).
     pub fn tv_or_code(&self, prefix: &str, value: &str) -> String {

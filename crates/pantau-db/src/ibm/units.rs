@@ -170,7 +170,7 @@ impl UnitSort {
 
 /// Areas whose name holds `words`, as code prefixes (at most 100, none inside another): units
 /// lie in one of them when their village code starts with it.
-async fn areas_named(db: &Db, words: &str) -> DbResult<Vec<String>> {
+pub(crate) async fn areas_named(db: &Db, words: &str) -> DbResult<Vec<String>> {
     let rows = sqlx::query(
         "SELECT code FROM areas WHERE valid_to IS NULL AND LOWER(name) LIKE $1 \
          ORDER BY LENGTH(code), code LIMIT 500",

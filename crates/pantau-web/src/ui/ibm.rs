@@ -47,6 +47,7 @@ struct ListPage {
     provinces: Vec<wilayah::Area>,
     years: Vec<i64>,
     can_register: bool,
+    tabs: Vec<(&'static str, String)>,
 }
 
 impl ListPage {
@@ -184,6 +185,7 @@ pub async fn list(
         fundings: FundingSource::ALL.iter().map(|f| f.as_str()).collect(),
         provinces: wilayah::children(&state.db, None, None, 100, 0).await?.0,
         years: (2021..=this_year() + 1).rev().collect(),
+        tabs: super::lists::tabs(super::lists::Group::Ibm),
         can_register: !user
             .principal()
             .scope_roots(Permission::WriteData)

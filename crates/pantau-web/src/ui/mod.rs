@@ -8,6 +8,7 @@ pub(crate) mod dashboard;
 mod exchange;
 mod home;
 mod ibm;
+mod lists;
 mod offices;
 mod pack;
 mod reference;
@@ -26,7 +27,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 pub fn routes() -> Vec<Route> {
-    vec![
+    let mut routes = vec![
         get("/", home::show),
         get("/tugas/{kind}", home::list),
         get("/login", session::login_form),
@@ -225,7 +226,14 @@ pub fn routes() -> Vec<Route> {
             Need::Record(Target::Unit),
             ibm::assessment_action,
         ),
-    ]
+    ];
+    // The working lists, each at the address it is declared with.
+    routes.extend(
+        lists::PLACES
+            .iter()
+            .map(|(path, _, _)| get(path, lists::show_list)),
+    );
+    routes
 }
 
 /// Renders a template into a 200 page.

@@ -66,6 +66,7 @@ struct HomePage {
     q: String,
     ownership: String,
     ownerships: Vec<&'static str>,
+    tabs: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -112,6 +113,7 @@ pub async fn home(
         .filter(|i| ownership.is_empty() || i.ownership == ownership)
         .collect();
     render(HomePage {
+        tabs: super::lists::tabs(super::lists::Group::Sni),
         cohorts: cohorts::list(&state.db, p).await?,
         institutions,
         q: q.q.unwrap_or_default(),

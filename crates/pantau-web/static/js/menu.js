@@ -11,3 +11,11 @@ document.addEventListener('DOMContentLoaded', () => {
     button.setAttribute('aria-expanded', String(open));
   });
 });
+// A row of tabs wider than the phone scrolls sideways: bring the current one into view.
+document.addEventListener('DOMContentLoaded', () => {
+  const current = document.querySelector('nav.tabs [aria-current="page"]');
+  const tabs = current && current.parentElement;
+  if (tabs && tabs.scrollWidth > tabs.clientWidth) {
+    tabs.scrollLeft = current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
+  }
+});

@@ -225,3 +225,120 @@ async fn english_pages_show_no_indonesian_reference_label() {
         t.finish().await;
     }
 }
+
+/// The total a list page shows (`<strong class="total">N</strong>`).
+fn shown_total(r: &Resp) -> i64 {
+    let at = r
+        .body
+        .find("class=\"total\">")
+        .expect("the list shows its total")
+        + 14;
+    r.body[at..]
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The data rows of a CSV download.
+fn csv_rows(r: &Resp) -> Vec<String> {
+    r.body
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_working_list_searches_filters_sorts_and_downloads_what_it_counts() {
+    use pantau_db::lists::{self, FilterKind};
+    let places = [
+        ("/ibm/laporan", &lists::REPORTS),
+        ("/ibm/kunjungan", &lists::VISITS),
+        ("/ibm/tindak-lanjut", &lists::ACTIONS),
+        ("/ibm/agen", &lists::AGENTS),
+        ("/ibm/penilaian", &lists::STAGE_ASSESSMENTS),
+        ("/sni/penilaian", &lists::SNI_ASSESSMENTS),
+        ("/sni/tindak-lanjut", &lists::SNI_ACTIONS),
+    ];
+    assert_eq!(places.len(), lists::ALL.len(), "every list is walked");
+    for t in testing::all().await {
+        demo(&t).await;
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        for (path, def) in places {
+            let page = admin.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{}: {path}", t.label);
+            let all = shown_total(&page);
+            assert!(all > 0, "{}: {path} lists the demo's rows", t.label);
+            // The download holds every row counted, not only the first page.
+            let csv = admin.get(&format!("{path}?unduh=csv")).await;
+            assert_eq!(csv.status, StatusCode::OK, "{}: {path}", t.label);
+            assert_eq!(csv_rows(&csv).len() as i64, all, "{}: {path}", t.label);
+            // Every column sorts, both ways.
+            for c in def.columns {
+                for desc in ["0", "1"] {
+                    let sorted = admin
+                        .get(&format!("{path}?sort={}&desc={desc}", c.key))
+                        .await;
+                    assert_eq!(
+                        sorted.status,
+                        StatusCode::OK,
+                        "{}: {path} by {}",
+                        t.label,
+                        c.key
+                    );
+                    assert_eq!(shown_total(&sorted), all, "{}: {path}", t.label);
+                }
+            }
+            // Each choice filter splits the list: its values' totals add up to the whole.
+            for f in def.filters {
+                if let FilterKind::Choice { values, .. } = f.kind {
+                    let mut sum = 0;
+                    for v in values {
+                        let part = admin.get(&format!("{path}?{}={v}", f.key)).await;
+                        assert_eq!(part.status, StatusCode::OK, "{}: {path}", t.label);
+                        sum += shown_total(&part);
+                    }
+                    assert_eq!(sum, all, "{}: {path} split by {}", t.label, f.key);
+                }
+            }
+            // A value the list does not know is refused, naming it, not answered with nothing.
+            let f = def.filters[def.filters.len() - 1].key;
+            let typo = admin.get(&format!("{path}?{f}=tidak-ada")).await;
+            assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}: {path}", t.label);
+            assert!(typo.body.contains("tidak-ada"), "{}: {path}", t.label);
+            let typo = admin.get(&format!("{path}?sort=tidak_ada")).await;
+            assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}: {path}", t.label);
+            // The province filter keeps rows of that province only: West Java holds part.
+            let west_java = shown_total(&admin.get(&format!("{path}?province=32")).await);
+            let elsewhere = shown_total(&admin.get(&format!("{path}?province=11")).await);
+            assert!(west_java + elsewhere <= all, "{}: {path}", t.label);
+        }
+        // Words find by area name: "bandung" is no unit's name, but Bandung's reports are found,
+        // and only those the words match.
+        let all = shown_total(&admin.get("/ibm/laporan").await);
+        let bandung = admin.get("/ibm/laporan?q=bandung&unduh=csv").await;
+        let rows = csv_rows(&bandung);
+        assert!(!rows.is_empty() && (rows.len() as i64) < all, "{}", t.label);
+        // A district officer's list holds its own office's rows only.
+        let mut district = Client::new(&t);
+        district.login("bnnk.bandung").await;
+        let own = csv_rows(&district.get("/ibm/laporan?unduh=csv").await);
+        assert!(!own.is_empty(), "{}", t.label);
+        assert!(
+            own.iter().all(|r| r.contains("BNN Kota Bandung")),
+            "{}: {own:?}",
+            t.label
+        );
+        // Agents' names are personal data: a partner's facilitator does not get the list.
+        let mut partner = Client::new(&t);
+        partner.login("fasilitator.ikai").await;
+        let agents = partner.get("/ibm/agen").await;
+        assert_eq!(agents.status, StatusCode::FORBIDDEN, "{}", t.label);
+    }
+}
