@@ -168,6 +168,9 @@ impl AuditEntry {
     }
 }
 
+/// The most entries one read (or one download of the trail) holds.
+pub const MAX_LIST: i64 = 50_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub entity: Option<String>,
@@ -222,7 +225,7 @@ pub async fn list(
     };
     let total: i64 = count.query().fetch_one(db.pool()).await?.get("n");
     list.push(" ORDER BY id DESC LIMIT ")
-        .bind(filter.limit.clamp(1, 500))
+        .bind(filter.limit.clamp(1, MAX_LIST))
         .push(" OFFSET ")
         .bind(filter.offset.max(0));
     let rows = list.query().fetch_all(db.pool()).await?;

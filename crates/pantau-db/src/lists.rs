@@ -68,15 +68,16 @@ pub enum FilterKind {
 
 /// A list: the rows it reads (`from`, joined so that `o.path` is the path of the office the row
 /// belongs to), the permission a reader needs over that office, the columns searched by words,
-/// the column holding the village or district code (for the province filter and the search by
-/// area names), its columns, its filters, the link each row opens, and its default order.
+/// its columns, its filters, the link each row opens, and its default order.
 #[derive(Debug)]
 pub struct ListDef {
     pub key: &'static str,
     pub from: &'static str,
     pub permission: Permission,
     pub search: &'static [&'static str],
-    pub area: &'static str,
+    /// The column holding the village or district code (for the province filter and the
+    /// search by area names), where rows lie in an area.
+    pub area: Option<&'static str>,
     pub columns: &'static [Column],
     pub filters: &'static [Filter],
     /// SQL giving the address a row opens.
@@ -121,7 +122,7 @@ pub const REPORTS: ListDef = ListDef {
     from: concat!("ibm_reports x", unit_joins!()),
     permission: Permission::ReadData,
     search: &["u.name", "u.code", "o.name", "x.submitted_by"],
-    area: "u.village_code",
+    area: Some("u.village_code"),
     columns: &[
         col("period", "x.period", Show::Period),
         col("unit", "u.name", Show::Text),
@@ -162,7 +163,7 @@ pub const VISITS: ListDef = ListDef {
     from: concat!("ibm_visits x", unit_joins!()),
     permission: Permission::ReadData,
     search: &["u.name", "u.code", "o.name", "x.officer", "x.findings"],
-    area: "u.village_code",
+    area: Some("u.village_code"),
     columns: &[
         col("visit_date", "x.visit_date", Show::Date),
         col("unit", "u.name", Show::Text),
@@ -202,7 +203,7 @@ pub const ACTIONS: ListDef = ListDef {
     from: concat!("ibm_visit_actions x", unit_joins!()),
     permission: Permission::ReadData,
     search: &["u.name", "u.code", "o.name", "x.description", "x.owner"],
-    area: "u.village_code",
+    area: Some("u.village_code"),
     columns: &[
         col("due_date", "x.due_date", Show::Date),
         col("description", "x.description", Show::Text),
@@ -239,7 +240,7 @@ pub const AGENTS: ListDef = ListDef {
     from: concat!("ibm_agents x", unit_joins!()),
     permission: Permission::ReadPersonalData,
     search: &["x.full_name", "u.name", "u.code", "o.name"],
-    area: "u.village_code",
+    area: Some("u.village_code"),
     columns: &[
         col("full_name", "x.full_name", Show::Text),
         col("sex", "x.sex", Show::Label("ibm-sex-")),
@@ -299,7 +300,7 @@ pub const STAGE_ASSESSMENTS: ListDef = ListDef {
     ),
     permission: Permission::ReadData,
     search: &["u.name", "u.code", "o.name"],
-    area: "u.village_code",
+    area: Some("u.village_code"),
     columns: &[
         col("year", "x.year", Show::Text),
         col("unit", "u.name", Show::Text),
@@ -341,7 +342,7 @@ pub const SNI_ASSESSMENTS: ListDef = ListDef {
     from: concat!("sni_assessments x", sni_joins!()),
     permission: Permission::ReadData,
     search: &["i.name", "i.code", "o.name", "c.name"],
-    area: "i.area_code",
+    area: Some("i.area_code"),
     columns: &[
         col("assessed_on", "x.assessed_on", Show::Date),
         col("institution", "i.name", Show::Text),
@@ -384,7 +385,7 @@ pub const SNI_ACTIONS: ListDef = ListDef {
     from: concat!("sni_actions x", sni_joins!()),
     permission: Permission::ReadData,
     search: &["i.name", "i.code", "o.name", "x.description", "x.owner"],
-    area: "i.area_code",
+    area: Some("i.area_code"),
     columns: &[
         col("due_date", "x.due_date", Show::Date),
         col("description", "x.description", Show::Text),
@@ -414,6 +415,62 @@ pub const SNI_ACTIONS: ListDef = ListDef {
     tiebreak: "x.id",
 };
 
+/// Every role's code, as [`pantau_core::access::Role`] spells it (a unit test keeps the two
+/// the same).
+const ROLES: &[&str] = &[
+    "national_admin",
+    "national_analyst",
+    "bnnp_officer",
+    "bnnk_officer",
+    "institution_operator",
+    "ikai_facilitator",
+    "leadership",
+];
+
+/// Who holds which role where: one row per grant, so a user with two roles is listed twice.
+pub const USERS: ListDef = ListDef {
+    key: "pengguna",
+    from: "grants g JOIN users x ON x.id = g.user_id JOIN offices o ON o.id = g.office_id",
+    permission: Permission::ReadData,
+    search: &["x.full_name", "x.username", "x.email", "o.name"],
+    area: None,
+    columns: &[
+        col("full_name", "x.full_name", Show::Text),
+        col("username", "x.username", Show::Text),
+        col("role", "g.role", Show::Label("role-")),
+        col("office", "o.name", Show::Text),
+        col("email", "x.email", Show::Text),
+        col(
+            "active",
+            "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
+            Show::Label("list-yes-no-"),
+        ),
+        col("created_at", "x.created_at", Show::Date),
+    ],
+    filters: &[
+        Filter {
+            key: "role",
+            sql: "g.role",
+            kind: FilterKind::Choice {
+                values: ROLES,
+                prefix: "role-",
+            },
+        },
+        Filter {
+            key: "active",
+            sql: "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
+            kind: FilterKind::Choice {
+                values: YES_NO,
+                prefix: "list-yes-no-",
+            },
+        },
+    ],
+    link: "'/pengguna/' || CAST(x.id AS TEXT)",
+    default_sort: "full_name",
+    default_descending: false,
+    tiebreak: "g.id",
+};
+
 /// Every list, for the tests that walk them all.
 pub const ALL: &[&ListDef] = &[
     &REPORTS,
@@ -423,6 +480,7 @@ pub const ALL: &[&ListDef] = &[
     &STAGE_ASSESSMENTS,
     &SNI_ASSESSMENTS,
     &SNI_ACTIONS,
+    &USERS,
 ];
 
 /// What a reader asked of a list. Filter values are checked against the list's definition
@@ -468,11 +526,18 @@ pub async fn fetch(
         .as_deref()
         .map(|q| q.trim().to_lowercase())
         .filter(|q| !q.is_empty());
-    let places = match &words {
-        Some(w) => crate::ibm::units::areas_named(db, w).await?,
-        None => vec![],
+    let places = match (&words, def.area) {
+        (Some(w), Some(_)) => crate::ibm::units::areas_named(db, w).await?,
+        _ => vec![],
     };
     let province = match req.province.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() && def.area.is_none() => {
+            return Err(DbError::unknown_value(
+                "filter",
+                "province",
+                def.filters.iter().map(|f| f.key),
+            ));
+        }
         Some(p) if !p.is_empty() => {
             if !(p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())) {
                 return Err(DbError::area_code(
@@ -537,9 +602,9 @@ pub async fn fetch(
         if let Some(path) = &under {
             sql.push(" AND o.path LIKE ").bind(format!("{path}%"));
         }
-        if let Some(p) = &province {
+        if let (Some(p), Some(area)) = (&province, def.area) {
             sql.push(" AND ")
-                .push(def.area)
+                .push(area)
                 .push(" LIKE ")
                 .bind(format!("{p}.%"));
         }
@@ -573,9 +638,9 @@ pub async fn fetch(
                     .push(") LIKE ")
                     .bind(pattern.clone());
             }
-            for p in &places {
+            for p in places.iter().filter(|_| def.area.is_some()) {
                 sql.push(" OR ")
-                    .push(def.area)
+                    .push(def.area.unwrap_or_default())
                     .push(" LIKE ")
                     .bind(format!("{p}%"));
             }
@@ -659,5 +724,14 @@ mod tests {
             keys.dedup();
             assert_eq!(keys.len(), def.columns.len(), "{}: a column twice", def.key);
         }
+    }
+
+    #[test]
+    fn the_role_filter_offers_every_role() {
+        let roles: Vec<&str> = pantau_core::access::Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(roles, ROLES);
     }
 }

@@ -99,6 +99,47 @@ struct AuditPage {
     entities: Vec<String>,
     total_label: String,
     pager: Pager,
+    /// The filtered trail's address, for the download links.
+    download_base: String,
+}
+
+/// The entries as the page names them: time in the reader's zone, who, what, which record,
+/// which fields changed.
+fn table(page: &Page, entries: &[AuditEntry]) -> pantau_db::exchange::Table {
+    let headers: Vec<String> = [
+        "audit-at",
+        "audit-user",
+        "audit-action",
+        "audit-entity",
+        "audit-entity-id",
+        "audit-changes",
+    ]
+    .iter()
+    .map(|k| page.t(k))
+    .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = pantau_db::exchange::Table::new(&headers);
+    for e in entries {
+        t.rows.push(vec![
+            page.when(&e.at),
+            e.username.clone(),
+            page.tv_or_code("audit-action-", &e.action),
+            page.tv_or_code("audit-entity-", &e.entity),
+            e.entity_id.clone(),
+            e.changed_fields()
+                .iter()
+                .map(|f| field_label(page, f))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    t
+}
+
+/// `?unduh=csv|xlsx`: the filtered trail as a file instead of the page.
+#[derive(serde::Deserialize)]
+pub struct Download {
+    unduh: Option<String>,
 }
 
 pub async fn list(
@@ -106,6 +147,7 @@ pub async fn list(
     user: CurrentUser,
     page: Page,
     Query(q): Query<AuditQuery>,
+    Query(download): Query<Download>,
 ) -> Result<Response, AppError> {
     if user
         .principal()
@@ -115,6 +157,18 @@ pub async fn list(
         return Err(AppError::Forbidden);
     }
     let mut filter = q.filter(PAGE_SIZE);
+    if let Some(format) = download.unduh.filter(|f| !f.is_empty()) {
+        let (all, _) = audit::list(
+            &state.db,
+            user.principal(),
+            &AuditFilter {
+                limit: audit::MAX_LIST,
+                ..filter
+            },
+        )
+        .await?;
+        return super::exchange::download(&table(&page, &all), &format, "jejak-audit");
+    }
     let (_, total) = audit::list(
         &state.db,
         user.principal(),
@@ -135,6 +189,7 @@ pub async fn list(
             ("to", q.to.as_deref()),
         ])
     );
+    let download_base = base.clone();
     let pager = Pager::new(q.page, total, base);
     filter.offset = pager.offset();
     let (entries, _) = audit::list(&state.db, user.principal(), &filter).await?;
@@ -158,6 +213,7 @@ pub async fn list(
             .i18n
             .t_with(page.lang, "audit-total", &[("count", total.into())]),
         entities: ENTITIES.iter().map(|e| e.to_string()).collect(),
+        download_base,
         filter,
         entries,
         pager,

@@ -26,12 +26,14 @@ pub(crate) const PLACES: &[(&str, &ListDef, Group)] = &[
     ("/ibm/penilaian", &lists::STAGE_ASSESSMENTS, Group::Ibm),
     ("/sni/penilaian", &lists::SNI_ASSESSMENTS, Group::Sni),
     ("/sni/tindak-lanjut", &lists::SNI_ACTIONS, Group::Sni),
+    ("/pengguna/daftar", &lists::USERS, Group::Users),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Group {
     Ibm,
     Sni,
+    Users,
 }
 
 /// The tabs above a list: the lists of its group (and, for IBM, the unit registry first).
@@ -40,6 +42,7 @@ pub(crate) fn tabs(group: Group) -> Vec<(&'static str, String)> {
     tabs.push(match group {
         Group::Ibm => ("/ibm", "list-title-unit".to_string()),
         Group::Sni => ("/sni", "list-title-sni".to_string()),
+        Group::Users => ("/pengguna", "list-title-users".to_string()),
     });
     for (path, def, g) in PLACES {
         if *g == group {
@@ -164,7 +167,11 @@ pub async fn show_list(
         .ok_or(AppError::NotFound)?;
     // A list the reader may see no row of is closed to them (agents' names to partners, say),
     // rather than shown empty.
-    if user.principal().scope_roots(def.permission).is_empty() {
+    let closed = match group {
+        Group::Users => !user.principal().may_see_users(),
+        _ => false,
+    };
+    if closed || user.principal().scope_roots(def.permission).is_empty() {
         return Err(AppError::Forbidden);
     }
     let asked: Vec<(String, String)> = asked

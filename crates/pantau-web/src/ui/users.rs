@@ -24,6 +24,7 @@ struct UsersPage {
     roles: Vec<Role>,
     offices: Vec<Office>,
     institutions: Vec<pantau_db::sni::institutions::Institution>,
+    tabs: Vec<(&'static str, String)>,
 }
 
 pub async fn list(
@@ -40,6 +41,7 @@ pub async fn list(
         .filter(|o| p.can(Permission::ManageUsers, &o.office_path()))
         .collect();
     render(UsersPage {
+        tabs: super::lists::tabs(super::lists::Group::Users),
         users: users::list(&state.db, p).await?,
         roles: Role::ALL.to_vec(),
         institutions: pantau_db::sni::institutions::list(&state.db, p).await?,

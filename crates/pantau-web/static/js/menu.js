@@ -16,6 +16,6 @@ document.addEventListener('DOMContentLoaded', () => {
   const current = document.querySelector('nav.tabs [aria-current="page"]');
   const tabs = current && current.parentElement;
   if (tabs && tabs.scrollWidth > tabs.clientWidth) {
-    tabs.scrollLeft = current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
+    tabs.scrollLeft = current.offsetLeft - tabs.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
   }
 });

@@ -136,6 +136,22 @@ async fn every_write_through_the_web_leaves_an_audit_entry() {
         assert_eq!(first_edit["before"]["head_name"], "");
         assert_eq!(first_edit["after"]["head_name"], "Kepala A");
         assert_eq!(first_edit["username"], "admin.pusat");
+        // The page's download holds the same filtered entries, named as on the page.
+        let file = admin
+            .get(&format!(
+                "/audit?entity=satker&entity_id={bandung}&unduh=csv"
+            ))
+            .await;
+        assert_eq!(file.status, StatusCode::OK, "{}", t.label);
+        let rows: Vec<&str> = file.body.lines().skip(1).collect();
+        assert_eq!(rows.len(), items.len(), "{}: {}", t.label, file.body);
+        assert!(
+            rows.iter().all(|r| r.contains("Satker"))
+                && rows.iter().any(|r| r.contains("admin.pusat,ubah")),
+            "{}: {}",
+            t.label,
+            file.body
+        );
 
         // A refused write leaves none.
         let mut bnnk = Client::new(&t);
