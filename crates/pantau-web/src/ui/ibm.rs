@@ -1024,12 +1024,70 @@ struct CompliancePage {
     year: i64,
     years: Vec<i64>,
     pager: Pager,
+    q: ComplianceQuery,
+    provinces: Vec<wilayah::Area>,
 }
 
-#[derive(Deserialize)]
+impl CompliancePage {
+    /// This table's address with `changes` applied (empty values dropped).
+    fn href(&self, changes: &[(&str, &str)]) -> String {
+        let year = self.year.to_string();
+        let mut pairs: Vec<(&str, &str)> = [
+            ("year", Some(year.as_str())),
+            ("q", self.q.q.as_deref()),
+            ("province", self.q.province.as_deref()),
+            ("sort", self.q.sort.as_deref()),
+            ("desc", self.q.desc.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        for (k, v) in changes {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k, v));
+        }
+        let kept: Vec<(&str, Option<&str>)> = pairs.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        format!("/ibm/kepatuhan?{}", query_string(&kept))
+    }
+    fn sort_href(&self, column: &str) -> String {
+        let current = self.q.sort.as_deref() == Some(column);
+        let desc = current && self.q.desc.as_deref() != Some("1");
+        self.href(&[("sort", column), ("desc", if desc { "1" } else { "" })])
+    }
+    fn sort_mark(&self, column: &str) -> &'static str {
+        match (
+            self.q.sort.as_deref() == Some(column),
+            self.q.desc.as_deref() == Some("1"),
+        ) {
+            (false, _) => "",
+            (true, true) => " ▼",
+            (true, false) => " ▲",
+        }
+    }
+}
+
+/// A query parameter this page does not know the value of: 400, naming it.
+fn refused_parameter(name: &str) -> AppError {
+    crate::error::RequestError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        pantau_core::message::Message::new("error-query-invalid").with("field", name),
+    )
+    .field(name.to_string())
+    .into()
+}
+
+/// The columns the compliance table sorts by; silent units first when none is chosen.
+const COMPLIANCE_SORTS: &[&str] = &["code", "office", "on_time", "late", "missing"];
+
+#[derive(Deserialize, Default, Clone)]
 pub struct ComplianceQuery {
     /// The year whose periods are counted (this year when not given).
     year: Option<i64>,
+    /// Words matched as on the unit list (code, name, office, area names).
+    q: Option<String>,
+    province: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
     page: Option<i64>,
     /// `csv` or `xlsx`: the table as a spreadsheet instead of the page.
     unduh: Option<String>,
@@ -1064,11 +1122,20 @@ pub async fn compliance(
     let p = user.principal();
     let today = pantau_db::today();
     let year = q.year.unwrap_or(today.year() as i64);
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let sort = given(&q.sort);
+    if let Some(s) = &sort
+        && !COMPLIANCE_SORTS.contains(&s.as_str())
+    {
+        return Err(refused_parameter("sort"));
+    }
     let all = reports::compliance(&state.db, p, None, today).await?;
     let (units, _) = units::list(
         &state.db,
         p,
         &UnitFilter {
+            query: given(&q.q),
+            province: given(&q.province),
             limit: units::MAX_LIST,
             ..Default::default()
         },
@@ -1079,7 +1146,21 @@ pub async fn compliance(
         .into_iter()
         .filter_map(|c| Some((by_id.get(&c.unit_id)?.clone(), compliance_in(c, year))))
         .collect();
-    rows.sort_by_key(|(u, c)| (!c.silent, std::cmp::Reverse(c.missing), u.code.clone()));
+    match sort.as_deref() {
+        Some("office") => {
+            rows.sort_by(|(a, _), (b, _)| (&a.office_name, &a.code).cmp(&(&b.office_name, &b.code)))
+        }
+        Some("on_time") => rows.sort_by_key(|(u, c)| (c.on_time, u.code.clone())),
+        Some("late") => rows.sort_by_key(|(u, c)| (c.late, u.code.clone())),
+        Some("missing") => rows.sort_by_key(|(u, c)| (c.missing, u.code.clone())),
+        Some(_) => rows.sort_by(|(a, _), (b, _)| a.code.cmp(&b.code)),
+        None => {
+            rows.sort_by_key(|(u, c)| (!c.silent, std::cmp::Reverse(c.missing), u.code.clone()))
+        }
+    }
+    if sort.is_some() && q.desc.as_deref() == Some("1") {
+        rows.reverse();
+    }
     if let Some(format) = &q.unduh {
         let listed: Vec<(String, String, &Compliance)> = rows
             .iter()
@@ -1089,22 +1170,22 @@ pub async fn compliance(
         return super::exchange::download(&table, format, &format!("kepatuhan-laporan-ibm-{year}"));
     }
     let silent = rows.iter().filter(|(_, c)| c.silent).count();
-    let pager = Pager::new(
-        q.page,
-        rows.len() as i64,
-        format!("/ibm/kepatuhan?year={year}"),
-    );
-    let rows = rows
-        .into_iter()
-        .skip(pager.offset() as usize)
-        .take(PAGE_SIZE as usize)
-        .collect();
-    render(CompliancePage {
+    let total = rows.len() as i64;
+    let mut shown = CompliancePage {
         page,
-        rows,
+        rows: vec![],
         silent,
         year,
         years: (2021..=today.year() as i64).rev().collect(),
-        pager,
-    })
+        pager: Pager::new(None, 0, String::new()),
+        q: q.clone(),
+        provinces: wilayah::children(&state.db, None, None, 100, 0).await?.0,
+    };
+    shown.pager = Pager::new(q.page, total, shown.href(&[]));
+    shown.rows = rows
+        .into_iter()
+        .skip(shown.pager.offset() as usize)
+        .take(PAGE_SIZE as usize)
+        .collect();
+    render(shown)
 }

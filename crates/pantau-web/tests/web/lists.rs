@@ -206,6 +206,13 @@ async fn english_pages_show_no_indonesian_reference_label() {
             "/paket".into(),
             "/sni".into(),
             "/referensi".into(),
+            "/ibm/laporan".into(),
+            "/ibm/kunjungan".into(),
+            "/ibm/tindak-lanjut".into(),
+            "/ibm/agen".into(),
+            "/ibm/penilaian".into(),
+            "/sni/penilaian".into(),
+            "/sni/tindak-lanjut".into(),
         ];
         for uri in &pages {
             let page = admin.get(uri).await;
@@ -339,6 +346,24 @@ async fn every_working_list_searches_filters_sorts_and_downloads_what_it_counts(
             "{}: {own:?}",
             t.label
         );
+        // The compliance table searches and sorts like the lists, and downloads what it counts.
+        let page = admin
+            .get("/ibm/kepatuhan?q=bandung&sort=missing&desc=1")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.label);
+        let found = shown_total(&page) as usize;
+        let file = admin
+            .get("/ibm/kepatuhan?q=bandung&sort=missing&desc=1&unduh=csv")
+            .await;
+        assert_eq!(csv_rows(&file).len(), found, "{}", t.label);
+        let everything = admin.get("/ibm/kepatuhan?unduh=csv").await;
+        assert!(
+            found > 0 && found < csv_rows(&everything).len(),
+            "{}",
+            t.label
+        );
+        let typo = admin.get("/ibm/kepatuhan?sort=tidak_ada").await;
+        assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}", t.label);
         // Agents' names are personal data: a partner's facilitator does not get the list.
         let mut partner = Client::new(&t);
         partner.login("fasilitator.ikai").await;
