@@ -991,3 +991,6 @@ list-col-role = Role
 list-col-email = Email
 list-col-created_at = Created
 field-updated-at = Time changed
+sni-recommended-short = Recommended
+sni-certified-short = Certified
+sni-outcome = Outcome

@@ -991,3 +991,6 @@ list-col-role = Peran
 list-col-email = Surel
 list-col-created_at = Dibuat
 field-updated-at = Waktu perubahan
+sni-recommended-short = Rekomendasi
+sni-certified-short = Sertifikat
+sni-outcome = Hasil
