@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_db::packs::{self, Pack};
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -434,6 +434,11 @@ fn factors_missing(page: &Page, year: i64) -> String {
     )
 }
 
+/// A bar chart's height for `bars` bars: readable labels, within Excel's limits.
+fn chart_height(bars: u32) -> u32 {
+    (120 + bars * 22).clamp(300, 2400)
+}
+
 fn workbook(
     page: &Page,
     pack: &Pack,
@@ -444,9 +449,8 @@ fn workbook(
     let bold = Format::new().set_bold();
     let t = |id: &str| page.t(id);
 
-    let sheet = wb
-        .add_worksheet()
-        .set_name(&sheet_name(&t("ibm-targets")))?;
+    let targets_name = sheet_name(&t("ibm-targets"));
+    let sheet = wb.add_worksheet().set_name(&targets_name)?;
     sheet.write_string_with_format(
         0,
         0,
@@ -520,10 +524,28 @@ fn workbook(
         sheet.write_number_with_format(row, c as u16 + 1, *v as f64, &bold)?;
     }
     sheet.set_column_width(0, 40)?;
+    // A native chart (Excel draws it, and it follows edits to the cells): the year's units per
+    // category and office, stacked — the dashboard's category chart.
+    let last = row - 1;
+    if last >= 3 {
+        let mut chart = Chart::new(ChartType::BarStacked);
+        chart
+            .title()
+            .set_name(&format!("{} — {title} {year}", t("dash-by-category")));
+        for col in 2..=5u16 {
+            chart
+                .add_series()
+                .set_name((targets_name.as_str(), 2, col))
+                .set_categories((targets_name.as_str(), 3, 0, last, 0))
+                .set_values((targets_name.as_str(), 3, col, last, col));
+        }
+        chart.y_axis().set_name(&t("ibm-units"));
+        chart.set_width(720).set_height(chart_height(last - 2));
+        sheet.insert_chart(row + 2, 0, &chart)?;
+    }
 
-    let sheet = wb
-        .add_worksheet()
-        .set_name(&sheet_name(&t("pack-league")))?;
+    let league_name = sheet_name(&t("pack-league"));
+    let sheet = wb.add_worksheet().set_name(&league_name)?;
     for (c, h) in [
         t("pack-rank"),
         String::new(),
@@ -547,6 +569,24 @@ fn workbook(
         }
     }
     sheet.set_column_width(1, 40)?;
+    if !pack.league.is_empty() {
+        let last = pack.league.len() as u32;
+        let mut chart = Chart::new(ChartType::Bar);
+        chart
+            .title()
+            .set_name(&format!("{} — {title} {year}", t("pack-league")));
+        chart
+            .add_series()
+            .set_name(&t("ibm-on-target"))
+            .set_categories((league_name.as_str(), 1, 1, last, 1))
+            .set_values((league_name.as_str(), 1, 4, last, 4));
+        // The best office at the top, as in the table.
+        chart.x_axis().set_reverse();
+        chart.y_axis().set_name("%").set_min(0).set_max(100);
+        chart.legend().set_hidden();
+        chart.set_width(640).set_height(chart_height(last));
+        sheet.insert_chart(1, 6, &chart)?;
+    }
 
     let sheet = wb
         .add_worksheet()

@@ -28,6 +28,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent, for binary downloads (XLSX, PDF).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -158,6 +160,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

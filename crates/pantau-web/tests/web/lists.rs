@@ -141,6 +141,33 @@ async fn the_pack_of_a_province_downloads_as_a_pdf() {
         assert_eq!(pdf.status, StatusCode::OK, "{}", t.label);
         assert!(pdf.body.starts_with("%PDF-"), "{}", t.label);
         assert!(pdf.body.contains("/Helvetica"), "{}", t.label);
+        // The XLSX pack carries native Excel charts drawn from its own cells.
+        let xlsx = bnnp.get("/paket.xlsx").await;
+        assert_eq!(xlsx.status, StatusCode::OK, "{}", t.label);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.bytes.clone())).unwrap();
+        let mut charts = Vec::new();
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            if part.name().unwrap().starts_with("xl/charts/chart") {
+                let mut xml = String::new();
+                std::io::Read::read_to_string(&mut part, &mut xml).unwrap();
+                charts.push(xml);
+            }
+        }
+        assert_eq!(
+            charts.len(),
+            2,
+            "{}: a chart of categories and one of the league",
+            t.label
+        );
+        assert!(
+            charts
+                .iter()
+                .any(|c| c.contains("<c:grouping val=\"stacked\"/>")
+                    && c.contains("Target vs capaian")),
+            "{}: the categories, stacked, from the targets sheet",
+            t.label
+        );
         // Another province's pack is refused like the page.
         let jatim = office_id(&t, "BNNP-35").await;
         let other = bnnp.get(&format!("/paket.pdf?office={jatim}")).await;
