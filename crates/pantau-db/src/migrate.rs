@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_imported_assessments"),
     migration!(10, "0010_pending_imports"),
     migration!(11, "0011_versions"),
+    migration!(12, "0012_evidence_english"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

@@ -994,3 +994,4 @@ field-updated-at = Time changed
 sni-recommended-short = Recommended
 sni-certified-short = Certified
 sni-outcome = Outcome
+field-evidence-kind-en = Kind of evidence (English)

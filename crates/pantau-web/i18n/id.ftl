@@ -994,3 +994,4 @@ field-updated-at = Waktu perubahan
 sni-recommended-short = Rekomendasi
 sni-certified-short = Sertifikat
 sni-outcome = Hasil
+field-evidence-kind-en = Jenis bukti (bahasa Inggris)

@@ -32,7 +32,20 @@ pub struct Requirement {
     pub weight: f64,
     pub mandatory: bool,
     pub evidence_kind: String,
+    /// The evidence's name in English (empty: the Indonesian name stands).
+    pub evidence_kind_en: String,
     pub ordinal: i64,
+}
+
+impl Requirement {
+    /// The evidence asked for, in `lang` (`id` or `en`), falling back to Indonesian.
+    pub fn evidence(&self, lang: &str) -> &str {
+        if lang == "en" && !self.evidence_kind_en.is_empty() {
+            &self.evidence_kind_en
+        } else {
+            &self.evidence_kind
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +147,7 @@ pub(crate) async fn load_in(conn: &mut sqlx::AnyConnection, id: i64) -> DbResult
         weight: q.get("weight"),
         mandatory: crate::db::flag(q, "mandatory"),
         evidence_kind: q.get("evidence_kind"),
+        evidence_kind_en: q.get("evidence_kind_en"),
         ordinal: q.get("ordinal"),
     })
     .collect();
@@ -205,6 +219,8 @@ pub struct RequirementInput {
     pub mandatory: bool,
     #[serde(default)]
     pub evidence_kind: String,
+    #[serde(default)]
+    pub evidence_kind_en: String,
 }
 
 fn check_requirement(r: &RequirementInput) -> DbResult<()> {
@@ -219,6 +235,7 @@ fn check_requirement(r: &RequirementInput) -> DbResult<()> {
     check_text("text_id", &r.text_id, 1000, true)?;
     check_text("text_en", &r.text_en, 1000, true)?;
     check_text("evidence_kind", &r.evidence_kind, 200, false)?;
+    check_text("evidence_kind_en", &r.evidence_kind_en, 200, false)?;
     if !(r.weight > 0.0 && r.weight <= 100.0) {
         return Err(DbError::out_of_range("weight", 0, 100));
     }
@@ -251,10 +268,10 @@ pub async fn upsert_requirement(
     .await?
     .get("n");
     sqlx::query(
-        "INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, ordinal) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (instrument_id, code) DO UPDATE SET aspect_id = excluded.aspect_id, \
+        "INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, evidence_kind_en, ordinal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (instrument_id, code) DO UPDATE SET aspect_id = excluded.aspect_id, \
          text_id = excluded.text_id, text_en = excluded.text_en, weight = excluded.weight, mandatory = excluded.mandatory, \
-         evidence_kind = excluded.evidence_kind",
+         evidence_kind = excluded.evidence_kind, evidence_kind_en = excluded.evidence_kind_en",
     )
     .bind(instrument_id)
     .bind(aspect_id)
@@ -264,6 +281,7 @@ pub async fn upsert_requirement(
     .bind(r.weight)
     .bind(r.mandatory)
     .bind(r.evidence_kind.trim())
+    .bind(r.evidence_kind_en.trim())
     .bind(ordinal)
     .execute(&mut *tx)
     .await?;
@@ -288,7 +306,7 @@ pub use crate::exchange::RowError;
 use crate::exchange::Table;
 
 pub const IMPORT_REQUIRED: &[&str] = &["aspek", "kode", "uraian", "uraian_en", "bobot", "wajib"];
-pub const IMPORT_OPTIONAL: &[&str] = &["nama_aspek", "nama_aspek_en", "bukti"];
+pub const IMPORT_OPTIONAL: &[&str] = &["nama_aspek", "nama_aspek_en", "bukti", "bukti_en"];
 const IMPORT_COLUMNS: crate::exchange::Columns = crate::exchange::Columns {
     required: IMPORT_REQUIRED,
     optional: IMPORT_OPTIONAL,
@@ -307,6 +325,7 @@ pub fn import_columns() -> Vec<&'static str> {
         "bobot",
         "wajib",
         "bukti",
+        "bukti_en",
     ]
 }
 
@@ -338,6 +357,7 @@ pub fn export(instrument: &Instrument) -> Table {
             r.weight.to_string(),
             crate::exchange::flag_text(r.mandatory),
             r.evidence_kind.clone(),
+            r.evidence_kind_en.clone(),
         ]);
     }
     t
@@ -355,7 +375,7 @@ fn fingerprint(
     json!({
         "threshold": threshold,
         "aspects": aspects,
-        "requirements": rows.iter().map(|r| json!([r.aspect_code, r.code, r.text_id.trim(), r.text_en.trim(), r.weight, r.mandatory, r.evidence_kind.trim()])).collect::<Vec<_>>(),
+        "requirements": rows.iter().map(|r| json!([r.aspect_code, r.code, r.text_id.trim(), r.text_en.trim(), r.weight, r.mandatory, r.evidence_kind.trim(), r.evidence_kind_en.trim()])).collect::<Vec<_>>(),
     })
     .to_string()
 }
@@ -425,6 +445,7 @@ pub async fn import(
             weight,
             mandatory,
             evidence_kind: get("bukti"),
+            evidence_kind_en: get("bukti_en"),
         };
         if let Err(e) = check_requirement(&r) {
             err("kode", e.message());
@@ -528,8 +549,8 @@ pub async fn import(
     for r in &rows {
         let ordinal = next_ordinal.entry(r.aspect_code.as_str()).or_insert(0);
         *ordinal += 1;
-        sqlx::query("INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, ordinal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(id).bind(aspect_ids[&r.aspect_code]).bind(&r.code).bind(r.text_id.trim()).bind(r.text_en.trim()).bind(r.weight).bind(r.mandatory).bind(r.evidence_kind.trim()).bind(*ordinal)
+        sqlx::query("INSERT INTO sni_requirements (instrument_id, aspect_id, code, text_id, text_en, weight, mandatory, evidence_kind, evidence_kind_en, ordinal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(aspect_ids[&r.aspect_code]).bind(&r.code).bind(r.text_id.trim()).bind(r.text_en.trim()).bind(r.weight).bind(r.mandatory).bind(r.evidence_kind.trim()).bind(r.evidence_kind_en.trim()).bind(*ordinal)
             .execute(&mut *tx).await?;
     }
     audit::record(&mut tx, actor, Change {
@@ -566,6 +587,7 @@ fn import_rows(t: &Table) -> Option<(Vec<(String, String, String)>, Vec<Requirem
             weight: get("bobot").parse().ok()?,
             mandatory: crate::exchange::parse_flag(&get("wajib"))?,
             evidence_kind: get("bukti"),
+            evidence_kind_en: get("bukti_en"),
         };
         if !aspects.iter().any(|a| a.0 == r.aspect_code) {
             aspects.push((

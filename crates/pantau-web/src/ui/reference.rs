@@ -178,6 +178,8 @@ pub struct RequirementForm {
     mandatory: Option<String>,
     #[serde(default)]
     evidence_kind: String,
+    #[serde(default)]
+    evidence_kind_en: String,
 }
 
 pub async fn save_requirement(
@@ -193,6 +195,7 @@ pub async fn save_requirement(
         weight: f.weight,
         mandatory: f.mandatory.is_some(),
         evidence_kind: f.evidence_kind,
+        evidence_kind_en: f.evidence_kind_en,
     };
     instrument::upsert_requirement(
         &state.db,

@@ -198,9 +198,22 @@ async fn english_pages_show_no_indonesian_reference_label() {
                 }
             }
         }
+        // And the evidence each SNI requirement asks for.
+        let instrument = pantau_db::sni::instrument::active(&t.db).await.unwrap();
+        for r in &instrument.requirements {
+            if !r.evidence_kind_en.is_empty() && r.evidence_kind_en != r.evidence_kind {
+                indonesian.push(r.evidence_kind.clone());
+            }
+        }
+        assert!(
+            indonesian.contains(&"Formulir asesmen".to_string()),
+            "{}",
+            t.label
+        );
         assert!(indonesian.len() > 20, "{}: {}", t.label, indonesian.len());
         let shows = |body: &str, name: &str| {
-            body.contains(&format!(">{name}<"))
+            body.contains(&format!(": {name})"))
+                || body.contains(&format!(">{name}<"))
                 || body.contains(&format!(": {name}<"))
                 || body.contains(&format!(">{name} ("))
         };
@@ -212,13 +225,22 @@ async fn english_pages_show_no_indonesian_reference_label() {
             .json()["items"][0]["id"]
             .as_i64()
             .unwrap();
+        let assessment: i64 = sqlx::query_scalar("SELECT MIN(id) FROM sni_assessments")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
         // In Indonesian the same pages show these names, as the checks below look for them.
-        let report = admin.get(&format!("/ibm/{unit}/laporan")).await.body;
-        assert!(
-            indonesian.iter().any(|n| shows(&report, n)),
-            "{}: the checks find names where they are",
-            t.label
-        );
+        for uri in [
+            format!("/ibm/{unit}/laporan"),
+            format!("/sni/penilaian/{assessment}"),
+        ] {
+            let body = admin.get(&uri).await.body;
+            assert!(
+                indonesian.iter().any(|n| shows(&body, n)),
+                "{}: the checks find names where they are on {uri}",
+                t.label
+            );
+        }
         admin.submit("/bahasa/en", &[("next", "/")]).await;
         let year = pantau_db::chrono::Datelike::year(&pantau_db::today());
         let pages = [
@@ -240,6 +262,7 @@ async fn english_pages_show_no_indonesian_reference_label() {
             "/ibm/penilaian".into(),
             "/sni/penilaian".into(),
             "/sni/tindak-lanjut".into(),
+            format!("/sni/penilaian/{assessment}"),
         ];
         for uri in &pages {
             let page = admin.get(uri).await;
