@@ -25,6 +25,9 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// On PostgreSQL: the address and schema connected to, for listening to other servers'
+    /// change announcements (see [`crate::changes`]).
+    pub(crate) postgres: Option<std::sync::Arc<(String, Option<String>)>>,
 }
 
 /// A write transaction (see [`Db::begin`]); derefs to its connection.
@@ -194,6 +197,10 @@ impl Db {
                 pool,
                 backend: Backend::Postgres,
                 write_gate: Default::default(),
+                postgres: Some(std::sync::Arc::new((
+                    url.to_string(),
+                    schema.map(str::to_string),
+                ))),
             })
         } else {
             let url = sqlite_url(url);
@@ -220,6 +227,7 @@ impl Db {
                 pool,
                 backend: Backend::Sqlite,
                 write_gate: Default::default(),
+                postgres: None,
             })
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod changes;
 mod clock;
 pub mod dashboard;
 pub mod db;

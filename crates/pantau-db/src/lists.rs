@@ -338,7 +338,7 @@ pub const STAGE_ASSESSMENTS: ListDef = ListDef {
 };
 
 pub const SNI_ASSESSMENTS: ListDef = ListDef {
-    key: "sni-penilaian",
+    key: "sni_penilaian",
     from: concat!("sni_assessments x", sni_joins!()),
     permission: Permission::ReadData,
     search: &["i.name", "i.code", "o.name", "c.name"],
@@ -381,7 +381,7 @@ pub const SNI_ASSESSMENTS: ListDef = ListDef {
 };
 
 pub const SNI_ACTIONS: ListDef = ListDef {
-    key: "sni-tindak-lanjut",
+    key: "sni_tindak_lanjut",
     from: concat!("sni_actions x", sni_joins!()),
     permission: Permission::ReadData,
     search: &["i.name", "i.code", "o.name", "x.description", "x.owner"],

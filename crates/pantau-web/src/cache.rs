@@ -1,6 +1,6 @@
 //! A short-lived cache of dashboard figures. Any successful write through this server empties it
-//! at once (a new generation); writes from elsewhere (the CLI, another server) show after at most
-//! [`MAX_AGE`]. Entries are keyed by everything that decides the figures: the reader's grants,
+//! at once (a new generation), and on PostgreSQL so does a write through another server (see
+//! [`pantau_db::changes`]); writes from elsewhere (the CLI) show after at most [`MAX_AGE`]. Entries are keyed by everything that decides the figures: the reader's grants,
 //! the office, the year and the day.
 
 use pantau_core::access::Principal;
@@ -102,9 +102,11 @@ pub async fn invalidate_after_writes(
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let res = next.run(req).await;
     if unsafe_method && !res.status().is_client_error() && !res.status().is_server_error() {
-        state.dashboards.invalidate();
-        state.pages.invalidate();
-        state.area_counts.invalidate();
+        state.forget_figures();
+        // Before answering, so that whoever wrote sees the change on any server next.
+        if let Err(e) = pantau_db::changes::announce(&state.db, &state.server_id).await {
+            tracing::warn!(error = %e, "could not tell other servers of a change");
+        }
     }
     res
 }

@@ -67,6 +67,8 @@ pub struct AppState {
     pub area_counts: Arc<cache::FiguresCache<pantau_db::wilayah::LevelCounts>>,
     /// Unit lists being saved in the background, with their progress.
     pub jobs: Arc<ui::unit_import::Jobs>,
+    /// This server among others on the same database (see [`pantau_db::changes`]).
+    pub server_id: Arc<str>,
 }
 
 impl AppState {
@@ -84,7 +86,26 @@ impl AppState {
             pages: Arc::default(),
             area_counts: Arc::default(),
             jobs: Arc::default(),
+            server_id: pantau_db::sessions::random_token()[..16].into(),
         }
+    }
+
+    /// Every cache of figures and pages is stale: a write here or on another server.
+    pub fn forget_figures(&self) {
+        self.dashboards.invalidate();
+        self.pages.invalidate();
+        self.area_counts.invalidate();
+    }
+
+    /// Empties this server's caches whenever another server on the same PostgreSQL announces
+    /// a change, until the returned task is aborted. Nothing to follow on SQLite.
+    pub fn follow_other_servers(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(pantau_db::changes::follow(
+            self.db.clone(),
+            self.server_id.to_string(),
+            move || state.forget_figures(),
+        ))
     }
 }
 
@@ -129,10 +150,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let following = state.follow_other_servers();
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    following.abort();
+    served
 }

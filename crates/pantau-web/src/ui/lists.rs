@@ -275,3 +275,47 @@ fn table(page: &Page, def: &ListDef, rows: &[ListRow]) -> Table {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{I18n, Lang};
+
+    #[test]
+    fn every_list_names_its_columns_filters_and_values_in_both_languages() {
+        let i18n = I18n::new();
+        for (_, def, group) in PLACES {
+            let mut ids: Vec<String> = ["list-title-", "list-help-", "list-search-"]
+                .iter()
+                .map(|p| format!("{p}{}", def.key))
+                .collect();
+            ids.extend(tabs(*group).into_iter().map(|(_, id)| id));
+            for c in def.columns {
+                ids.push(format!("list-col-{}", c.key));
+                if let Show::Label(prefix) = c.show {
+                    let filter = def.filters.iter().find(|f| f.sql == c.sql);
+                    if let Some(FilterKind::Choice { values, .. }) = filter.map(|f| f.kind) {
+                        ids.extend(values.iter().map(|v| format!("{prefix}{v}")));
+                    }
+                }
+            }
+            for f in def.filters {
+                ids.push(format!("list-col-{}", f.key));
+                ids.push(format!("field-{}", f.key.replace('_', "-")));
+                if let FilterKind::Choice { values, prefix } = f.kind {
+                    ids.extend(values.iter().map(|v| format!("{prefix}{v}")));
+                }
+            }
+            for id in ids {
+                for lang in [Lang::Id, Lang::En] {
+                    assert!(
+                        i18n.has(lang, &id),
+                        "{}: {id} missing in {}",
+                        def.key,
+                        lang.code()
+                    );
+                }
+            }
+        }
+    }
+}

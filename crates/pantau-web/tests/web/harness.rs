@@ -78,6 +78,23 @@ impl Client {
         }
     }
 
+    /// A browser on a server of its own that follows the other servers' changes on the same
+    /// database (as `pantau serve` does); the task stops when the handle is aborted.
+    pub fn on_following_server(t: &TestDb) -> (Self, tokio::task::JoinHandle<()>) {
+        let mut config = WebConfig::default();
+        config.data_dir = std::env::temp_dir().join(format!("pantau_web_test_{}", t.label));
+        let state = AppState::new(t.db.clone(), config);
+        let following = state.follow_other_servers();
+        let client = Client {
+            app: pantau_web::router(state),
+            cookies: HashMap::new(),
+            csrf: String::new(),
+            peer: None,
+            forwarded_for: None,
+        };
+        (client, following)
+    }
+
     /// Another browser on the same server (same caches), signed out.
     pub fn sibling(&self) -> Self {
         let mut c = self.clone();

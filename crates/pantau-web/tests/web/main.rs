@@ -14,5 +14,6 @@ mod openapi;
 mod org;
 mod reference;
 mod security;
+mod servers;
 mod session;
 mod sni;
