@@ -5,7 +5,7 @@ use crate::error::DbResult;
 use crate::ibm::reports;
 use crate::ibm::targets;
 use crate::sql::Sql;
-use crate::{Db, offices};
+use crate::{Backend, Db, offices};
 use chrono::NaiveDate;
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ReportState, TargetRow};
@@ -464,7 +464,8 @@ async fn trend_from_rollups(
 
 /// Silent units of the year under `root`, longest silent first, at most [`SILENT_LIST_LIMIT`]:
 /// an index range on the last reported month, not a scan of every unit. (`+y.year` keeps
-/// SQLite from starting at the year's 500,000 unit-years instead.)
+/// SQLite from starting at the year's 500,000 unit-years instead; PostgreSQL gets the plain
+/// column.)
 async fn silent_units(
     db: &Db,
     who: &Principal,
@@ -474,8 +475,14 @@ async fn silent_units(
 ) -> DbResult<Vec<(i64, String, String)>> {
     let mut sql = Sql::new(
         "SELECT u.id, u.code, u.name FROM ibm_rollup_unit_state s JOIN ibm_units u ON u.id = s.unit_id \
-         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND +y.year = ",
+         JOIN ibm_unit_years y ON y.unit_id = s.unit_id AND ",
     );
+    // The hint is SQLite's alone: PostgreSQL's planner needs the plain column to probe the
+    // (unit_id, year) index for each silent unit.
+    sql.push(match db.backend() {
+        Backend::Sqlite => "+y.year = ",
+        Backend::Postgres => "y.year = ",
+    });
     sql.bind(year)
         .push(" AND y.confirmed = ")
         .bind(true)

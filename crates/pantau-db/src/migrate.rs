@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_pending_imports"),
     migration!(11, "0011_versions"),
     migration!(12, "0012_evidence_english"),
+    migration!(13, "0013_planner_statistics"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

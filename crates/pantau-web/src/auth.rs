@@ -210,21 +210,33 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
+/// A bearer token: checked against the database on every request (one indexed read, so a
+/// revocation, expiry or disabled account — from any server or the command line — refuses it
+/// at once), while the user's roles, name and zone are reused for a few seconds like a
+/// session's, and forgotten on every write here or announced by another server.
 async fn resolve_token(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Arc<Auth>>> {
     let Some(user_id) = pantau_db::tokens::lookup(&state.db, token).await? else {
+        state.tokens.forget(token);
         return Ok(None);
     };
+    if let Some(auth) = state.tokens.get(token)
+        && auth.principal.user_id == user_id
+    {
+        return Ok(Some(auth));
+    }
     let principal = users::principal(&state.db, user_id).await?;
     let user = users::by_username(&state.db, &principal.username).await?;
     let zone = pantau_db::offices::time_zone(&state.db, &principal).await?;
-    Ok(Some(Arc::new(Auth {
+    let auth = Arc::new(Auth {
         zone,
         principal,
         full_name: user.full_name,
         csrf_token: String::new(),
         session_token: String::new(),
         via_token: true,
-    })))
+    });
+    state.tokens.put(token, auth.clone());
+    Ok(Some(auth))
 }
 
 /// Resolved sessions kept for a few seconds, so a page view does not cost three queries.
@@ -281,6 +293,14 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(token);
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 

@@ -63,6 +63,8 @@ pub struct AppState {
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
     pub pages: Arc<cache::FiguresCache<String>>,
     pub sessions: Arc<auth::SessionCache>,
+    /// The users behind API tokens, emptied by every write (see `auth::resolve_token`).
+    pub tokens: Arc<auth::SessionCache>,
     /// Area counts for the home page (a scan of 90,000 areas), until the next write.
     pub area_counts: Arc<cache::FiguresCache<pantau_db::wilayah::LevelCounts>>,
     /// Unit lists being saved in the background, with their progress.
@@ -76,6 +78,7 @@ impl AppState {
         let session_ttl = std::time::Duration::from_secs(config.session_cache_secs);
         AppState {
             sessions: Arc::new(auth::SessionCache::new(session_ttl)),
+            tokens: Arc::new(auth::SessionCache::new(session_ttl)),
             db,
             i18n: Arc::new(i18n::I18n::new()),
             evidence: Arc::new(pantau_db::sni::evidence::EvidenceStore::new(
@@ -90,11 +93,13 @@ impl AppState {
         }
     }
 
-    /// Every cache of figures and pages is stale: a write here or on another server.
+    /// Every cache of figures and pages is stale, and any token may have been revoked: a write
+    /// here or on another server.
     pub fn forget_figures(&self) {
         self.dashboards.invalidate();
         self.pages.invalidate();
         self.area_counts.invalidate();
+        self.tokens.clear();
     }
 
     /// Empties this server's caches whenever another server on the same PostgreSQL announces

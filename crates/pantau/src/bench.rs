@@ -21,20 +21,25 @@ pub struct BenchArgs {
     pub institutions: u64,
     pub clients: usize,
     pub requests: usize,
-    /// Reuse (or keep) this SQLite file instead of a temporary one.
-    pub db: Option<PathBuf>,
+    /// Reuse (or keep) this SQLite file or PostgreSQL database instead of a temporary file.
+    pub db: Option<String>,
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
-    let (path, temporary) = match &args.db {
-        Some(p) => (p.clone(), false),
+    let (url, temporary) = match &args.db {
+        Some(p) => (p.clone(), None),
         None => {
             let dir = std::env::temp_dir().join(format!("pantau-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            (dir.join("bench.db"), true)
+            let path: PathBuf = dir.join("bench.db");
+            (path.to_str().context("utf-8 path")?.to_string(), Some(dir))
         }
     };
-    let db = crate::cli::open(path.to_str().context("utf-8 path")?).await?;
+    let db = crate::cli::open(&url).await?;
+    let backend = match db.backend() {
+        pantau_db::Backend::Sqlite => "SQLite",
+        pantau_db::Backend::Postgres => "PostgreSQL",
+    };
     migrate::run(&db).await?;
     let (existing, _, _) = pantau_db::demo::scale::counts(&db).await?;
     let mut load = None;
@@ -79,7 +84,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     })
     .await?;
     println!(
-        "\n| measure ({units} units, {reports} reports, {institutions} institutions; SQLite) | figure | ratio |"
+        "\n| measure ({units} units, {reports} reports, {institutions} institutions; {backend}) | figure | ratio |"
     );
     println!("|---|---|---|");
     if let Some((rate, _, _)) = load {
@@ -141,10 +146,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         println!("| peak memory after the computed dashboard | {mb:.0} MB | |");
     }
     db.close().await;
-    if temporary {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+    if let Some(dir) = temporary {
+        let _ = std::fs::remove_dir_all(dir);
     }
     Ok(())
 }

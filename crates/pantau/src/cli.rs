@@ -88,7 +88,7 @@ enum Command {
         #[arg(long)]
         scale: Option<u64>,
     },
-    /// Measure, on SQLite with synthetic units and institutions: load rate, dashboard latency
+    /// Measure, on SQLite or PostgreSQL with synthetic units and institutions: load rate, dashboard latency
     /// (roll-ups, computed, plain GROUP BY), HTTP submissions and cached pages, peak memory.
     Bench {
         /// Synthetic IBM units to generate (five years of monthly reports each).
@@ -106,9 +106,10 @@ enum Command {
         /// Requests per HTTP measurement.
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
-        /// Keep the generated SQLite file here and reuse it on the next run.
+        /// Keep the generated data here and reuse it on the next run: an SQLite file, or a
+        /// PostgreSQL database (`postgres://postgres@127.0.0.1:5432/bench`) to measure production.
         #[arg(long)]
-        db: Option<std::path::PathBuf>,
+        db: Option<String>,
     },
     /// Manage users.
     #[command(subcommand)]

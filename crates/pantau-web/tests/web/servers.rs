@@ -56,6 +56,56 @@ async fn a_write_on_one_server_shows_on_another_and_wrong_passwords_count_across
             t.label
         );
 
+        // A token revoked on A is refused on B, though B had it cached.
+        let made = a
+            .submit(
+                "/akun/token",
+                &[
+                    ("name", "dua-server"),
+                    ("days", "7"),
+                    ("password", seed::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        let at = made.body.rfind("pt_").expect("a new token on the page");
+        let token = made.body[at..at + 67].to_string();
+        let mut machine = b.sibling();
+        assert_eq!(
+            with_token(&mut machine, &token).await,
+            StatusCode::OK,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            with_token(&mut machine, &token).await,
+            StatusCode::OK,
+            "{}",
+            t.label
+        );
+        let user = pantau_db::users::by_username(&t.db, "bnnk.bandung")
+            .await
+            .unwrap()
+            .id;
+        let id = pantau_db::tokens::list_for(&t.db, pantau_db::Actor::System("test"), user)
+            .await
+            .unwrap()[0]
+            .id
+            .to_string();
+        let r = a.submit("/akun/token/cabut", &[("id", &id)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", t.label);
+        let start = Instant::now();
+        let mut status = StatusCode::OK;
+        while status == StatusCode::OK && start.elapsed() < Duration::from_secs(4) {
+            status = with_token(&mut machine, &token).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{}: revoked on A, refused on B",
+            t.label
+        );
+
         // Five wrong passwords, three on A and two on B, lock the account on both.
         let mut a2 = a.sibling();
         let mut b2 = b.sibling();
@@ -77,4 +127,12 @@ async fn a_write_on_one_server_shows_on_another_and_wrong_passwords_count_across
         follow_b.abort();
         t.finish().await;
     }
+}
+
+async fn with_token(c: &mut Client, token: &str) -> StatusCode {
+    let req = axum::http::Request::get("/api/v1/me")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    c.send(req).await.status
 }
