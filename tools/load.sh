@@ -32,25 +32,31 @@ session="$(awk '$6 == "pantau_session" {print $7}' "$jar")"
 [ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }
 token="$("$bin" user token --username analis.pusat --name load-test --days 1 | tail -1)"
 
-printf '\n| endpoint (%s s, %s connections) | requests/s | mean latency | errors |\n|---|---|---|---|\n' "$secs" "$conns"
+printf '\n| endpoint (%s s, %s connections) | requests/s | ratio to /healthz | mean latency | errors |\n|---|---|---|---|---|\n' "$secs" "$conns"
 failed=0
+baseline=""
 run() {
-  local label="$1" path="$2" header="$3" out rps lat errs
+  local label="$1" path="$2" header="$3" out rps lat errs ratio
   out="$(wrk -t2 -c"$conns" -d"${secs}s" -H "$header" "$base$path" 2>&1)"
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   lat="$(awk '$1 == "Latency" {print $2}' <<<"$out")"
   errs="$(awk '/Non-2xx or 3xx responses/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")"
-  printf '| %s `%s` | %s | %s | %s |\n' "$label" "$path" "$rps" "$lat" "$errs"
+  [ -n "$baseline" ] || baseline="$rps"
+  ratio="$(awk -v a="$rps" -v b="$baseline" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')"
+  printf '| %s `%s` | %s | %s | %s | %s |\n' "$label" "$path" "$rps" "$ratio" "$lat" "$errs"
   [ "$errs" = 0 ] || failed=1
 }
 cookie="Cookie: pantau_session=$session"
 bearer="Authorization: Bearer $token"
+# The baseline, measured in the same run: a handler that asks the database one trivial question.
+run "baseline" "/healthz" "Accept: text/plain"
 run "page" "/" "$cookie"
 run "page" "/dasbor" "$cookie"
 run "page" "/ibm" "$cookie"
 run "page" "/ibm/target" "$cookie"
 run "page" "/sni" "$cookie"
 run "page" "/paket" "$cookie"
+run "page" "/ibm/laporan" "$cookie"
 run "API" "/api/v1/me" "$bearer"
 run "API" "/api/v1/ibm/units" "$bearer"
 run "API" "/api/v1/dashboard/ibm?year=2025" "$bearer"

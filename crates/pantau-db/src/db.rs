@@ -236,6 +236,17 @@ impl Db {
         &self.pool
     }
 
+    /// After a bulk change (a national unit list, generated data): PostgreSQL plans from
+    /// statistics, and without fresh ones the dashboard at 500,000 units took 6.9 s instead of
+    /// 24 ms — autovacuum may be off or minutes away. SQLite's statements are written for its
+    /// planner without statistics, so nothing is done there.
+    pub async fn refresh_statistics(&self) -> DbResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

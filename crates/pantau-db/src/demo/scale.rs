@@ -175,6 +175,7 @@ pub async fn generate(db: &Db, n: u64, progress: &(dyn Fn(u64) + Sync)) -> DbRes
     let mut tx = db.begin().await?;
     crate::ibm::rollup::rebuild(&mut tx).await?;
     tx.commit().await?;
+    db.refresh_statistics().await?;
     Ok(ScaleSummary {
         units: done_units,
         reports,

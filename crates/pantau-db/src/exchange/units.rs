@@ -238,6 +238,9 @@ struct Planned {
     registry_changed: bool,
 }
 
+/// From this many rows an import refreshes the database's planner statistics.
+const BULK_ROWS: usize = 1_000;
+
 /// Imports units from `table` (see the module), all or nothing; `dry_run` does the same and
 /// rolls back. A row without any category gets the category of a new unit in `first_year`.
 pub async fn import(
@@ -723,6 +726,10 @@ pub async fn import_planned(
         progress(done + 1);
     }
     tx.finish().await?;
+    // A national list changes a good part of the tables the dashboards plan from.
+    if !dry_run && rows.len() >= BULK_ROWS {
+        db.refresh_statistics().await?;
+    }
     Ok(Ok(UnitImport {
         summary,
         rows,
