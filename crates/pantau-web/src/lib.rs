@@ -61,7 +61,7 @@ pub struct AppState {
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
     pub dashboards: Arc<cache::FiguresCache<view::Figures>>,
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
-    pub pages: Arc<cache::FiguresCache<String>>,
+    pub pages: Arc<cache::FiguresCache<axum::body::Bytes>>,
     pub sessions: Arc<auth::SessionCache>,
     /// The users behind API tokens, emptied by every write (see `auth::resolve_token`).
     pub tokens: Arc<auth::SessionCache>,

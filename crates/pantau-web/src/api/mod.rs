@@ -345,22 +345,33 @@ async fn ibm_dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
-) -> ApiResult {
+) -> Result<axum::response::Response, AppError> {
     user.office_wide()?;
     let f = crate::view::figures(&state, &user, q.office_id, year_or_now(q.year), today()).await?;
-    Ok(Json(json!({ "dashboard": f.d })))
+    Ok(axum::response::IntoResponse::into_response(Json(Wrapped {
+        dashboard: &f.d,
+    })))
+}
+
+/// `{"dashboard": …}` written straight from the cached figures, without copying them into a
+/// JSON tree first.
+#[derive(serde::Serialize)]
+struct Wrapped<'a, T: serde::Serialize> {
+    dashboard: &'a T,
 }
 
 async fn sni_dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
-) -> ApiResult {
+) -> Result<axum::response::Response, AppError> {
     user.office_wide()?;
     // The SNI summary does not depend on the office; the page's cache entry for the whole scope
     // holds it.
     let f = crate::view::figures(&state, &user, None, year_or_now(q.year), today()).await?;
-    Ok(Json(json!({ "dashboard": f.sni })))
+    Ok(axum::response::IntoResponse::into_response(Json(Wrapped {
+        dashboard: &f.sni,
+    })))
 }
 
 async fn pack(

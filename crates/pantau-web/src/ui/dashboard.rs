@@ -165,6 +165,8 @@ pub async fn show(
         page,
     }
     .render()?;
+    // Kept as bytes: a cached page is answered without copying it.
+    let html = axum::body::Bytes::from(html);
     state
         .pages
         .put(page_key, generation, std::sync::Arc::new(html.clone()));
