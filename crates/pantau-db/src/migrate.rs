@@ -41,8 +41,31 @@ const MIGRATIONS: &[Migration] = &[
 
 const ROLLUP_VERSION: i64 = 4;
 
-/// Applies pending migrations; returns how many ran.
+/// The advisory lock that lets one of several servers starting at once migrate PostgreSQL while
+/// the others wait (and then find nothing left to do).
+const MIGRATION_LOCK: i64 = 88_072_022;
+
+/// Applies pending migrations; returns how many ran. On PostgreSQL several servers may start at
+/// once: they take turns under an advisory lock, held by a connection of its own, so a server
+/// that dies releases it with its connection.
 pub async fn run(db: &Db) -> DbResult<usize> {
+    if db.backend() != Backend::Postgres {
+        return run_unlocked(db).await;
+    }
+    let mut lock = db.pool().acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await?;
+    let ran = run_unlocked(db).await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await?;
+    ran
+}
+
+async fn run_unlocked(db: &Db) -> DbResult<usize> {
     db.pool()
         .execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (\

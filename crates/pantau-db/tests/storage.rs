@@ -632,3 +632,32 @@ async fn a_backup_restores_the_data_as_it_was() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn servers_starting_together_on_one_postgresql_migrate_it_once() {
+    let Ok(url) = std::env::var(pantau_db::testing::POSTGRES_ENV) else {
+        return;
+    };
+    let schema = format!("m_{}", &pantau_db::sessions::random_token()[..12]);
+    let a = pantau_db::Db::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let b = pantau_db::Db::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let (ran_a, ran_b) = tokio::join!(pantau_db::migrate::run(&a), pantau_db::migrate::run(&b));
+    let (ran_a, ran_b) = (ran_a.unwrap(), ran_b.unwrap());
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
+    assert_eq!(ran_a + ran_b, recorded as usize, "each migration ran once");
+    assert!(
+        ran_a == 0 || ran_b == 0,
+        "one server migrated, the other waited"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(a.pool())
+        .await
+        .unwrap();
+}
