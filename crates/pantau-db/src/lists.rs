@@ -44,6 +44,38 @@ const fn col(key: &'static str, sql: &'static str, show: Show) -> Column {
     }
 }
 
+/// A filter on one of `values`, each named by the message `prefix` + value.
+const fn choice(
+    key: &'static str,
+    sql: &'static str,
+    values: &'static [&'static str],
+    prefix: &'static str,
+) -> Filter {
+    Filter {
+        key,
+        sql,
+        kind: FilterKind::Choice { values, prefix },
+    }
+}
+
+/// The year filter on a date or period column.
+const fn year_of(sql: &'static str) -> Filter {
+    Filter {
+        key: "year",
+        sql,
+        kind: FilterKind::YearOf,
+    }
+}
+
+/// The year filter on a year column.
+const fn year(sql: &'static str) -> Filter {
+    Filter {
+        key: "year",
+        sql,
+        kind: FilterKind::Year,
+    }
+}
+
 /// A filter a reader can set (`?key=value`), besides the search words, the office and the
 /// province that every list has.
 #[derive(Debug)]
@@ -115,6 +147,10 @@ macro_rules! sni_joins {
     };
 }
 const YES_NO: &[&str] = &["ya", "tidak"];
+const ACTION_STATUSES: &[&str] = &["terbuka", "selesai", "dibatalkan"];
+/// Flags shown and filtered as `ya` / `tidak` (booleans read alike on both databases).
+const LATE: &str = "CASE WHEN x.late THEN 'ya' ELSE 'tidak' END";
+const ACTIVE: &str = "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END";
 const ASSESSMENT_STATUSES: &[&str] = &["draft", "diajukan", "diverifikasi", "final"];
 
 pub const REPORTS: ListDef = ListDef {
@@ -130,27 +166,12 @@ pub const REPORTS: ListDef = ListDef {
         col("office", "o.name", Show::Text),
         col("submitted_on", "x.submitted_on", Show::Date),
         col("due_date", "x.due_date", Show::Date),
-        col(
-            "late",
-            "CASE WHEN x.late THEN 'ya' ELSE 'tidak' END",
-            Show::Label("list-yes-no-"),
-        ),
+        col("late", LATE, Show::Label("list-yes-no-")),
         col("submitted_by", "x.submitted_by", Show::Text),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "x.period",
-            kind: FilterKind::YearOf,
-        },
-        Filter {
-            key: "late",
-            sql: "CASE WHEN x.late THEN 'ya' ELSE 'tidak' END",
-            kind: FilterKind::Choice {
-                values: YES_NO,
-                prefix: "list-yes-no-",
-            },
-        },
+        year_of("x.period"),
+        choice("late", LATE, YES_NO, "list-yes-no-"),
     ],
     link: "'/ibm/' || CAST(u.id AS TEXT) || '/laporan?period=' || x.period",
     default_sort: "period",
@@ -178,19 +199,8 @@ pub const VISITS: ListDef = ListDef {
         ),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "x.visit_date",
-            kind: FilterKind::YearOf,
-        },
-        Filter {
-            key: "mode",
-            sql: "x.mode",
-            kind: FilterKind::Choice {
-                values: &["daring", "luring"],
-                prefix: "ibm-mode-",
-            },
-        },
+        year_of("x.visit_date"),
+        choice("mode", "x.mode", &["daring", "luring"], "ibm-mode-"),
     ],
     link: "'/ibm/' || CAST(u.id AS TEXT) || '#kunjungan'",
     default_sort: "visit_date",
@@ -213,19 +223,8 @@ pub const ACTIONS: ListDef = ListDef {
         col("status", "x.status", Show::Label("ibm-action-")),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "x.due_date",
-            kind: FilterKind::YearOf,
-        },
-        Filter {
-            key: "status",
-            sql: "x.status",
-            kind: FilterKind::Choice {
-                values: &["terbuka", "selesai", "dibatalkan"],
-                prefix: "ibm-action-",
-            },
-        },
+        year_of("x.due_date"),
+        choice("status", "x.status", ACTION_STATUSES, "ibm-action-"),
     ],
     link: "'/ibm/' || CAST(u.id AS TEXT) || '#kunjungan'",
     default_sort: "due_date",
@@ -253,37 +252,12 @@ pub const AGENTS: ListDef = ListDef {
             "(SELECT COUNT(*) FROM ibm_agent_trainings t WHERE t.agent_id = x.id)",
             Show::Text,
         ),
-        col(
-            "active",
-            "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
-            Show::Label("list-yes-no-"),
-        ),
+        col("active", ACTIVE, Show::Label("list-yes-no-")),
     ],
     filters: &[
-        Filter {
-            key: "sex",
-            sql: "x.sex",
-            kind: FilterKind::Choice {
-                values: &["l", "p"],
-                prefix: "ibm-sex-",
-            },
-        },
-        Filter {
-            key: "agent_role",
-            sql: "x.role",
-            kind: FilterKind::Choice {
-                values: &["ketua", "anggota"],
-                prefix: "ibm-agent-",
-            },
-        },
-        Filter {
-            key: "active",
-            sql: "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
-            kind: FilterKind::Choice {
-                values: YES_NO,
-                prefix: "list-yes-no-",
-            },
-        },
+        choice("sex", "x.sex", &["l", "p"], "ibm-sex-"),
+        choice("agent_role", "x.role", &["ketua", "anggota"], "ibm-agent-"),
+        choice("active", ACTIVE, YES_NO, "list-yes-no-"),
     ],
     link: "'/ibm/' || CAST(u.id AS TEXT) || '#agen'",
     default_sort: "full_name",
@@ -317,19 +291,8 @@ pub const STAGE_ASSESSMENTS: ListDef = ListDef {
         col("updated_at", "x.updated_at", Show::Date),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "x.year",
-            kind: FilterKind::Year,
-        },
-        Filter {
-            key: "status",
-            sql: "x.status",
-            kind: FilterKind::Choice {
-                values: ASSESSMENT_STATUSES,
-                prefix: "ibm-assessment-",
-            },
-        },
+        year("x.year"),
+        choice("status", "x.status", ASSESSMENT_STATUSES, "ibm-assessment-"),
     ],
     link: "'/ibm/' || CAST(u.id AS TEXT) || '/penilaian/' || CAST(x.year AS TEXT)",
     default_sort: "year",
@@ -352,27 +315,14 @@ pub const SNI_ASSESSMENTS: ListDef = ListDef {
         col("status", "x.status", Show::Label("ibm-assessment-")),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "c.year",
-            kind: FilterKind::Year,
-        },
-        Filter {
-            key: "assessment_kind",
-            sql: "x.kind",
-            kind: FilterKind::Choice {
-                values: &["awal", "monitoring", "akhir"],
-                prefix: "sni-akind-",
-            },
-        },
-        Filter {
-            key: "status",
-            sql: "x.status",
-            kind: FilterKind::Choice {
-                values: ASSESSMENT_STATUSES,
-                prefix: "ibm-assessment-",
-            },
-        },
+        year("c.year"),
+        choice(
+            "assessment_kind",
+            "x.kind",
+            &["awal", "monitoring", "akhir"],
+            "sni-akind-",
+        ),
+        choice("status", "x.status", ASSESSMENT_STATUSES, "ibm-assessment-"),
     ],
     link: "'/sni/penilaian/' || CAST(x.id AS TEXT)",
     default_sort: "assessed_on",
@@ -395,19 +345,8 @@ pub const SNI_ACTIONS: ListDef = ListDef {
         col("status", "x.status", Show::Label("ibm-action-")),
     ],
     filters: &[
-        Filter {
-            key: "year",
-            sql: "c.year",
-            kind: FilterKind::Year,
-        },
-        Filter {
-            key: "status",
-            sql: "x.status",
-            kind: FilterKind::Choice {
-                values: &["terbuka", "selesai", "dibatalkan"],
-                prefix: "ibm-action-",
-            },
-        },
+        year("c.year"),
+        choice("status", "x.status", ACTION_STATUSES, "ibm-action-"),
     ],
     link: "'/sni/peserta/' || CAST(p.id AS TEXT)",
     default_sort: "due_date",
@@ -440,30 +379,12 @@ pub const USERS: ListDef = ListDef {
         col("role", "g.role", Show::Label("role-")),
         col("office", "o.name", Show::Text),
         col("email", "x.email", Show::Text),
-        col(
-            "active",
-            "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
-            Show::Label("list-yes-no-"),
-        ),
+        col("active", ACTIVE, Show::Label("list-yes-no-")),
         col("created_at", "x.created_at", Show::Date),
     ],
     filters: &[
-        Filter {
-            key: "role",
-            sql: "g.role",
-            kind: FilterKind::Choice {
-                values: ROLES,
-                prefix: "role-",
-            },
-        },
-        Filter {
-            key: "active",
-            sql: "CASE WHEN x.active THEN 'ya' ELSE 'tidak' END",
-            kind: FilterKind::Choice {
-                values: YES_NO,
-                prefix: "list-yes-no-",
-            },
-        },
+        choice("role", "g.role", ROLES, "role-"),
+        choice("active", ACTIVE, YES_NO, "list-yes-no-"),
     ],
     link: "'/pengguna/' || CAST(x.id AS TEXT)",
     default_sort: "full_name",
