@@ -31,13 +31,17 @@ curl -sf -b "$jar" -c "$jar" -o /dev/null \
 session="$(awk '$6 == "pantau_session" {print $7}' "$jar")"
 [ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }
 token="$("$bin" user token --username analis.pusat --name load-test --days 1 | tail -1)"
+writer="$("$bin" user token --username admin.pusat --name load-test --days 1 | tail -1)"
 
 printf '\n| endpoint (%s s, %s connections) | requests/s | ratio to /healthz | mean latency | errors |\n|---|---|---|---|---|\n' "$secs" "$conns"
 failed=0
 baseline=""
 run() {
-  local label="$1" path="$2" header="$3" out rps lat errs ratio
-  out="$(wrk -t2 -c"$conns" -d"${secs}s" -H "$header" "$base$path" 2>&1)"
+  local label="$1" path="$2" header="$3" script="${4:-}" out rps lat errs ratio
+  # With a script, the script makes each request and `path` only labels the row.
+  local url="$base$path"
+  [ -z "$script" ] || url="$base/"
+  out="$(wrk -t2 -c"$conns" -d"${secs}s" -H "$header" ${script:+-s "$script"} "$url" 2>&1)"
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   lat="$(awk '$1 == "Latency" {print $2}' <<<"$out")"
   errs="$(awk '/Non-2xx or 3xx responses/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")"
@@ -63,4 +67,33 @@ run "API" "/api/v1/dashboard/ibm?year=2025" "$bearer"
 run "API" "/api/v1/dashboard/sni?year=2026" "$bearer"
 run "API" "/api/v1/satker" "$bearer"
 run "static" "/static/css/pantau.css" "Accept: text/css"
+
+# Report submissions: each request one unit's report for one month of this year, cycling over
+# the operating units and then the months (a later round corrects an earlier round's report).
+curl -sf -H "Authorization: Bearer $writer" "$base/api/v1/ibm/units?status=operasional&limit=1000" \
+  | python3 -c '
+import datetime, json, sys
+ids = [u["id"] for u in json.load(sys.stdin)["items"]]
+today = datetime.date.today()
+print("local ids = {%s}" % ",".join(map(str, ids)))
+print("local year, months = %d, %d" % (today.year, today.month))' > "$tmp/submit.lua"
+cat >> "$tmp/submit.lua" <<'LUA'
+wrk.headers["Content-Type"] = "application/json"
+local made = 0
+function setup(thread)
+  thread:set("tid", made)
+  made = made + 1
+end
+local n = 0
+request = function()
+  n = n + 1
+  local i = n * 2 + tid
+  local unit = ids[(i % #ids) + 1]
+  local month = (math.floor(i / #ids) % months) + 1
+  local body = string.format('{"period":"%d-%02d","lines":[{"kind":"activity","item_code":"sosialisasi","count":2},'
+    .. '{"kind":"service","item_code":"skrining","sex":"l","age_band":"18_25","count":3}]}', year, month)
+  return wrk.format("POST", "/api/v1/ibm/units/" .. unit .. "/reports", nil, body)
+end
+LUA
+run "API" "POST /api/v1/ibm/units/{id}/reports" "Authorization: Bearer $writer" "$tmp/submit.lua"
 exit "$failed"

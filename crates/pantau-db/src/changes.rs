@@ -16,20 +16,41 @@ fn channel(schema: Option<&str>) -> String {
     }
 }
 
+/// Announcements of one process, coalesced: under load hundreds of writes a second each need
+/// "the others have been told since I wrote", and one NOTIFY sent after a write tells of it and
+/// of every write before it. Writers take a ticket, then queue for the sender; whoever finds its
+/// ticket already covered returns at once.
+#[derive(Debug, Default)]
+pub(crate) struct Announcements {
+    asked: std::sync::atomic::AtomicU64,
+    sent: std::sync::atomic::AtomicU64,
+    sender: tokio::sync::Mutex<()>,
+}
+
 /// Tells the other servers on this database that data changed; `origin` names this server, so
-/// it can skip its own announcements.
+/// it can skip its own announcements. Returns once a notification sent after the call began has
+/// been delivered to PostgreSQL.
 pub async fn announce(db: &Db, origin: &str) -> DbResult<()> {
+    use std::sync::atomic::Ordering::SeqCst;
     let Some(pg) = &db.postgres else {
         return Ok(());
     };
     if db.backend() != Backend::Postgres {
         return Ok(());
     }
+    let a = &db.announcements;
+    let ticket = a.asked.fetch_add(1, SeqCst) + 1;
+    let _sender = a.sender.lock().await;
+    if a.sent.load(SeqCst) >= ticket {
+        return Ok(());
+    }
+    let covers = a.asked.load(SeqCst);
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(channel(pg.1.as_deref()))
         .bind(origin.to_string())
         .execute(db.pool())
         .await?;
+    a.sent.fetch_max(covers, SeqCst);
     Ok(())
 }
 

@@ -28,6 +28,11 @@ pub struct Db {
     /// On PostgreSQL: the address and schema connected to, for listening to other servers'
     /// change announcements (see [`crate::changes`]).
     pub(crate) postgres: Option<std::sync::Arc<(String, Option<String>)>>,
+    /// Reference data every report submission reads (see [`crate::reference::Cached`]).
+    pub(crate) reference: std::sync::Arc<crate::reference::Cached>,
+    pub(crate) announcements: std::sync::Arc<crate::changes::Announcements>,
+    /// SQLite's report submissions, committed in batches (see [`crate::group_commit`]).
+    pub(crate) group_commit: std::sync::Arc<crate::group_commit::Writer>,
 }
 
 /// A write transaction (see [`Db::begin`]); derefs to its connection.
@@ -197,6 +202,9 @@ impl Db {
                 pool,
                 backend: Backend::Postgres,
                 write_gate: Default::default(),
+                reference: Default::default(),
+                announcements: Default::default(),
+                group_commit: Default::default(),
                 postgres: Some(std::sync::Arc::new((
                     url.to_string(),
                     schema.map(str::to_string),
@@ -227,6 +235,9 @@ impl Db {
                 pool,
                 backend: Backend::Sqlite,
                 write_gate: Default::default(),
+                reference: Default::default(),
+                announcements: Default::default(),
+                group_commit: Default::default(),
                 postgres: None,
             })
         }
@@ -270,6 +281,11 @@ impl Db {
                 _gate: None,
             },
         })
+    }
+
+    /// Forgets the cached reference data: it changed here, or another server announced a change.
+    pub fn forget_reference(&self) {
+        self.reference.forget();
     }
 
     /// A cheap round trip, for `/healthz`.

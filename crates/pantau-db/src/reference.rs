@@ -3,6 +3,7 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
+use crate::ibm::reports::LineRules;
 use crate::{Db, now_rfc3339};
 use pantau_core::access::Permission;
 use pantau_core::ibm::ReportingRule;
@@ -10,6 +11,7 @@ use pantau_core::message::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
+use std::sync::Arc;
 
 /// The lists Pantau knows; each is a set of coded items with names in both languages.
 pub const LISTS: &[&str] = &[
@@ -115,6 +117,7 @@ pub async fn upsert_item(db: &Db, actor: Actor<'_>, item: &RefItem) -> DbResult<
     )
     .await?;
     tx.commit().await?;
+    db.forget_reference();
     Ok(())
 }
 
@@ -126,8 +129,80 @@ pub async fn setting(db: &Db, key: &str) -> DbResult<Option<String>> {
         .map(|r| r.get("value")))
 }
 
-/// The reporting rule from settings (defaults where unset or malformed).
+/// Reference data read by every report submission and dashboard, kept for a few seconds so that
+/// a submission does not spend five queries re-reading lists that change a few times a year.
+/// Forgotten at once by this process's own changes and by other servers' announcements
+/// ([`Db::forget_reference`]); the age bound covers a change made from another process on SQLite.
+#[derive(Debug, Default)]
+pub(crate) struct Cached {
+    /// Bumped by every forget, so that a value read before a change is not kept after it.
+    generation: std::sync::atomic::AtomicU64,
+    rule: std::sync::Mutex<Option<(std::time::Instant, ReportingRule)>>,
+    line_rules: std::sync::Mutex<Option<(std::time::Instant, Arc<LineRules>)>>,
+}
+
+/// How long cached reference data is trusted without an announcement.
+const REFERENCE_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Cached {
+    pub(crate) fn forget(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *self.rule.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.line_rules.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn fresh<T: Clone>(slot: &std::sync::Mutex<Option<(std::time::Instant, T)>>) -> Option<T> {
+        match &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((at, v)) if at.elapsed() < REFERENCE_FRESH => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value`, read while the generation was `read_at`, unless a change came since.
+    fn keep<T>(
+        &self,
+        slot: &std::sync::Mutex<Option<(std::time::Instant, T)>>,
+        read_at: u64,
+        value: T,
+    ) {
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation() == read_at {
+            *slot = Some((std::time::Instant::now(), value));
+        }
+    }
+}
+
+/// The reference lists a report line is checked against, from the cache when fresh.
+pub(crate) async fn line_rules(db: &Db) -> DbResult<Arc<LineRules>> {
+    let cache = &db.reference;
+    if let Some(rules) = Cached::fresh(&cache.line_rules) {
+        return Ok(rules);
+    }
+    let read_at = cache.generation();
+    let rules = Arc::new(LineRules::load(db).await?);
+    cache.keep(&cache.line_rules, read_at, rules.clone());
+    Ok(rules)
+}
+
+/// The reporting rule from settings (defaults where unset or malformed), from the cache when
+/// fresh.
 pub async fn reporting_rule(db: &Db) -> DbResult<ReportingRule> {
+    let cache = &db.reference;
+    if let Some(rule) = Cached::fresh(&cache.rule) {
+        return Ok(rule);
+    }
+    let read_at = cache.generation();
+    let rule = read_reporting_rule(db).await?;
+    cache.keep(&cache.rule, read_at, rule);
+    Ok(rule)
+}
+
+async fn read_reporting_rule(db: &Db) -> DbResult<ReportingRule> {
     let d = ReportingRule::default();
     let num = |v: Option<String>, default: u32| v.and_then(|s| s.parse().ok()).unwrap_or(default);
     let rule = ReportingRule {
@@ -217,6 +292,7 @@ async fn write_settings<T: Serialize>(
     )
     .await?;
     tx.commit().await?;
+    db.forget_reference();
     Ok(())
 }
 

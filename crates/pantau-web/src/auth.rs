@@ -213,7 +213,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// A bearer token: checked against the database on every request (one indexed read, so a
 /// revocation, expiry or disabled account — from any server or the command line — refuses it
 /// at once), while the user's roles, name and zone are reused for a few seconds like a
-/// session's, and forgotten on every write here or announced by another server.
+/// session's (roles are fixed when an account is made), and forgotten when another server
+/// announces a change.
 async fn resolve_token(state: &AppState, token: &str) -> pantau_db::DbResult<Option<Arc<Auth>>> {
     let Some(user_id) = pantau_db::tokens::lookup(&state.db, token).await? else {
         state.tokens.forget(token);

@@ -63,7 +63,7 @@ pub struct AppState {
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
     pub pages: Arc<cache::FiguresCache<axum::body::Bytes>>,
     pub sessions: Arc<auth::SessionCache>,
-    /// The users behind API tokens, emptied by every write (see `auth::resolve_token`).
+    /// The users behind API tokens, for a few seconds (see `auth::resolve_token`).
     pub tokens: Arc<auth::SessionCache>,
     /// Area counts for the home page (a scan of 90,000 areas), until the next write.
     pub area_counts: Arc<cache::FiguresCache<pantau_db::wilayah::LevelCounts>>,
@@ -93,23 +93,27 @@ impl AppState {
         }
     }
 
-    /// Every cache of figures and pages is stale, and any token may have been revoked: a write
-    /// here or on another server.
+    /// Every cache of figures and pages is stale: after a write here.
     pub fn forget_figures(&self) {
         self.dashboards.invalidate();
         self.pages.invalidate();
         self.area_counts.invalidate();
-        self.tokens.clear();
     }
 
     /// Empties this server's caches whenever another server on the same PostgreSQL announces
-    /// a change, until the returned task is aborted. Nothing to follow on SQLite.
+    /// a change, until the returned task is aborted: figures, pages, reference data, and the
+    /// roles kept for API tokens (revocation itself is checked on every request). Nothing to
+    /// follow on SQLite.
     pub fn follow_other_servers(&self) -> tokio::task::JoinHandle<()> {
         let state = self.clone();
         tokio::spawn(pantau_db::changes::follow(
             self.db.clone(),
             self.server_id.to_string(),
-            move || state.forget_figures(),
+            move || {
+                state.forget_figures();
+                state.tokens.clear();
+                state.db.forget_reference();
+            },
         ))
     }
 }

@@ -6,7 +6,7 @@
 use super::{MAX_ERRORS, Message, RowError, Table};
 use crate::db::ImportTx;
 use crate::error::DbResult;
-use crate::ibm::reports::{self, Checked, LineRules, ReportLine};
+use crate::ibm::reports::{self, Checked, ReportLine};
 use crate::sql::Sql;
 use crate::{Actor, Db, reference};
 use pantau_core::access::{Permission, Principal};
@@ -91,7 +91,7 @@ pub async fn import(
         Err(errors) => return Ok(Err(errors)),
     };
     let mut errors = Vec::new();
-    let rules = LineRules::load(db).await?;
+    let rules = reference::line_rules(db).await?;
     let rule = reference::reporting_rule(db).await?;
     let today = crate::today();
     let mut units = super::UnitCodes::default();

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ReportLine {
@@ -45,6 +46,7 @@ pub struct Report {
 }
 
 /// The reference lists a report line is checked against.
+#[derive(Debug)]
 pub(crate) struct LineRules {
     activities: HashSet<String>,
     services: HashSet<String>,
@@ -131,7 +133,7 @@ impl LineRules {
 /// Checks every line against the reference lists (see [`LineRules::check`]) and for doubles.
 pub(crate) async fn check_lines(db: &Db, lines: &[ReportLine]) -> DbResult<()> {
     super::check_count("lines", lines.len(), pantau_core::limits::LINES_PER_REPORT)?;
-    let rules = LineRules::load(db).await?;
+    let rules = reference::line_rules(db).await?;
     let mut seen = HashSet::new();
     for (i, l) in lines.iter().enumerate() {
         let row = i + 1;
@@ -195,25 +197,39 @@ pub async fn submit(
     }
     let due = rule.due_date(period);
     let late = rule.state(period, Some(submitted), today) == ReportState::Late;
-    let mut tx = db.begin().await?;
-    write_in(
-        &mut tx,
-        actor,
-        unit_id,
-        Checked {
-            period,
-            due,
-            late,
-            submitted,
-        },
-        lines,
-        note,
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, actor, unit_id, &period.to_string())
-        .await?
-        .ok_or_else(|| DbError::not_found("laporan"))
+    // Owned, because the write may run on the writer thread, and twice (see group_commit).
+    let principal = match actor {
+        Actor::User(p) => Some(p.clone()),
+        Actor::System(_) => None,
+    };
+    let system = match actor {
+        Actor::System(name) => name.to_string(),
+        Actor::User(_) => String::new(),
+    };
+    let lines: Arc<[ReportLine]> = lines.into();
+    let note: Arc<str> = note.into();
+    let work: crate::group_commit::Work<Report> = Arc::new(move |conn| {
+        let (principal, system, lines, note) = (
+            principal.clone(),
+            system.clone(),
+            lines.clone(),
+            note.clone(),
+        );
+        Box::pin(async move {
+            let actor = match &principal {
+                Some(p) => Actor::User(p),
+                None => Actor::System(&system),
+            };
+            let checked = Checked {
+                period,
+                due,
+                late,
+                submitted,
+            };
+            write_in(conn, actor, unit_id, checked, &lines, &note).await
+        })
+    });
+    crate::group_commit::run(db, work).await
 }
 
 /// A period already checked against the reporting rule, with its due date and lateness.
@@ -224,8 +240,12 @@ pub(crate) struct Checked {
     pub submitted: NaiveDate,
 }
 
-/// The writing half of [`submit`], inside the caller's transaction (imports write many).
-/// The lines must have passed [`check_lines`].
+/// The writing half of [`submit`], inside the caller's transaction (imports write many); answers
+/// the report as stored. The lines must have passed [`check_lines`].
+///
+/// Kept short because on SQLite every other writer waits for it: one statement reads (and on
+/// PostgreSQL locks) the unit with its office path and roll-up state, a new report is inserted
+/// in one try, and its roll-ups are added from what it changes instead of recounting the unit.
 pub(crate) async fn write_in(
     mut tx: &mut sqlx::AnyConnection,
     actor: Actor<'_>,
@@ -233,68 +253,101 @@ pub(crate) async fn write_in(
     checked: Checked,
     lines: &[ReportLine],
     note: &str,
-) -> DbResult<()> {
+) -> DbResult<Report> {
     let Checked {
         period,
         due,
         late,
         submitted,
     } = checked;
-    let path = authorize_unit(&mut tx, actor, Permission::WriteData, unit_id).await?;
-    let rollup = super::rollup::track(&mut tx, unit_id).await?;
-    let previous =
-        sqlx::query("SELECT id, submitted_on FROM ibm_reports WHERE unit_id = $1 AND period = $2")
-            .bind(unit_id)
-            .bind(period.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+    let unit = super::rollup::reporting_unit(&mut tx, unit_id)
+        .await?
+        .ok_or_else(|| DbError::not_found(format!("unit IBM {unit_id}")))?;
+    let path = pantau_core::org::OfficePath::parse(&unit.path)
+        .ok_or_else(|| DbError::invalid("jalur satker rusak"))?;
+    actor.authorize(Permission::WriteData, &path)?;
     let by = actor.name();
-    let before = match &previous {
-        Some(r) => {
-            let id: i64 = r.get("id");
-            let old: Vec<ReportLine> = lines_of(&mut tx, id).await?;
-            Some(json!({"submitted_on": r.get::<String, _>("submitted_on"), "lines": old}))
-        }
-        None => None,
+    let note = note.trim();
+    let period_text = period.to_string();
+    let now = now_rfc3339();
+    let inserted: Option<i64> = sqlx::query(
+        "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unit_id, period) DO NOTHING RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(&period_text)
+    .bind(submitted.to_string())
+    .bind(due.to_string())
+    .bind(late)
+    .bind(note)
+    .bind(&by)
+    .bind(&now)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| r.get("id"));
+    let mut report = Report {
+        id: 0,
+        unit_id,
+        period: period_text.clone(),
+        submitted_on: submitted.to_string(),
+        due_date: due.to_string(),
+        late,
+        note: note.to_string(),
+        submitted_by: by.to_string(),
+        lines: lines.iter().filter(|l| l.count > 0).cloned().collect(),
     };
-    // A resubmission keeps the first submission date: correcting a report does not make it late.
-    let id: i64 = match &previous {
-        Some(r) => {
-            let id: i64 = r.get("id");
-            sqlx::query("UPDATE ibm_reports SET note = $1, submitted_by = $2, updated_at = $3 WHERE id = $4")
-                .bind(note.trim())
-                .bind(&by)
-                .bind(now_rfc3339())
-                .bind(id)
+    report.lines.sort_by(|a, b| {
+        (&a.kind, &a.item_code, &a.sex, &a.age_band, &a.risk_level).cmp(&(
+            &b.kind,
+            &b.item_code,
+            &b.sex,
+            &b.age_band,
+            &b.risk_level,
+        ))
+    });
+    let before = match inserted {
+        Some(id) => {
+            report.id = id;
+            None
+        }
+        // A resubmission keeps the first submission date, due date and lateness: correcting a
+        // report does not make it late, and so changes no roll-up.
+        None => {
+            let r = sqlx::query(
+                "SELECT id, submitted_on, due_date, late FROM ibm_reports WHERE unit_id = $1 AND period = $2",
+            )
+            .bind(unit_id)
+            .bind(&period_text)
+            .fetch_one(&mut *tx)
+            .await?;
+            report.id = r.get("id");
+            report.submitted_on = r.get("submitted_on");
+            report.due_date = r.get("due_date");
+            report.late = crate::db::flag(&r, "late");
+            let old: Vec<ReportLine> = lines_of(&mut tx, report.id).await?;
+            sqlx::query(
+                "UPDATE ibm_reports SET note = $1, submitted_by = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(note)
+            .bind(&by)
+            .bind(&now)
+            .bind(report.id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM ibm_report_lines WHERE report_id = $1")
+                .bind(report.id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM ibm_report_lines WHERE report_id = $1").bind(id).execute(&mut *tx).await?;
-            id
+            Some(json!({"submitted_on": report.submitted_on, "lines": old}))
         }
-        None => sqlx::query(
-            "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(unit_id)
-        .bind(period.to_string())
-        .bind(submitted.to_string())
-        .bind(due.to_string())
-        .bind(late)
-        .bind(note.trim())
-        .bind(&by)
-        .bind(now_rfc3339())
-        .fetch_one(&mut *tx)
-        .await?
-        .get("id"),
     };
     // One multi-row INSERT per report: a report has dozens of cells.
-    let kept: Vec<&ReportLine> = lines.iter().filter(|l| l.count > 0).collect();
-    if !kept.is_empty() {
+    if !report.lines.is_empty() {
         let mut sql = crate::sql::Sql::new(
             "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES ",
         );
-        sql.values(&kept, |row, l| {
-            row.bind(id)
+        sql.values(&report.lines, |row, l| {
+            row.bind(report.id)
                 .bind(l.kind.clone())
                 .bind(l.item_code.clone())
                 .bind(l.sex.clone())
@@ -305,16 +358,28 @@ pub(crate) async fn write_in(
         sql.query().execute(&mut *tx).await?;
     }
     audit::record(&mut tx, actor, Change {
-        action: if previous.is_some() { "resubmit" } else { "submit" },
+        action: if before.is_some() { "resubmit" } else { "submit" },
         entity: "laporan_ibm",
-        entity_id: id.to_string(),
+        entity_id: report.id.to_string(),
         office_path: Some(&path),
         before,
-        after: Some(json!({"unit_id": unit_id, "period": period.to_string(), "late": late, "lines": lines.iter().filter(|l| l.count > 0).collect::<Vec<_>>()})),
+        after: Some(json!({"unit_id": unit_id, "period": period_text, "late": report.late, "lines": report.lines})),
     })
     .await?;
-    rollup.finish(&mut tx).await?;
-    Ok(())
+    // Last: the roll-up rows are shared by every unit of the office, and on PostgreSQL their
+    // row locks are held from here to the commit.
+    if inserted.is_some() {
+        super::rollup::report_added(
+            &mut tx,
+            unit_id,
+            &unit,
+            &period_text,
+            &report.due_date,
+            &report.submitted_on,
+        )
+        .await?;
+    }
+    Ok(report)
 }
 
 async fn lines_of(conn: &mut sqlx::AnyConnection, report_id: i64) -> DbResult<Vec<ReportLine>> {

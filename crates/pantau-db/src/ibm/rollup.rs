@@ -389,6 +389,123 @@ pub async fn snapshot(conn: &mut AnyConnection) -> DbResult<Vec<String>> {
     Ok(out)
 }
 
+/// A unit as a report write needs it: its coaching office and path, and its reporting state in
+/// the roll-ups (operating and not dissolved: the month it started and the last period reported
+/// since, `""` before the first).
+pub(crate) struct ReportingUnit {
+    pub office_id: i64,
+    pub path: String,
+    state: Option<(String, String)>,
+}
+
+/// Reads the unit for a report write — on PostgreSQL after locking its row, so that two writers
+/// adding reports to one unit do not both move it from the same last period.
+pub(crate) async fn reporting_unit(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+) -> DbResult<Option<ReportingUnit>> {
+    // Locked first, read after: a locking read that had to wait would still see the joined
+    // roll-up state as it was before the other writer committed.
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SELECT id FROM ibm_units WHERE id = $1 FOR UPDATE")
+            .bind(unit_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let row = sqlx::query(
+        "SELECT u.office_id, o.path, s.start_period, s.last_period FROM ibm_units u \
+         JOIN offices o ON o.id = u.office_id LEFT JOIN ibm_rollup_unit_state s ON s.unit_id = u.id \
+         WHERE u.id = $1",
+    )
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| ReportingUnit {
+        office_id: r.get("office_id"),
+        path: r.get("path"),
+        state: r
+            .get::<Option<String>, _>("start_period")
+            .map(|start| (start, r.get("last_period"))),
+    }))
+}
+
+/// Adds a new report to the roll-ups without re-reading the unit's contribution: what
+/// [`contribution`] would count differently after the insert, and nothing else. (A resubmission
+/// keeps its dates, so it changes no roll-up.) The property test that compares maintained and
+/// rebuilt roll-ups covers this path.
+pub(crate) async fn report_added(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    unit: &ReportingUnit,
+    period: &str,
+    due_date: &str,
+    submitted_on: &str,
+) -> DbResult<()> {
+    let Some((start, last)) = &unit.state else {
+        return Ok(());
+    };
+    if period < start.as_str() {
+        return Ok(());
+    }
+    let years: Vec<i64> =
+        sqlx::query("SELECT year FROM ibm_unit_years WHERE unit_id = $1 AND confirmed = $2")
+            .bind(unit_id)
+            .bind(true)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.get("year"))
+            .collect();
+    let year: i64 = period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    if years.contains(&year) {
+        let on_time = (submitted_on <= due_date) as i64;
+        sqlx::query(
+            "INSERT INTO ibm_rollup_reports (office_id, year, period, due_date, on_time, late) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (year, office_id, period, due_date) \
+             DO UPDATE SET on_time = ibm_rollup_reports.on_time + excluded.on_time, \
+             late = ibm_rollup_reports.late + excluded.late",
+        )
+        .bind(unit.office_id)
+        .bind(year)
+        .bind(period)
+        .bind(due_date)
+        .bind(on_time)
+        .bind(1 - on_time)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if period <= last.as_str() {
+        return Ok(());
+    }
+    if !years.is_empty() {
+        let mut sql = crate::sql::Sql::new(
+            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES ",
+        );
+        let moves: Vec<(i64, &str, i64)> = years
+            .iter()
+            .flat_map(|y| [(*y, last.as_str(), -1), (*y, period, 1)])
+            .collect();
+        sql.values(moves, |row, (year, last, d)| {
+            row.bind(unit.office_id)
+                .bind(year)
+                .bind(start.clone())
+                .bind(last.to_string())
+                .bind(d);
+        });
+        sql.push(
+            " ON CONFLICT (year, office_id, start_period, last_period) \
+             DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
+        );
+        sql.query().execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE ibm_rollup_unit_state SET last_period = $1 WHERE unit_id = $2")
+        .bind(period)
+        .bind(unit_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// A unit's contribution taken at the start of a write; [`Tracked::finish`] adds the change.
 pub struct Tracked {
     unit_id: i64,
