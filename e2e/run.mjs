@@ -505,6 +505,38 @@ await step('the evaluation pack of a province as a PDF file', async () => {
   await page.context().close();
 });
 
+await step('the programme summary: leadership, a province and a district, and the handout PDF', async () => {
+  const { execFileSync } = await import('node:child_process');
+  for (const [user, place] of [['pimpinan.pusat', null], ['bnnp.jabar', 'Jawa Barat'], ['bnnk.bandung', 'Kota Bandung']]) {
+    const page = await signIn(user);
+    await page.goto(`${base}/ringkasan?year=2025`);
+    const h1 = await page.textContent('h1');
+    if (place) assert.ok(h1.includes(place), `${user} lands on its own office (${h1})`);
+    const units = Number((await page.locator('p.big').first().textContent()).trim());
+    // The demo's 252 units of 2025, and any a step above added.
+    if (!place) assert.ok(units >= 252, `the nation had 252 IBM units in 2025 (${units})`);
+    else assert.ok(units > 0 && units < 252, `${user}: its own units (${units})`);
+    await shot(page, `summary-${user}`);
+    await page.setViewportSize({ width: 390, height: 800 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(wide <= 1, `${user}: the summary does not scroll sideways at 390 px (${wide} px)`);
+    await shot(page, `summary-${user}-390`);
+    if (!place) {
+      const href = await page.locator('a', { hasText: 'Lembar ringkas (PDF)' }).getAttribute('href');
+      const res = await page.request.get(`${base}${href}`);
+      assert.equal(res.headers()['content-type'], 'application/pdf');
+      const file = path.join(tmp, 'ringkasan.pdf');
+      fs.writeFileSync(file, await res.body());
+      const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+      assert.match(text, new RegExp(`Unit IBM beroperasi 2025\\s+${units}\\b`), 'the handout holds the year\'s units');
+      assert.match(text, /Berkelanjutan Mandiri\s+\d+/, 'and their categories');
+      assert.match(text, /Lembaga terstandar \(Kumulatif 2020–2025\)\s+\d+/, 'and the cumulative figures, from 2020');
+      execFileSync('pdftoppm', ['-png', '-r', '70', '-f', '1', '-l', '1', file, path.join(out, 'summary-pdf')]);
+    }
+    await page.context().close();
+  }
+});
+
 /** Opens the first record of one kind of task, takes `action` there, and checks the task left. */
 async function completeTask(user, kind, action) {
   const page = await signIn(user);

@@ -29,6 +29,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sni;
 pub mod sql;
+pub mod summary;
 pub mod tasks;
 /// Test databases on every configured backend, for this crate's tests and its dependents'.
 #[cfg(any(test, feature = "testing"))]

@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_versions"),
     migration!(12, "0012_evidence_english"),
     migration!(13, "0013_planner_statistics"),
+    migration!(14, "0014_programme"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

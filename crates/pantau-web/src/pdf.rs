@@ -278,6 +278,25 @@ impl Document {
 
     /// Horizontal bars of `values` (0–`max`, `None` drawn as a dash), one row a label.
     pub fn bars(&mut self, rows: &[(String, Option<f64>)], max: f64, unit: &str) {
+        self.bars_shown(rows, max, |v| format!("{v:.1}{unit}"));
+    }
+
+    /// Horizontal bars of counts, scaled to the largest.
+    pub fn count_bars(&mut self, rows: &[(String, i64)]) {
+        let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+        let rows: Vec<(String, Option<f64>)> = rows
+            .iter()
+            .map(|(l, n)| (l.clone(), Some(*n as f64)))
+            .collect();
+        self.bars_shown(&rows, max, |v| format!("{v:.0}"));
+    }
+
+    fn bars_shown(
+        &mut self,
+        rows: &[(String, Option<f64>)],
+        max: f64,
+        show: impl Fn(f64) -> String,
+    ) {
         const SIZE: f32 = 7.5;
         const ROW: f32 = 12.0;
         let label_width = WIDTH * 0.34;
@@ -301,7 +320,7 @@ impl Document {
                     page.set_fill_rgb(0.04, 0.37, 0.49);
                     page.rect(MARGIN + label_width, y + 1.0, w, ROW - 4.0);
                     page.fill_nonzero();
-                    format!("{v:.1}{unit}")
+                    show(*v)
                 }
                 None => "—".to_string(),
             };

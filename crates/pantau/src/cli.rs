@@ -222,6 +222,15 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// SNI coaching before Pantau: one row per institution and year (kode, nama, kode_wilayah,
+    /// kepemilikan, tahun, jalur, hasil, tanggal_sertifikat); institutions matched by code or
+    /// created. All or nothing; importing the same file again changes nothing.
+    #[command(name = "riwayat-sni")]
+    RiwayatSni {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Aggregate values received from another system: DHIS2 dataValueSets JSON (.json) or ADX
     /// XML (.xml), codes translated back by the exchange mapping, kept under `--source` beside
     /// Pantau's own figures (`GET /api/v1/exchange/values`).
@@ -256,7 +265,7 @@ enum ExportCommand {
     /// An empty import template with one example row (.csv or .xlsx).
     Template {
         file: PathBuf,
-        /// unit, agen, laporan, lembaga or instrumen.
+        /// unit, agen, laporan, lembaga, riwayat-sni or instrumen.
         #[arg(long, default_value = "unit")]
         jenis: String,
     },
@@ -549,6 +558,16 @@ async fn load_demo(db: &Db) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    let started = Instant::now();
+    let past = pantau_db::demo::history::load(db).await?;
+    if past.rows > 0 {
+        println!(
+            "riwayat SNI 2020–2024: {} lembaga, {} baris ({:.1} s)",
+            past.institutions,
+            past.rows,
+            started.elapsed().as_secs_f64()
+        );
+    }
     println!("\nAkun demo (kata sandi semua: {}):", seed::DEMO_PASSWORD);
     for (username, _, role, office) in seed::DEMO_USERS {
         let note = if existed.contains(username) {
@@ -787,6 +806,22 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
             .await?;
             bar.finish_and_clear();
             print_import(result, "agen")?;
+        }
+        ImportCommand::RiwayatSni { file, dry_run } => {
+            let Some(table) = table_or_errors(&file)? else {
+                return Ok(());
+            };
+            let bar = progress_bar(table.rows.len(), "riwayat");
+            let result = pantau_db::exchange::history::import(
+                db,
+                Actor::System("cli"),
+                &table,
+                dry_run,
+                &|done| bar.set_position(done as u64),
+            )
+            .await?;
+            bar.finish_and_clear();
+            print_import(result, "riwayat SNI")?;
         }
         ImportCommand::Lembaga { file, dry_run } => {
             let Some(table) = table_or_errors(&file)? else {
@@ -1046,8 +1081,11 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
                 "agen" => exchange::agents::template(),
                 "laporan" => exchange::reports::template(),
                 "lembaga" => exchange::institutions::template(),
+                "riwayat-sni" => exchange::history::template(),
                 "instrumen" => exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
-                other => bail!("unknown kind {other:?}: unit, agen, laporan, lembaga, instrumen"),
+                other => bail!(
+                    "unknown kind {other:?}: unit, agen, laporan, lembaga, riwayat-sni, instrumen"
+                ),
             },
         ),
         ExportCommand::Agen { file } => (

@@ -1,6 +1,7 @@
 //! Demo data sets for newcomers: realistic, deterministic, loaded through the same storage
 //! functions users go through (so every row is validated and audited).
 
+pub mod history;
 pub mod ibm;
 pub mod scale;
 pub mod sni;

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod aggregate;
+pub mod history;
 pub mod institutions;
 pub mod pending;
 mod read;

@@ -228,6 +228,18 @@ pub fn optional_year<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i6
     year(d).map(Some)
 }
 
+/// An optional record id from a form's picker, whose "all" choice sends an empty value.
+pub fn optional_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom("expected a whole number"))
+}
+
 /// An optional date, `YYYY-MM-DD`; empty is none.
 pub fn optional_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;

@@ -98,6 +98,21 @@ pub fn routes() -> Vec<Route> {
                 "SNI 8807 coaching: cohorts, scores, recommendations, certificates",
             )
             .query(&[YEAR]),
+        get("/api/v1/summary", programme_summary)
+            .doc(
+                "dasbor",
+                "Programme figures for a year and cumulatively: IBM units, SNI coaching, targets",
+            )
+            .query(&[YEAR, OFFICE]),
+        get("/api/v1/sni/targets", sni_targets)
+            .doc("dasbor", "SNI coaching targets of the offices in scope for a year")
+            .query(&[YEAR]),
+        put("/api/v1/sni/targets", Need::National, set_sni_target)
+            .doc(
+                "dasbor",
+                "Set how many institutions an office is to coach in a year on a track (national admin)",
+            )
+            .body::<TargetInput>(),
         get("/api/v1/packs", pack)
             .doc("dasbor", "The evaluation-meeting pack as data")
             .query(&[YEAR, OFFICE]),
@@ -372,6 +387,67 @@ async fn sni_dashboard(
     Ok(axum::response::IntoResponse::into_response(Json(Wrapped {
         dashboard: &f.sni,
     })))
+}
+
+async fn programme_summary(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    user.office_wide()?;
+    let s = pantau_db::summary::summary(
+        &state.db,
+        user.principal(),
+        year_or_now(q.year),
+        q.office_id,
+    )
+    .await?;
+    Ok(Json(json!(s)))
+}
+
+async fn sni_targets(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult {
+    user.office_wide()?;
+    let year = year_or_now(q.year);
+    let items: Vec<Value> = pantau_db::summary::targets(&state.db, user.principal(), year)
+        .await?
+        .into_iter()
+        .map(|(office_id, kind, target)| json!({"office_id": office_id, "kind": kind, "target": target}))
+        .collect();
+    Ok(Json(json!({ "year": year, "items": items })))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+struct TargetInput {
+    office_id: i64,
+    #[schemars(schema_with = "pantau_core::schema::year")]
+    year: i64,
+    #[schemars(schema_with = "pantau_core::sni::CohortKind::schema")]
+    kind: String,
+    #[schemars(range(min = 0, max = 100000))]
+    target: i64,
+}
+
+async fn set_sni_target(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<TargetInput>,
+) -> ApiResult {
+    pantau_db::summary::set_target(
+        &state.db,
+        Actor::User(user.principal()),
+        b.office_id,
+        b.year,
+        &b.kind,
+        b.target,
+    )
+    .await?;
+    Ok(Json(
+        json!({"office_id": b.office_id, "year": b.year, "kind": b.kind, "target": b.target}),
+    ))
 }
 
 async fn pack(

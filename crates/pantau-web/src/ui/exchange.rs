@@ -74,6 +74,15 @@ fn kinds() -> Vec<Kind> {
                 .map(|c| c.to_string())
                 .collect(),
         },
+        Kind {
+            key: "riwayat-sni",
+            title: "xchg-history",
+            help: "xchg-import-history-help",
+            columns: exchange::history::columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        },
     ]
 }
 
@@ -170,6 +179,9 @@ pub async fn import(
             "agen" => exchange::agents::import(&state.db, actor, &table, dry_run, none).await?,
             "lembaga" => {
                 exchange::institutions::import(&state.db, actor, &table, dry_run, none).await?
+            }
+            "riwayat-sni" => {
+                exchange::history::import(&state.db, actor, &table, dry_run, none).await?
             }
             _ => exchange::units::import(&state.db, actor, &table, year, dry_run, none).await?,
         },
@@ -273,6 +285,7 @@ pub async fn template(
         Some("laporan") => (exchange::reports::template(), "templat-laporan-ibm"),
         Some("agen") => (exchange::agents::template(), "templat-agen-pemulihan"),
         Some("lembaga") => (exchange::institutions::template(), "templat-lembaga"),
+        Some("riwayat-sni") => (exchange::history::template(), "templat-riwayat-sni"),
         Some("instrumen") => (
             pantau_db::exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
             "templat-instrumen-sni",
@@ -301,6 +314,10 @@ pub async fn export(
         Some("agen") => {
             let table = exchange::agents::export(&state.db, Actor::User(who)).await?;
             download(&table, &format, "agen-pemulihan")
+        }
+        Some("riwayat-sni") => {
+            let table = exchange::history::export(&state.db, who).await?;
+            download(&table, &format, "riwayat-sni")
         }
         Some("lembaga") => {
             let table = exchange::institutions::export(&state.db, who).await?;

@@ -14,6 +14,7 @@ mod pack;
 mod reference;
 mod session;
 mod sni;
+mod summary;
 pub(crate) mod unit_import;
 mod users;
 
@@ -81,6 +82,10 @@ pub fn routes() -> Vec<Route> {
         get("/audit", audit::list),
         get("/dasbor", dashboard::show),
         get("/paket", pack::page),
+        get("/ringkasan", summary::page),
+        get("/ringkasan.pdf", summary::pdf),
+        get("/ringkasan.xlsx", summary::xlsx),
+        post("/ringkasan/target", Need::National, summary::save_target),
         get("/paket.xlsx", pack::xlsx),
         get("/paket.pdf", pack::pdf),
         get("/sni", sni::home),

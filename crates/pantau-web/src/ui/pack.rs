@@ -17,6 +17,8 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct PackQuery {
     year: Option<i64>,
+    /// Empty for the nation (the picker's first choice).
+    #[serde(default, deserialize_with = "crate::api::extract::optional_id")]
     office: Option<i64>,
 }
 
@@ -164,7 +166,7 @@ pub async fn pdf(
 }
 
 /// The nation (for national readers), then every province and district office in scope.
-async fn pack_offices(
+pub(super) async fn pack_offices(
     state: &AppState,
     user: &CurrentUser,
     page: &Page,
@@ -180,7 +182,7 @@ async fn pack_offices(
 }
 
 /// `bytes` as a file to download, named `file`.
-fn attachment(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Response {
+pub(super) fn attachment(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -191,7 +193,7 @@ fn attachment(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Respons
 }
 
 /// A file name's stem from a title: lower case, every other character a hyphen.
-fn file_stem(title: &str) -> String {
+pub(super) fn file_stem(title: &str) -> String {
     title
         .to_lowercase()
         .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
@@ -661,7 +663,7 @@ fn workbook(
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
+pub(super) fn sheet_name(s: &str) -> String {
     s.chars()
         .filter(|c| !"[]:*?/\\".contains(*c))
         .take(31)

@@ -12,6 +12,7 @@ mod ibm;
 mod lists;
 mod openapi;
 mod org;
+mod programme;
 mod reference;
 mod security;
 mod servers;
