@@ -516,6 +516,13 @@ await step('the programme summary: leadership, a province and a district, and th
     // The demo's 252 units of 2025, and any a step above added.
     if (!place) assert.ok(units >= 252, `the nation had 252 IBM units in 2025 (${units})`);
     else assert.ok(units > 0 && units < 252, `${user}: its own units (${units})`);
+    const targets = page.locator('table:has(th:text("Dibina"))').last();
+    assert.ok((await page.textContent('body')).includes('Target pembinaan SNI per satker'), `${user}: the targets per office are shown`);
+    if (!place) {
+      const coached = Number((await page.locator('p.big').nth(1).textContent()).trim());
+      assert.ok(coached >= 99, `the demo coached 10 + 89 institutions in 2025 (${coached})`);
+      assert.ok((await targets.textContent()).includes('Prioritas nasional'), 'the national priority target is listed');
+    }
     await shot(page, `summary-${user}`);
     await page.setViewportSize({ width: 390, height: 800 });
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -48,6 +48,8 @@ pub struct Pack {
     pub movers_to: i64,
     pub overdue_actions: Vec<OverdueAction>,
     pub expiring: Vec<ExpiringCertificate>,
+    /// SNI coaching targets of the year under the office against what was done.
+    pub sni_targets: Vec<crate::summary::TargetProgress>,
     /// (list, name_id, name_en, count)
     pub factors: Vec<(String, String, String, i64)>,
 }
@@ -153,7 +155,9 @@ pub async fn build(
         })
         .collect();
     let factors = evaluations::factor_summary(db, who, year, root.as_ref()).await?;
+    let sni_targets = crate::summary::target_progress_by_child(db, who, year, office_id).await?;
     Ok(Pack {
+        sni_targets,
         dashboard,
         league,
         movers,

@@ -17,6 +17,7 @@ use crate::sql::Sql;
 use crate::{Db, offices};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::Category;
+use pantau_core::org::OfficePath;
 use pantau_core::sni::{CertStatus, CohortKind};
 use serde::Serialize;
 use sqlx::Row;
@@ -89,13 +90,7 @@ pub async fn summary(
         None => None,
     };
     // Every statement counts offices in scope (and under the chosen office) only.
-    let scoped = |sql: &mut Sql| -> bool {
-        sql.push(" AND ");
-        match &root {
-            Some(root) => sql.within(root, who, Permission::ReadData, "o.path"),
-            None => sql.scope(who, Permission::ReadData, "o.path"),
-        }
-    };
+    let scoped = |sql: &mut Sql| -> bool { and_within(sql, who, root.as_ref()) };
     let mut s = Summary {
         year,
         office_id,
@@ -156,58 +151,7 @@ pub async fn summary(
     s.ibm.assessed = r.get("assessed");
     s.ibm.on_target = r.get("on_target");
 
-    // SNI: every participation up to the year, from cohorts and from the imported history,
-    // with whether it ended recommended or certified.
-    struct Took {
-        institution: i64,
-        year: i64,
-        kind: String,
-        recommended: bool,
-        certified: bool,
-    }
-    let mut took = Vec::new();
-    let mut sql = Sql::new(
-        "SELECT p.institution_id, c.year, c.kind, \
-         CASE WHEN EXISTS (SELECT 1 FROM sni_recommendations r WHERE r.participant_id = p.id) \
-         THEN 1 ELSE 0 END AS recommended, \
-         CASE WHEN EXISTS (SELECT 1 FROM sni_certifications x WHERE x.institution_id = p.institution_id \
-         AND x.status = ",
-    );
-    sql.bind(CertStatus::Certified.as_str().to_string())
-        .push(
-            ") THEN 1 ELSE 0 END AS certified \
-             FROM sni_participants p JOIN sni_cohorts c ON c.id = p.cohort_id \
-             JOIN institutions i ON i.id = p.institution_id JOIN offices o ON o.id = i.office_id \
-             WHERE c.year <= ",
-        )
-        .bind(year);
-    scoped(&mut sql);
-    for r in sql.query().fetch_all(db.pool()).await? {
-        took.push(Took {
-            institution: r.get("institution_id"),
-            year: r.get::<i64, _>("year"),
-            kind: r.get("kind"),
-            recommended: r.get::<i64, _>("recommended") == 1,
-            certified: r.get::<i64, _>("certified") == 1,
-        });
-    }
-    let mut sql = Sql::new(
-        "SELECT h.institution_id, h.year, h.kind, h.result FROM sni_history h \
-         JOIN institutions i ON i.id = h.institution_id JOIN offices o ON o.id = i.office_id \
-         WHERE h.year <= ",
-    );
-    sql.bind(year);
-    scoped(&mut sql);
-    for r in sql.query().fetch_all(db.pool()).await? {
-        let result: String = r.get("result");
-        took.push(Took {
-            institution: r.get("institution_id"),
-            year: r.get::<i64, _>("year"),
-            kind: r.get("kind"),
-            recommended: result != "belum",
-            certified: result == "tersertifikasi",
-        });
-    }
+    let took = participations(db, who, root.as_ref(), year).await?;
     // Certificates received outside any cohort still standardise, in the year issued.
     let mut first: HashMap<i64, i64> = HashMap::new();
     let mut sql = Sql::new(
@@ -280,6 +224,244 @@ pub async fn summary(
     Ok(s)
 }
 
+/// Adds "offices `o` in the principal's scope, under `root` if given"; false when the
+/// principal may read nothing.
+fn and_within(sql: &mut Sql, who: &Principal, root: Option<&OfficePath>) -> bool {
+    sql.push(" AND ");
+    match root {
+        Some(root) => sql.within(root, who, Permission::ReadData, "o.path"),
+        None => sql.scope(who, Permission::ReadData, "o.path"),
+    }
+}
+
+/// One institution's coaching in one year, from a cohort or the imported history.
+struct Took {
+    institution: i64,
+    /// The institution's office.
+    path: String,
+    year: i64,
+    kind: String,
+    recommended: bool,
+    certified: bool,
+}
+
+/// Every participation up to `year` in the principal's scope (under `root` if given), with
+/// whether it ended recommended or certified.
+async fn participations(
+    db: &Db,
+    who: &Principal,
+    root: Option<&OfficePath>,
+    year: i64,
+) -> DbResult<Vec<Took>> {
+    let scoped = |sql: &mut Sql| -> bool { and_within(sql, who, root) };
+    let mut took = Vec::new();
+    let mut sql = Sql::new(
+        "SELECT p.institution_id, o.path, c.year, c.kind, \
+         CASE WHEN EXISTS (SELECT 1 FROM sni_recommendations r WHERE r.participant_id = p.id) \
+         THEN 1 ELSE 0 END AS recommended, \
+         CASE WHEN EXISTS (SELECT 1 FROM sni_certifications x WHERE x.institution_id = p.institution_id \
+         AND x.status = ",
+    );
+    sql.bind(CertStatus::Certified.as_str().to_string())
+        .push(
+            ") THEN 1 ELSE 0 END AS certified \
+             FROM sni_participants p JOIN sni_cohorts c ON c.id = p.cohort_id \
+             JOIN institutions i ON i.id = p.institution_id JOIN offices o ON o.id = i.office_id \
+             WHERE c.year <= ",
+        )
+        .bind(year);
+    if !scoped(&mut sql) {
+        return Ok(took);
+    }
+    for r in sql.query().fetch_all(db.pool()).await? {
+        took.push(Took {
+            institution: r.get("institution_id"),
+            path: r.get("path"),
+            year: r.get::<i64, _>("year"),
+            kind: r.get("kind"),
+            recommended: r.get::<i64, _>("recommended") == 1,
+            certified: r.get::<i64, _>("certified") == 1,
+        });
+    }
+    let mut sql = Sql::new(
+        "SELECT h.institution_id, o.path, h.year, h.kind, h.result FROM sni_history h \
+         JOIN institutions i ON i.id = h.institution_id JOIN offices o ON o.id = i.office_id \
+         WHERE h.year <= ",
+    );
+    sql.bind(year);
+    scoped(&mut sql);
+    for r in sql.query().fetch_all(db.pool()).await? {
+        let result: String = r.get("result");
+        took.push(Took {
+            institution: r.get("institution_id"),
+            path: r.get("path"),
+            year: r.get::<i64, _>("year"),
+            kind: r.get("kind"),
+            recommended: result != "belum",
+            certified: result == "tersertifikasi",
+        });
+    }
+    Ok(took)
+}
+
+/// One office's coaching target for a year and track against what was done.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+pub struct TargetProgress {
+    /// None for the institutions that fall under no target.
+    pub office_id: Option<i64>,
+    pub office_code: String,
+    pub office_name: String,
+    /// Where the office sits, for rolling rows up; empty for the row under no target.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub office_path: String,
+    /// `prioritas_nasional` or `reguler`.
+    pub kind: String,
+    pub target: i64,
+    pub coached: i64,
+    pub recommended: i64,
+    pub certified: i64,
+}
+
+/// Targets of `year` against the institutions coached, recommended and certified, per office
+/// and track, in the principal's scope (under `office_id` if given). Each institution counts
+/// towards the nearest office on its path — its own first, then upwards — holding a target for
+/// the year and its track, so no institution is counted twice and the rows add up; those under
+/// no target form a row of their own (no office) per track.
+pub async fn target_progress(
+    db: &Db,
+    who: &Principal,
+    year: i64,
+    office_id: Option<i64>,
+) -> DbResult<Vec<TargetProgress>> {
+    let root = match office_id {
+        Some(id) => Some(offices::get(db, who, id).await?.office_path()),
+        None => None,
+    };
+    let mut sql = Sql::new(
+        "SELECT t.office_id, o.code, o.name, o.path, t.kind, CAST(t.target AS BIGINT) AS target \
+         FROM sni_targets t JOIN offices o ON o.id = t.office_id WHERE t.year = ",
+    );
+    sql.bind(year);
+    if !and_within(&mut sql, who, root.as_ref()) {
+        return Ok(Vec::new());
+    }
+    sql.push(" ORDER BY o.path, t.kind");
+    let mut rows = Vec::new();
+    // (office id, kind) → index in rows
+    let mut index: HashMap<(i64, String), usize> = HashMap::new();
+    for r in sql.query().fetch_all(db.pool()).await? {
+        index.insert((r.get("office_id"), r.get("kind")), rows.len());
+        rows.push(TargetProgress {
+            office_id: Some(r.get("office_id")),
+            office_code: r.get("code"),
+            office_name: r.get("name"),
+            office_path: r.get("path"),
+            kind: r.get("kind"),
+            target: r.get("target"),
+            coached: 0,
+            recommended: 0,
+            certified: 0,
+        });
+    }
+    let mut counted: HashSet<(i64, String)> = HashSet::new();
+    let mut unassigned: BTreeMap<String, usize> = BTreeMap::new();
+    for t in participations(db, who, root.as_ref(), year)
+        .await?
+        .into_iter()
+        .filter(|t| t.year == year)
+    {
+        if !counted.insert((t.institution, t.kind.clone())) {
+            continue;
+        }
+        let holder = OfficePath::parse(&t.path).and_then(|path| {
+            path.ids()
+                .into_iter()
+                .rev()
+                .find_map(|id| index.get(&(id, t.kind.clone())).copied())
+        });
+        let i = match holder {
+            Some(i) => i,
+            None => *unassigned.entry(t.kind.clone()).or_insert_with(|| {
+                rows.push(TargetProgress {
+                    office_id: None,
+                    office_code: String::new(),
+                    office_name: String::new(),
+                    office_path: String::new(),
+                    kind: t.kind.clone(),
+                    target: 0,
+                    coached: 0,
+                    recommended: 0,
+                    certified: 0,
+                });
+                rows.len() - 1
+            }),
+        };
+        let row = &mut rows[i];
+        row.coached += 1;
+        row.recommended += (t.recommended || t.certified) as i64;
+        row.certified += t.certified as i64;
+    }
+    Ok(rows)
+}
+
+/// [`target_progress`] as pages show it: the office's own rows, then the rows below it summed
+/// per office directly under it (the provinces, for the nation), so a national reader sees 35
+/// rows rather than every district; picking an office shows its own breakdown.
+pub async fn target_progress_by_child(
+    db: &Db,
+    who: &Principal,
+    year: i64,
+    office_id: Option<i64>,
+) -> DbResult<Vec<TargetProgress>> {
+    let rows = target_progress(db, who, year, office_id).await?;
+    let dir = offices::directory(db).await?;
+    let base = match office_id {
+        Some(id) => dir.iter().find(|o| o.id == id),
+        None => dir.iter().find(|o| o.level == "pusat"),
+    };
+    let Some(base) = base.and_then(|o| OfficePath::parse(&o.path)) else {
+        return Ok(rows);
+    };
+    let depth = base.ids().len();
+    let mut out: Vec<TargetProgress> = Vec::new();
+    let mut under: BTreeMap<(String, String), TargetProgress> = BTreeMap::new();
+    let mut outside = Vec::new();
+    for r in rows {
+        let child = OfficePath::parse(&r.office_path)
+            .filter(|p| p.is_within(&base))
+            .and_then(|p| p.ids().get(depth).copied())
+            .and_then(|id| dir.iter().find(|o| o.id == id));
+        match child {
+            Some(c) => {
+                let e = under
+                    .entry((c.path.clone(), r.kind.clone()))
+                    .or_insert_with(|| TargetProgress {
+                        office_id: Some(c.id),
+                        office_code: c.code.clone(),
+                        office_name: c.name.clone(),
+                        office_path: c.path.clone(),
+                        kind: r.kind.clone(),
+                        target: 0,
+                        coached: 0,
+                        recommended: 0,
+                        certified: 0,
+                    });
+                e.target += r.target;
+                e.coached += r.coached;
+                e.recommended += r.recommended;
+                e.certified += r.certified;
+            }
+            // The office's own rows first; the row under no target last.
+            None if r.office_id.is_some() => out.push(r),
+            None => outside.push(r),
+        }
+    }
+    out.extend(under.into_values());
+    out.extend(outside);
+    Ok(out)
+}
+
 /// How many institutions an office is to coach in `year` on track `kind` (national admins).
 /// Setting the same number again changes nothing.
 pub async fn set_target(
@@ -290,24 +472,29 @@ pub async fn set_target(
     kind: &str,
     target: i64,
 ) -> DbResult<()> {
-    actor.authorize_national(Permission::ManageReference)?;
-    crate::ibm::check_year(year)?;
-    if CohortKind::parse(kind).is_none() {
-        return Err(crate::DbError::unknown_value(
-            "kind",
-            kind,
-            CohortKind::ALL.iter().map(|k| k.as_str()),
-        ));
-    }
-    if !(0..=100_000).contains(&target) {
-        return Err(crate::DbError::Invalid(
-            pantau_core::message::Message::new("err-target-count")
-                .with("field", "target")
-                .with("max", 100_000),
-        ));
-    }
     let mut tx = db.begin().await?;
-    let office = offices::load(&mut tx, office_id).await?;
+    if set_target_in(&mut tx, actor, office_id, year, kind, target)
+        .await?
+        .is_some()
+    {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// [`set_target`] inside the caller's transaction: whether the target was created
+/// (`Some(true)`), changed (`Some(false)`) or already so (`None`).
+pub(crate) async fn set_target_in(
+    tx: &mut sqlx::AnyConnection,
+    actor: crate::Actor<'_>,
+    office_id: i64,
+    year: i64,
+    kind: &str,
+    target: i64,
+) -> DbResult<Option<bool>> {
+    actor.authorize_national(Permission::ManageReference)?;
+    check_target(year, kind, target)?;
+    let office = offices::load(&mut *tx, office_id).await?;
     let before: Option<i64> = sqlx::query_scalar(
         "SELECT CAST(target AS BIGINT) FROM sni_targets WHERE office_id = $1 AND year = $2 AND kind = $3",
     )
@@ -317,7 +504,7 @@ pub async fn set_target(
     .fetch_optional(&mut *tx)
     .await?;
     if before == Some(target) {
-        return Ok(());
+        return Ok(None);
     }
     sqlx::query(
         "INSERT INTO sni_targets (office_id, year, kind, target, updated_at) VALUES ($1, $2, $3, $4, $5) \
@@ -331,7 +518,7 @@ pub async fn set_target(
     .execute(&mut *tx)
     .await?;
     crate::audit::record(
-        &mut tx,
+        &mut *tx,
         actor,
         crate::audit::Change {
             action: if before.is_some() { "update" } else { "create" },
@@ -343,26 +530,28 @@ pub async fn set_target(
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(Some(before.is_none()))
 }
 
-/// The targets of `year` for every office the principal may read: (office id, kind, target).
-pub async fn targets(db: &Db, who: &Principal, year: i64) -> DbResult<Vec<(i64, String, i64)>> {
-    let mut sql = Sql::new(
-        "SELECT t.office_id, t.kind, CAST(t.target AS BIGINT) AS target FROM sni_targets t \
-         JOIN offices o ON o.id = t.office_id WHERE t.year = ",
-    );
-    sql.bind(year).push(" AND ");
-    if !sql.scope(who, Permission::ReadData, "o.path") {
-        return Ok(Vec::new());
+/// The most institutions one office may be set to coach in a year.
+pub const MAX_TARGET: i64 = 100_000;
+
+/// A target's year, track and number as [`set_target`] accepts them.
+pub fn check_target(year: i64, kind: &str, target: i64) -> DbResult<()> {
+    crate::ibm::check_year(year)?;
+    if CohortKind::parse(kind).is_none() {
+        return Err(crate::DbError::unknown_value(
+            "kind",
+            kind,
+            CohortKind::ALL.iter().map(|k| k.as_str()),
+        ));
     }
-    sql.push(" ORDER BY o.path, t.kind");
-    Ok(sql
-        .query()
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| (r.get("office_id"), r.get("kind"), r.get("target")))
-        .collect())
+    if !(0..=MAX_TARGET).contains(&target) {
+        return Err(crate::DbError::Invalid(
+            pantau_core::message::Message::new("err-target-count")
+                .with("field", "target")
+                .with("max", MAX_TARGET),
+        ));
+    }
+    Ok(())
 }

@@ -17,6 +17,8 @@ use serde_json::json;
 pub struct Figures {
     pub(crate) d: IbmDashboard,
     pub(crate) sni: dashboard::SniSummary,
+    /// SNI coaching targets under the office against what was done.
+    pub(crate) sni_targets: Vec<pantau_db::summary::TargetProgress>,
     /// Only at the national level: on-target share per province.
     pub(crate) map_chart: Option<String>,
 }
@@ -48,7 +50,15 @@ pub(crate) async fn figures(
         None => Some(province_map(state, &d).await?),
     };
     let sni = dashboard::sni(&state.db, user.principal(), year, &today.to_string()).await?;
-    let figures = std::sync::Arc::new(Figures { d, sni, map_chart });
+    let sni_targets =
+        pantau_db::summary::target_progress_by_child(&state.db, user.principal(), year, office)
+            .await?;
+    let figures = std::sync::Arc::new(Figures {
+        d,
+        sni,
+        sni_targets,
+        map_chart,
+    });
     state.dashboards.put(key, generation, figures.clone());
     Ok(figures)
 }

@@ -231,6 +231,14 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// SNI coaching targets: one row per office, year and track (kode_satker, tahun, jalur,
+    /// target). All or nothing; importing the same file again changes nothing.
+    #[command(name = "target-sni")]
+    TargetSni {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Aggregate values received from another system: DHIS2 dataValueSets JSON (.json) or ADX
     /// XML (.xml), codes translated back by the exchange mapping, kept under `--source` beside
     /// Pantau's own figures (`GET /api/v1/exchange/values`).
@@ -265,7 +273,7 @@ enum ExportCommand {
     /// An empty import template with one example row (.csv or .xlsx).
     Template {
         file: PathBuf,
-        /// unit, agen, laporan, lembaga, riwayat-sni or instrumen.
+        /// unit, agen, laporan, lembaga, riwayat-sni, target-sni or instrumen.
         #[arg(long, default_value = "unit")]
         jenis: String,
     },
@@ -273,6 +281,13 @@ enum ExportCommand {
     Agen { file: PathBuf },
     /// Rehabilitation institutions, in the import columns (.csv or .xlsx).
     Lembaga { file: PathBuf },
+    /// SNI coaching targets (of one year, or all), in the import columns (.csv or .xlsx).
+    #[command(name = "target-sni")]
+    TargetSni {
+        file: PathBuf,
+        #[arg(long)]
+        year: Option<i64>,
+    },
     /// An SNI instrument version (default: the active one), in the import columns.
     Instrumen {
         file: PathBuf,
@@ -559,12 +574,14 @@ async fn load_demo(db: &Db) -> Result<()> {
         );
     }
     let started = Instant::now();
-    let past = pantau_db::demo::history::load(db).await?;
-    if past.rows > 0 {
+    let story = pantau_db::demo::story::load(db).await?;
+    if story.rows > 0 {
         println!(
-            "riwayat SNI 2020–2024: {} lembaga, {} baris ({:.1} s)",
-            past.institutions,
-            past.rows,
+            "cerita program: riwayat SNI 2020–2024 {} lembaga ({} baris), {} lembaga dibina 2025, {} unit-tahun IBM sebelum 2025 ({:.1} s)",
+            story.institutions,
+            story.rows,
+            story.coached,
+            story.unit_years,
             started.elapsed().as_secs_f64()
         );
     }
@@ -792,52 +809,16 @@ async fn import_command(db: &Db, cmd: ImportCommand) -> Result<()> {
         }
         ImportCommand::Laporan { file, dry_run } => import_reports(db, &file, dry_run).await?,
         ImportCommand::Agen { file, dry_run } => {
-            let Some(table) = table_or_errors(&file)? else {
-                return Ok(());
-            };
-            let bar = progress_bar(table.rows.len(), "agen");
-            let result = pantau_db::exchange::agents::import(
-                db,
-                Actor::System("cli"),
-                &table,
-                dry_run,
-                &|done| bar.set_position(done as u64),
-            )
-            .await?;
-            bar.finish_and_clear();
-            print_import(result, "agen")?;
+            import_sheet(db, Sheet::Agents, &file, dry_run).await?
         }
         ImportCommand::RiwayatSni { file, dry_run } => {
-            let Some(table) = table_or_errors(&file)? else {
-                return Ok(());
-            };
-            let bar = progress_bar(table.rows.len(), "riwayat");
-            let result = pantau_db::exchange::history::import(
-                db,
-                Actor::System("cli"),
-                &table,
-                dry_run,
-                &|done| bar.set_position(done as u64),
-            )
-            .await?;
-            bar.finish_and_clear();
-            print_import(result, "riwayat SNI")?;
+            import_sheet(db, Sheet::History, &file, dry_run).await?
+        }
+        ImportCommand::TargetSni { file, dry_run } => {
+            import_sheet(db, Sheet::Targets, &file, dry_run).await?
         }
         ImportCommand::Lembaga { file, dry_run } => {
-            let Some(table) = table_or_errors(&file)? else {
-                return Ok(());
-            };
-            let bar = progress_bar(table.rows.len(), "lembaga");
-            let result = pantau_db::exchange::institutions::import(
-                db,
-                Actor::System("cli"),
-                &table,
-                dry_run,
-                &|done| bar.set_position(done as u64),
-            )
-            .await?;
-            bar.finish_and_clear();
-            print_import(result, "lembaga")?;
+            import_sheet(db, Sheet::Institutions, &file, dry_run).await?
         }
         ImportCommand::Agregat {
             file,
@@ -956,6 +937,42 @@ async fn import_reports(db: &Db, file: &std::path::Path, dry_run: bool) -> Resul
 }
 
 /// The file as a table; when it cannot be read, its problems are printed and the command fails.
+/// The spreadsheet importers that take a table and nothing else.
+#[derive(Clone, Copy)]
+enum Sheet {
+    Agents,
+    Institutions,
+    History,
+    Targets,
+}
+
+/// Reads `file` and runs `sheet`'s importer over it with a progress bar.
+async fn import_sheet(db: &Db, sheet: Sheet, file: &std::path::Path, dry_run: bool) -> Result<()> {
+    use pantau_db::exchange;
+    let Some(table) = table_or_errors(file)? else {
+        return Ok(());
+    };
+    let (prefix, what) = match sheet {
+        Sheet::Agents => ("agen", "agen"),
+        Sheet::Institutions => ("lembaga", "lembaga"),
+        Sheet::History => ("riwayat", "riwayat SNI"),
+        Sheet::Targets => ("target", "target SNI"),
+    };
+    let bar = progress_bar(table.rows.len(), prefix);
+    let progress = |done: usize| bar.set_position(done as u64);
+    let actor = Actor::System("cli");
+    let result = match sheet {
+        Sheet::Agents => exchange::agents::import(db, actor, &table, dry_run, &progress).await?,
+        Sheet::Institutions => {
+            exchange::institutions::import(db, actor, &table, dry_run, &progress).await?
+        }
+        Sheet::History => exchange::history::import(db, actor, &table, dry_run, &progress).await?,
+        Sheet::Targets => exchange::targets::import(db, actor, &table, dry_run, &progress).await?,
+    };
+    bar.finish_and_clear();
+    print_import(result, what)
+}
+
 fn table_or_errors(file: &std::path::Path) -> Result<Option<pantau_db::exchange::Table>> {
     match read_table(file)? {
         Ok(t) => Ok(Some(t)),
@@ -1082,9 +1099,10 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
                 "laporan" => exchange::reports::template(),
                 "lembaga" => exchange::institutions::template(),
                 "riwayat-sni" => exchange::history::template(),
+                "target-sni" => exchange::targets::template(),
                 "instrumen" => exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
                 other => bail!(
-                    "unknown kind {other:?}: unit, agen, laporan, lembaga, riwayat-sni, instrumen"
+                    "unknown kind {other:?}: unit, agen, laporan, lembaga, riwayat-sni, target-sni, instrumen"
                 ),
             },
         ),
@@ -1094,6 +1112,9 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
         ),
         ExportCommand::Lembaga { file } => {
             (file, exchange::institutions::export(db, &everyone).await?)
+        }
+        ExportCommand::TargetSni { file, year } => {
+            (file, exchange::targets::export(db, &everyone, year).await?)
         }
         ExportCommand::Instrumen { file, id } => {
             use pantau_db::sni::instrument;

@@ -1,10 +1,10 @@
 //! Demo data sets for newcomers: realistic, deterministic, loaded through the same storage
 //! functions users go through (so every row is validated and audited).
 
-pub mod history;
 pub mod ibm;
 pub mod scale;
 pub mod sni;
+pub mod story;
 
 /// Deterministic pseudo-random numbers, so every demo database looks the same.
 pub(crate) struct Lcg(pub u64);

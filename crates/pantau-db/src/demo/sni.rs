@@ -119,28 +119,7 @@ pub async fn load(db: &Db) -> DbResult<SniSummary> {
         }
     }
     let inst = instrument::active(db).await?;
-    let score = |quality: u64, rng: &mut Lcg| -> Vec<ScoreInput> {
-        inst.requirements
-            .iter()
-            .map(|r| {
-                let roll = rng.next(100);
-                let code = if r.code == "P3" && roll < 30 {
-                    "tb"
-                } else if roll < quality {
-                    "penuh"
-                } else if roll < quality + 20 {
-                    "sebagian"
-                } else {
-                    "belum"
-                };
-                ScoreInput {
-                    requirement_id: r.id,
-                    scale_code: code.into(),
-                    comment: String::new(),
-                }
-            })
-            .collect()
-    };
+    let score = |quality: u64, rng: &mut Lcg| scores(&inst, quality, rng);
 
     // 2025: completed national cohort.
     let c2025 = cohorts::create(
@@ -317,8 +296,37 @@ pub async fn load(db: &Db) -> DbResult<SniSummary> {
     })
 }
 
+/// A score for every requirement of `inst`: about `quality` percent met in full (above 100 all
+/// of them), the rest partly or not yet; P3 sometimes does not apply.
+pub(super) fn scores(
+    inst: &instrument::Instrument,
+    quality: u64,
+    rng: &mut Lcg,
+) -> Vec<ScoreInput> {
+    inst.requirements
+        .iter()
+        .map(|r| {
+            let roll = rng.next(100);
+            let code = if r.code == "P3" && roll < 30 {
+                "tb"
+            } else if roll < quality {
+                "penuh"
+            } else if roll < quality + 20 {
+                "sebagian"
+            } else {
+                "belum"
+            };
+            ScoreInput {
+                requirement_id: r.id,
+                scale_code: code.into(),
+                comment: String::new(),
+            }
+        })
+        .collect()
+}
+
 /// Moves an assessment `steps` along: 1 submitted, 2 verified, 3 final.
-async fn finish(db: &Db, sys: Actor<'_>, id: i64, steps: u64) -> DbResult<()> {
+pub(super) async fn finish(db: &Db, sys: Actor<'_>, id: i64, steps: u64) -> DbResult<()> {
     for action in [
         AssessmentAction::Submit,
         AssessmentAction::Verify,

@@ -9,6 +9,7 @@ pub mod institutions;
 pub mod pending;
 mod read;
 pub mod reports;
+pub mod targets;
 pub mod units;
 pub mod views;
 

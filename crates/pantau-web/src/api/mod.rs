@@ -105,8 +105,11 @@ pub fn routes() -> Vec<Route> {
             )
             .query(&[YEAR, OFFICE]),
         get("/api/v1/sni/targets", sni_targets)
-            .doc("dasbor", "SNI coaching targets of the offices in scope for a year")
-            .query(&[YEAR]),
+            .doc(
+                "dasbor",
+                "SNI coaching targets of the offices in scope for a year, each against the institutions coached, recommended and certified",
+            )
+            .query(&[YEAR, OFFICE]),
         put("/api/v1/sni/targets", Need::National, set_sni_target)
             .doc(
                 "dasbor",
@@ -412,11 +415,9 @@ async fn sni_targets(
 ) -> ApiResult {
     user.office_wide()?;
     let year = year_or_now(q.year);
-    let items: Vec<Value> = pantau_db::summary::targets(&state.db, user.principal(), year)
-        .await?
-        .into_iter()
-        .map(|(office_id, kind, target)| json!({"office_id": office_id, "kind": kind, "target": target}))
-        .collect();
+    // Each office's target with what was coached, recommended and certified against it.
+    let items =
+        pantau_db::summary::target_progress(&state.db, user.principal(), year, q.office_id).await?;
     Ok(Json(json!({ "year": year, "items": items })))
 }
 

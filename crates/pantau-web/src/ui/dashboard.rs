@@ -26,6 +26,7 @@ struct DashboardPage {
     /// Only at the national level: on-target share per province.
     map_chart: Option<String>,
     sni: dashboard::SniSummary,
+    sni_targets: Vec<pantau_db::summary::TargetProgress>,
     provinces: std::collections::HashMap<String, String>,
 }
 
@@ -107,7 +108,12 @@ pub async fn show(
     })
     .await?;
     let figures = figures(&state, &user, place.office, year, today).await?;
-    let Figures { d, sni, map_chart } = (*figures).clone();
+    let Figures {
+        d,
+        sni,
+        sni_targets,
+        map_chart,
+    } = (*figures).clone();
     let labels: Vec<&str> = d.rows.iter().map(|r| r.targets.label.as_str()).collect();
     let cat = |f: fn(&pantau_core::ibm::TargetRow) -> i64| {
         d.rows.iter().map(|r| f(&r.targets)).collect::<Vec<_>>()
@@ -156,6 +162,7 @@ pub async fn show(
     let html = DashboardPage {
         provinces: super::province_names(&state).await?,
         sni,
+        sni_targets,
         map_chart,
         years: (2021..=today.year() as i64 + 1).rev().collect(),
         place,

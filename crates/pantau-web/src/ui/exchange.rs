@@ -83,6 +83,15 @@ fn kinds() -> Vec<Kind> {
                 .map(|c| c.to_string())
                 .collect(),
         },
+        Kind {
+            key: "target-sni",
+            title: "xchg-targets",
+            help: "xchg-import-targets-help",
+            columns: exchange::targets::columns()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        },
     ]
 }
 
@@ -182,6 +191,9 @@ pub async fn import(
             }
             "riwayat-sni" => {
                 exchange::history::import(&state.db, actor, &table, dry_run, none).await?
+            }
+            "target-sni" => {
+                exchange::targets::import(&state.db, actor, &table, dry_run, none).await?
             }
             _ => exchange::units::import(&state.db, actor, &table, year, dry_run, none).await?,
         },
@@ -286,6 +298,7 @@ pub async fn template(
         Some("agen") => (exchange::agents::template(), "templat-agen-pemulihan"),
         Some("lembaga") => (exchange::institutions::template(), "templat-lembaga"),
         Some("riwayat-sni") => (exchange::history::template(), "templat-riwayat-sni"),
+        Some("target-sni") => (exchange::targets::template(), "templat-target-sni"),
         Some("instrumen") => (
             pantau_db::exchange::Table::new(&pantau_db::sni::instrument::import_columns()),
             "templat-instrumen-sni",
@@ -318,6 +331,10 @@ pub async fn export(
         Some("riwayat-sni") => {
             let table = exchange::history::export(&state.db, who).await?;
             download(&table, &format, "riwayat-sni")
+        }
+        Some("target-sni") => {
+            let table = exchange::targets::export(&state.db, who, q.year).await?;
+            download(&table, &format, "target-sni")
         }
         Some("lembaga") => {
             let table = exchange::institutions::export(&state.db, who).await?;

@@ -52,6 +52,8 @@ struct PackPage {
     years: Vec<i64>,
     /// The offices whose pack the reader may open, `None` for the nation.
     offices: Vec<(Option<i64>, String)>,
+    /// The pack's SNI targets, named as the shared table expects.
+    sni_targets: Vec<pantau_db::summary::TargetProgress>,
 }
 
 impl PackPage {
@@ -107,6 +109,7 @@ pub async fn page(
         format!("/paket.pdf?{query}"),
     );
     let html = PackPage {
+        sni_targets: pack.sni_targets.clone(),
         pack,
         place,
         year,
@@ -350,6 +353,35 @@ fn pdf_document(page: &Page, pack: &Pack, title: &str, year: i64) -> Vec<u8> {
             &movers,
             false,
         );
+    }
+
+    doc.heading(&t("sum-targets-by-office"), 11.0);
+    if pack.sni_targets.is_empty() {
+        doc.paragraph(&t("sum-no-targets"), 8.0, GREY);
+    } else {
+        let rows: Vec<Vec<String>> = pack
+            .sni_targets
+            .iter()
+            .map(|r| target_cells(page, r))
+            .collect();
+        doc.table(
+            &[
+                column("ibm-office", 2.8, false),
+                column("sni-kind", 1.5, false),
+                column("sum-target", 0.8, true),
+                column("sum-coached-short", 0.8, true),
+                Column {
+                    title: "%".into(),
+                    share: 0.6,
+                    numeric: true,
+                },
+                column("sum-recommended", 1.9, true),
+                column("sum-certified", 1.6, true),
+            ],
+            &rows,
+            false,
+        );
+        doc.paragraph(&t("sum-targets-rule"), 7.5, GREY);
     }
 
     doc.heading(&t("pack-red-flags"), 11.0);
@@ -621,6 +653,41 @@ fn workbook(
 
     let sheet = wb
         .add_worksheet()
+        .set_name(&sheet_name(&t("sum-targets-by-office")))?;
+    for (c, h) in [
+        t("ibm-office"),
+        t("sni-kind"),
+        t("sum-target"),
+        t("sum-coached-short"),
+        "%".to_string(),
+        t("sum-recommended"),
+        t("sum-certified"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, r) in pack.sni_targets.iter().enumerate() {
+        let row = i as u32 + 1;
+        let cells = target_cells(page, r);
+        sheet.write_string(row, 0, &cells[0])?;
+        sheet.write_string(row, 1, &cells[1])?;
+        if r.office_id.is_some() {
+            sheet.write_number(row, 2, r.target as f64)?;
+        }
+        sheet.write_number(row, 3, r.coached as f64)?;
+        if r.target > 0 {
+            sheet.write_number(row, 4, (r.coached * 100 / r.target) as f64)?;
+        }
+        sheet.write_number(row, 5, r.recommended as f64)?;
+        sheet.write_number(row, 6, r.certified as f64)?;
+    }
+    sheet.set_column_width(0, 40)?;
+    sheet.set_column_width(1, 24)?;
+
+    let sheet = wb
+        .add_worksheet()
         .set_name(&sheet_name(&t("pack-red-flags")))?;
     let mut row = 0;
     sheet.write_string_with_format(row, 0, t("dash-silent-units"), &bold)?;
@@ -660,6 +727,32 @@ fn workbook(
     }
     sheet.set_column_width(1, 50)?;
     wb.save_to_buffer()
+}
+
+/// One target row as the pack's tables show it: office, track, target, coached, share of the
+/// target, recommended, certified.
+fn target_cells(page: &Page, r: &pantau_db::summary::TargetProgress) -> Vec<String> {
+    let (office, target, share) = match r.office_id {
+        Some(_) => (
+            r.office_name.clone(),
+            r.target.to_string(),
+            if r.target > 0 {
+                (r.coached * 100 / r.target).to_string()
+            } else {
+                "—".into()
+            },
+        ),
+        None => (page.t("sum-without-target"), "—".into(), "—".into()),
+    };
+    vec![
+        office,
+        page.tv("sni-kind-", &r.kind),
+        target,
+        r.coached.to_string(),
+        share,
+        r.recommended.to_string(),
+        r.certified.to_string(),
+    ]
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.

@@ -52,6 +52,7 @@ struct SummaryPage {
     units_by_year: Vec<Bar>,
     coached_by_year: Vec<Bar>,
     standardised_by_year: Vec<Bar>,
+    sni_targets: Vec<pantau_db::summary::TargetProgress>,
 }
 
 impl SummaryPage {
@@ -109,7 +110,15 @@ pub async fn page(
         Some(o) => format!("year={}&office={o}", s.year),
         None => format!("year={}", s.year),
     };
+    let sni_targets = pantau_db::summary::target_progress_by_child(
+        &state.db,
+        user.principal(),
+        s.year,
+        place.office,
+    )
+    .await?;
     let html = SummaryPage {
+        sni_targets,
         units_by_year: bars(&s.ibm.units_by_year),
         coached_by_year: bars(&s.sni.coached_by_year),
         standardised_by_year: bars(&s.sni.standardised_by_year),

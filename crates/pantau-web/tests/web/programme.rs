@@ -1,11 +1,12 @@
 //! Programme figures as BNN reports them (issue 18): the history of SNI coaching before Pantau
-//! imports all or nothing and idempotently, and the yearly and cumulative summary equals a
-//! recount from the raw rows.
+//! and the coaching targets import all or nothing and idempotently, the yearly and cumulative
+//! summary equals a recount from the raw rows, targets are met by the nearest office holding
+//! one, and the demo tells BNN's public figures.
 
 use crate::harness::*;
 use axum::http::StatusCode;
 use pantau_core::org::AreaLevel;
-use pantau_db::exchange::{Table, history};
+use pantau_db::exchange::{Table, history, targets};
 use pantau_db::testing::{self, TestDb};
 use pantau_db::{Actor, summary};
 use serde_json::Value;
@@ -528,19 +529,26 @@ async fn each_office_reads_its_own_summary() {
     }
 }
 
-/// The demo's past coaching tells the public story: 367 institutions standardised 2020–2024,
-/// and the 2025 targets of 10 national-priority and 89 regular institutions.
+/// The demo tells BNN's public story: 252 units in 2025 (207/24/11/10) and 1,416 unit-years
+/// assisted up to 2025; 367 institutions standardised 2020–2024; 10 national-priority and 89
+/// regular institutions coached in 2025 against targets of the same; and each figure equals
+/// the recount from raw rows.
 #[tokio::test]
-async fn the_demo_history_gives_the_public_figures() {
+async fn the_demo_tells_the_public_figures() {
+    use pantau_db::demo::story;
     for t in testing::all().await {
-        seeded(&t, AreaLevel::Regency).await;
-        pantau_db::demo::history::load(&t.db).await.unwrap();
+        seeded(&t, AreaLevel::Village).await;
+        let today = pantau_db::chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        pantau_db::demo::ibm::load(&t.db, today).await.unwrap();
+        pantau_db::demo::sni::load(&t.db).await.unwrap();
+        let told = story::load(&t.db).await.unwrap();
+        assert!(told.rows > 0 && told.unit_years > 0, "{}", t.label);
         let mut leader = Client::new(&t);
         leader.login("pimpinan.pusat").await;
         let s = leader.get("/api/v1/summary?year=2024").await.json();
         assert_eq!(s["sni"]["standardised_cumulative"], 367, "{}", t.label);
         assert_eq!(s["sni"]["standardised_since"], 2020, "{}", t.label);
-        for (year, n) in pantau_db::demo::history::STANDARDISED_BY_YEAR {
+        for (year, n) in story::STANDARDISED_BY_YEAR {
             assert_eq!(
                 s["sni"]["standardised_by_year"][year.to_string()],
                 n,
@@ -549,11 +557,259 @@ async fn the_demo_history_gives_the_public_figures() {
             );
         }
         let s = leader.get("/api/v1/summary?year=2025").await.json();
+        assert_eq!(s["ibm"]["units"], 252, "{}", t.label);
+        for (category, n) in [
+            ("berkelanjutan", 207),
+            ("berkelanjutan_mandiri", 24),
+            ("baru", 11),
+            ("baru_mandiri", 10),
+        ] {
+            assert_eq!(s["ibm"]["by_category"][category], n, "{}", t.label);
+        }
+        assert_eq!(
+            s["ibm"]["assisted_unit_years"],
+            story::ASSISTED_UNIT_YEARS,
+            "{}",
+            t.label
+        );
+        assert!(
+            s["ibm"]["assisted_distinct"].as_i64().unwrap() < story::ASSISTED_UNIT_YEARS,
+            "{}: distinct units are fewer than unit-years",
+            t.label
+        );
+        assert_eq!(
+            (
+                &s["sni"]["by_tier"]["prioritas_nasional"],
+                &s["sni"]["by_tier"]["reguler"]
+            ),
+            (&Value::from(10), &Value::from(89)),
+            "{}",
+            t.label
+        );
+        assert_eq!(s["sni"]["coached"], 99, "{}", t.label);
         assert_eq!(s["sni"]["targets"]["prioritas_nasional"], 10, "{}", t.label);
         assert_eq!(s["sni"]["targets"]["reguler"], 89, "{}", t.label);
-        // Loading again adds nothing.
-        let again = pantau_db::demo::history::load(&t.db).await.unwrap();
-        assert_eq!(again.rows, 0, "{}", t.label);
+        // Every target met, nobody outside one.
+        let progress = leader.get("/api/v1/sni/targets?year=2025").await.json();
+        let items = progress["items"].as_array().unwrap();
+        assert_eq!(items.len(), 90, "{}: {progress}", t.label);
+        assert!(
+            items
+                .iter()
+                .all(|r| r["office_id"].is_i64() && r["coached"] == r["target"]),
+            "{}: {progress}",
+            t.label
+        );
+        // The same figures as a recount from the raw rows.
+        let mut got = s.clone();
+        let obj = got.as_object_mut().unwrap();
+        obj.remove("year");
+        obj.remove("office_id");
+        assert_eq!(got, recount(&t, 2025, "/").await, "{}", t.label);
+        // Telling it again adds nothing.
+        let again = story::load(&t.db).await.unwrap();
+        assert_eq!((again.rows, again.coached), (0, 0), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+/// Targets import all or nothing and idempotently (national admins only); each institution
+/// coached counts towards the nearest office on its path holding a target for its track, and
+/// the rows add up to the summary.
+#[tokio::test]
+async fn targets_import_once_and_are_met_by_the_nearest_office_holding_one() {
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Regency).await;
+        let sys = Actor::System("test");
+        let none = &|_| {};
+        let mut file = Table::new(&targets::columns());
+        for row in [
+            ["BNN", "2024", "prioritas_nasional", "3", ""],
+            ["BNNP-32", "2024", "reguler", "2", "BNNP Jawa Barat"],
+            ["bnnk-32.73", "2024", "reguler", "1", ""],
+        ] {
+            file.rows.push(row.iter().map(|c| c.to_string()).collect());
+        }
+        // Not for a province's officer.
+        let bnnp = pantau_db::users::by_username(&t.db, "bnnp.jabar")
+            .await
+            .unwrap();
+        let bnnp = pantau_db::users::principal(&t.db, bnnp.id).await.unwrap();
+        let refused = targets::import(&t.db, Actor::User(&bnnp), &file, false, none)
+            .await
+            .unwrap()
+            .expect_err("national admins only");
+        assert_eq!(refused[0].row, 0, "{}: {refused:?}", t.label);
+        let first = targets::import(&t.db, sys, &file, false, none)
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{}: {e:?}", t.label));
+        assert_eq!((first.created, first.unchanged), (3, 0), "{}", t.label);
+        let again = targets::import(&t.db, sys, &file, false, none)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.created, again.unchanged), (0, 3), "{}", t.label);
+        // Bad rows are named and nothing of the file is written.
+        let mut bad = Table::new(&targets::columns());
+        for row in [
+            ["BNNK-99.99", "2024", "reguler", "1", ""],
+            ["BNNP-35", "2024", "nasional", "1", ""],
+            ["BNNP-35", "2024", "reguler", "-1", ""],
+            ["BNNK-32.73", "2024", "reguler", "5", ""],
+            ["bnnk-32.73", "2024", "reguler", "6", ""],
+        ] {
+            bad.rows.push(row.iter().map(|c| c.to_string()).collect());
+        }
+        let errors = targets::import(&t.db, sys, &bad, false, none)
+            .await
+            .unwrap()
+            .expect_err("refused");
+        let at =
+            |row: usize, column: &str| errors.iter().any(|e| e.row == row && e.column == column);
+        assert!(at(2, "kode_satker"), "{}: {errors:?}", t.label);
+        assert!(at(3, "jalur"), "{}: {errors:?}", t.label);
+        assert!(at(4, "target"), "{}: {errors:?}", t.label);
+        assert!(at(6, "kode_satker"), "{}: twice {errors:?}", t.label);
+
+        // Coaching of 2024: Bandung's own institution meets Bandung's target; another Jawa
+        // Barat district has none and counts for the province; Jawa Timur has no regular target
+        // at all; the national priority counts for BNN RI wherever it is.
+        let mut past = Table::new(&history::columns());
+        for (code, district, kind) in [
+            ("TGT-1", "32.73", "reguler"),
+            ("TGT-2", "32.73", "reguler"),
+            ("TGT-3", "32.04", "reguler"),
+            ("TGT-4", "35.78", "reguler"),
+            ("TGT-5", "35.78", "prioritas_nasional"),
+            ("TGT-6", "32.73", "prioritas_nasional"),
+        ] {
+            past.rows.push(
+                [
+                    code,
+                    "Lembaga Target",
+                    district,
+                    "komponen_masyarakat",
+                    "2024",
+                    kind,
+                    "direkomendasikan",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            );
+        }
+        history::import(&t.db, sys, &past, false, none)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut admin = Client::new(&t);
+        admin.login("admin.pusat").await;
+        let got = admin.get("/api/v1/sni/targets?year=2024").await.json();
+        let row = |office: Option<&str>, kind: &str| {
+            got["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| {
+                    r["kind"] == kind
+                        && match office {
+                            Some(code) => r["office_code"] == code,
+                            None => r["office_id"].is_null(),
+                        }
+                })
+                .map(|r| {
+                    (
+                        r["target"].as_i64().unwrap(),
+                        r["coached"].as_i64().unwrap(),
+                    )
+                })
+        };
+        assert_eq!(
+            row(Some("BNN"), "prioritas_nasional"),
+            Some((3, 2)),
+            "{got}"
+        );
+        assert_eq!(row(Some("BNNP-32"), "reguler"), Some((2, 1)), "{got}");
+        assert_eq!(row(Some("BNNK-32.73"), "reguler"), Some((1, 2)), "{got}");
+        assert_eq!(row(None, "reguler"), Some((0, 1)), "{got}");
+        let s = admin.get("/api/v1/summary?year=2024").await.json();
+        let total: i64 = got["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["coached"].as_i64().unwrap())
+            .sum();
+        assert_eq!(Value::from(total), s["sni"]["coached"], "{}", t.label);
+        // The province sees its own offices' rows; the national target is not its to read.
+        let mut province = Client::new(&t);
+        province.login("bnnp.jabar").await;
+        let mine = province.get("/api/v1/sni/targets?year=2024").await.json();
+        let codes: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["office_code"].as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(codes, ["BNNP-32", "BNNK-32.73"], "{}: {mine}", t.label);
+        // The dashboard and the pack show the same rows; the export gives the file back.
+        let dashboard = admin.get("/dasbor?year=2024").await;
+        assert!(
+            dashboard.body.contains("Target pembinaan SNI per satker"),
+            "{}",
+            t.label
+        );
+        // The nation sees its provinces (Bandung's rows inside Jawa Barat's); the province
+        // sees its own offices.
+        assert!(dashboard.body.contains("BNNP Jawa Barat"), "{}", t.label);
+        let jabar = office_id(&t, "BNNP-32").await;
+        let dashboard = admin
+            .get(&format!("/dasbor?year=2024&office={jabar}"))
+            .await;
+        assert!(dashboard.body.contains("BNN Kota Bandung"), "{}", t.label);
+        let pack = admin.get("/paket?year=2024").await;
+        assert!(
+            pack.body.contains("Target pembinaan SNI per satker"),
+            "{}",
+            t.label
+        );
+        let export = admin
+            .get("/ibm/ekspor/csv?jenis=target-sni&year=2024")
+            .await;
+        assert_eq!(export.status, StatusCode::OK, "{}", t.label);
+        assert!(
+            export.body.contains("BNNK-32.73,2024,reguler,1"),
+            "{}",
+            export.body
+        );
+        // And through the import page, a changed number updates the one row.
+        admin.get("/ibm/impor").await;
+        let action = format!("/ibm/impor?csrf_token={}", admin.csrf);
+        let changed = "kode_satker,tahun,jalur,target\nBNNK-32.73,2024,reguler,2\n";
+        let r = admin
+            .upload_with(
+                &action,
+                &[("jenis", "target-sni")],
+                "target.csv",
+                changed.as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.body);
+        let got = admin.get("/api/v1/sni/targets?year=2024").await.json();
+        assert!(
+            got["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["office_code"] == "BNNK-32.73" && r["target"] == 2),
+            "{}: {got}",
+            t.label
+        );
         t.finish().await;
     }
 }
