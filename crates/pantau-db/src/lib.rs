@@ -19,6 +19,7 @@ pub mod exchange;
 mod group_commit;
 pub mod guard;
 pub mod ibm;
+pub mod idempotency;
 pub mod lists;
 pub mod migrate;
 pub mod offices;

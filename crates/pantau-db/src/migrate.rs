@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_evidence_english"),
     migration!(13, "0013_planner_statistics"),
     migration!(14, "0014_programme"),
+    migration!(15, "0015_idempotency"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

@@ -9,6 +9,7 @@ mod error;
 mod form;
 pub mod guard;
 pub mod i18n;
+pub mod idempotency;
 mod page;
 mod pdf;
 mod request_log;
@@ -136,6 +137,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::exactly_once,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

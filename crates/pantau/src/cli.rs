@@ -472,8 +472,8 @@ pub(crate) async fn open(url: &str) -> Result<Db> {
 async fn serve(db: Db, addr: SocketAddr, config: WebConfig) -> Result<()> {
     let login = config.login;
     let state = AppState::new(db.clone(), config);
-    // Expired sessions and forgotten sign-in failures are removed in the background; lookups
-    // refuse expired sessions anyway.
+    // Expired sessions, forgotten sign-in failures and week-old idempotency keys are removed in
+    // the background; lookups refuse expired sessions anyway.
     let purge_db = db.clone();
     tokio::spawn(async move {
         loop {
@@ -483,6 +483,9 @@ async fn serve(db: Db, addr: SocketAddr, config: WebConfig) -> Result<()> {
             }
             if let Err(e) = pantau_db::throttle::purge(&purge_db, &login).await {
                 tracing::warn!(error = %e, "sign-in throttle purge failed");
+            }
+            if let Err(e) = pantau_db::idempotency::forget_old(&purge_db).await {
+                tracing::warn!(error = %e, "idempotency key purge failed");
             }
         }
     });

@@ -292,9 +292,25 @@ pub async fn expiring(
     today: NaiveDate,
     warn_days: i64,
 ) -> DbResult<Vec<(super::institutions::Institution, Certification, Expiry)>> {
+    // Two reads whatever the number of institutions: those in scope, and every certificate
+    // with an end date (a few per institution at most).
+    let mut certified: std::collections::HashMap<i64, Vec<Certification>> =
+        std::collections::HashMap::new();
+    for c in sqlx::query(
+        "SELECT * FROM sni_certifications WHERE status = $1 AND valid_until IS NOT NULL \
+         ORDER BY applied_on, id",
+    )
+    .bind(CertStatus::Certified.as_str())
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(cert_from_row)
+    {
+        certified.entry(c.institution_id).or_default().push(c);
+    }
     let mut out = Vec::new();
     for inst in super::institutions::list(db, who).await? {
-        for c in certifications(db, who, inst.id).await? {
+        for c in certified.remove(&inst.id).unwrap_or_default() {
             if let Some(e) = c.expiry(today, warn_days).filter(|e| *e != Expiry::Valid) {
                 out.push((inst.clone(), c, e));
             }

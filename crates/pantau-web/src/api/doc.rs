@@ -285,7 +285,9 @@ pub fn document() -> Value {
             "version": "1",
             "description": "Pemantauan IBM dan pembinaan SNI 8807:2022 (BNN). Akses sama dengan halaman web: peran dan wilayah kewenangan pengguna. \
                 Masuk dengan sesi (tulis: header X-CSRF-Token dari GET /api/v1/me) atau token API (Authorization: Bearer pt_…, dibuat di halaman Akun). \
-                / Same access as the web pages. Authenticate with a session (writes need the X-CSRF-Token header) or an API token.",
+                Setiap penulisan boleh membawa header Idempotency-Key (mis. UUID): pengulangan dengan kunci dan isi yang sama mendapat jawaban yang sama tanpa penulisan kedua (header Idempotent-Replayed), kunci yang sama dengan isi lain ditolak 409; kunci disimpan 7 hari per pengguna. \
+                / Same access as the web pages. Authenticate with a session (writes need the X-CSRF-Token header) or an API token. \
+                Every write may carry an Idempotency-Key header (a UUID, say): a retry with the same key and body gets the same answer without a second write (marked Idempotent-Replayed); the same key with another body is refused with 409; keys are kept 7 days per user.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
         "servers": [{"url": "/"}],

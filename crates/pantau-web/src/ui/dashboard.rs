@@ -7,7 +7,7 @@ use crate::page::Page;
 use crate::view::{Figures, figures};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use chrono::Datelike;
 use pantau_core::ibm::Category;
 use pantau_db::dashboard::{self, IbmDashboard};
@@ -97,11 +97,10 @@ pub async fn show(
     user.office_wide()?;
     let today = pantau_db::today();
     let year = q.year.unwrap_or(today.year() as i64);
-    let page_key = super::page_cache_key(&user, &page, &uri, today);
-    if let Some(html) = state.pages.get(&page_key) {
-        return Ok(Html((*html).clone()).into_response());
-    }
-    let generation = state.pages.generation();
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let place = super::Place::find(&state, &user, &page, q.office, |office| match office {
         Some(id) => format!("/dasbor?year={year}&office={id}"),
         None => format!("/dasbor?year={year}"),
@@ -170,12 +169,6 @@ pub async fn show(
         category_chart,
         trend_chart,
         page,
-    }
-    .render()?;
-    // Kept as bytes: a cached page is answered without copying it.
-    let html = axum::body::Bytes::from(html);
-    state
-        .pages
-        .put(page_key, generation, std::sync::Arc::new(html.clone()));
-    Ok(Html(html).into_response())
+    };
+    keeping.render(&state, html)
 }

@@ -32,7 +32,13 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     page: Page,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
+    // The task counts read every open record in scope: kept until the next write.
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let p = user.principal();
     let (_, grants) = users::get(&state.db, p, p.user_id).await?;
     let tasks = tasks::counts(&state.db, p, pantau_db::today()).await?;
@@ -41,12 +47,15 @@ pub async fn show(
         "home-welcome",
         &[("name", page.user_name().into())],
     );
-    render(HomePage {
-        welcome,
-        grants,
-        tasks,
-        page,
-    })
+    keeping.render(
+        &state,
+        HomePage {
+            welcome,
+            grants,
+            tasks,
+            page,
+        },
+    )
 }
 
 #[derive(Template)]

@@ -126,8 +126,13 @@ pub async fn list(
     user: CurrentUser,
     page: Page,
     Query(mut q): Query<ListQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let empty_to_none = |v: &mut Option<String>| {
         if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
             *v = None;
@@ -204,7 +209,7 @@ pub async fn list(
     )
     .await?;
     shown.units = units;
-    render(shown)
+    keeping.render(&state, shown)
 }
 
 #[derive(Template)]
@@ -968,8 +973,13 @@ pub async fn target_table(
     user: CurrentUser,
     page: Page,
     Query(q): Query<TargetQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let year = q.year.unwrap_or_else(this_year);
     let place = super::Place::find(&state, &user, &page, q.office, |office| match office {
         Some(id) => format!("/ibm/target?year={year}&office={id}"),
@@ -982,16 +992,19 @@ pub async fn target_table(
         return super::exchange::download(&table, format, &format!("target-ibm-{year}"));
     }
     let now = this_year();
-    render(TargetsPage {
-        can_roll_over: user.principal().may_roll_over(),
-        years: (2021..=now + 1).rev().collect(),
-        office_id: place.office,
-        place,
-        rows,
-        total,
-        year,
-        page,
-    })
+    keeping.render(
+        &state,
+        TargetsPage {
+            can_roll_over: user.principal().may_roll_over(),
+            years: (2021..=now + 1).rev().collect(),
+            office_id: place.office,
+            place,
+            rows,
+            total,
+            year,
+            page,
+        },
+    )
 }
 
 #[derive(Deserialize)]

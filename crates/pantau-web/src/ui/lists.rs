@@ -3,7 +3,7 @@
 //! (CSV/XLSX of exactly the rows matched, with the names shown on the page). Every setting lives
 //! in the address, so a filtered list can be bookmarked and shared.
 
-use super::{PAGE_SIZE, Pager, query_string, render};
+use super::{PAGE_SIZE, Pager, query_string};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, RequestError};
@@ -159,6 +159,7 @@ pub async fn show_list(
     user: CurrentUser,
     page: Page,
     Query(asked): Query<Vec<(String, String)>>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
     let (path, def, group) = PLACES
@@ -174,6 +175,10 @@ pub async fn show_list(
     if closed || user.principal().scope_roots(def.permission).is_empty() {
         return Err(AppError::Forbidden);
     }
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let asked: Vec<(String, String)> = asked
         .into_iter()
         .filter(|(k, v)| !v.trim().is_empty() && k != "ok")
@@ -231,7 +236,7 @@ pub async fn show_list(
     request.limit = PAGE_SIZE;
     request.offset = shown.pager.offset();
     shown.rows = fetch(&state, &user, def, &request).await?.0;
-    render(shown)
+    keeping.render(&state, shown)
 }
 
 /// The rows of `def` for `request`; a filter value or sort column the list does not know is the

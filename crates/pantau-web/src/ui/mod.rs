@@ -257,6 +257,43 @@ pub(crate) fn page_cache_key(
     )
 }
 
+/// A page kept whole until the next write (see [`page_cache_key`]): a handler begins with
+/// [`Keeping::begin`], which answers with the kept page when there is one, and ends with
+/// [`Keeping::render`], which keeps what it renders — unless a write came in between.
+pub(crate) struct Keeping {
+    key: String,
+    /// The page cache's generation when the work began.
+    generation: u64,
+}
+
+impl Keeping {
+    /// The kept page as `Err` (to answer at once), or the ticket to keep the page being made.
+    pub(crate) fn begin(
+        state: &AppState,
+        user: &crate::auth::CurrentUser,
+        page: &Page,
+        uri: &axum::http::Uri,
+    ) -> Result<Keeping, Response> {
+        let key = page_cache_key(user, page, uri, pantau_db::today());
+        if let Some(html) = state.pages.get(&key) {
+            return Err(Html((*html).clone()).into_response());
+        }
+        Ok(Keeping {
+            key,
+            generation: state.pages.generation(),
+        })
+    }
+
+    pub(crate) fn render(self, state: &AppState, t: impl Template) -> Result<Response, AppError> {
+        // Kept as bytes: a kept page is answered without copying it.
+        let html = axum::body::Bytes::from(t.render()?);
+        state
+            .pages
+            .put(self.key, self.generation, std::sync::Arc::new(html.clone()));
+        Ok(Html(html).into_response())
+    }
+}
+
 pub(crate) fn render(t: impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }

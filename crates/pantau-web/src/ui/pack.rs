@@ -8,7 +8,7 @@ use crate::page::Page;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use pantau_db::packs::{self, Pack};
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
@@ -94,11 +94,10 @@ pub async fn page(
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     user.office_wide()?;
-    let page_key = super::page_cache_key(&user, &page, &uri, pantau_db::today());
-    if let Some(html) = state.pages.get(&page_key) {
-        return Ok(Html((*html).clone()).into_response());
-    }
-    let generation = state.pages.generation();
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let (pack, place, year) = load(&state, &user, &page, &q).await?;
     let query = match place.office {
         Some(o) => format!("year={year}&office={o}"),
@@ -121,14 +120,8 @@ pub async fn page(
         offices: pack_offices(&state, &user, &page).await?,
         generated: pantau_db::now_rfc3339(),
         page,
-    }
-    .render()?;
-    // Kept as bytes: a cached page is answered without copying it.
-    let html = axum::body::Bytes::from(html);
-    state
-        .pages
-        .put(page_key, generation, std::sync::Arc::new(html.clone()));
-    Ok(Html(html).into_response())
+    };
+    keeping.render(&state, html)
 }
 
 /// The same pack as an XLSX workbook: one sheet per table.

@@ -94,7 +94,12 @@ pub async fn home(
     user: CurrentUser,
     page: Page,
     Query(q): Query<HomeQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
+    let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
+        Ok(k) => k,
+        Err(kept) => return Ok(kept),
+    };
     let p = user.principal();
     let warn = outcomes::warning_days(&state.db).await?;
     let now = pantau_db::today();
@@ -112,7 +117,7 @@ pub async fn home(
         })
         .filter(|i| ownership.is_empty() || i.ownership == ownership)
         .collect();
-    render(HomePage {
+    let shown = HomePage {
         tabs: super::lists::tabs(super::lists::Group::Sni),
         cohorts: cohorts::list(&state.db, p).await?,
         institutions,
@@ -128,7 +133,8 @@ pub async fn home(
         today: pantau_db::today().to_string(),
         kinds: CohortKind::ALL.iter().map(|k| k.as_str()).collect(),
         page,
-    })
+    };
+    keeping.render(&state, shown)
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ mod dashboard;
 mod exchange;
 mod harness;
 mod ibm;
+mod idempotency;
 mod lists;
 mod openapi;
 mod org;
