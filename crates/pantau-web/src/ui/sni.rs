@@ -67,12 +67,15 @@ struct HomePage {
     ownership: String,
     ownerships: Vec<&'static str>,
     tabs: Vec<(&'static str, String)>,
+    /// The institutions found, a page at a time.
+    pager: super::Pager,
 }
 
 #[derive(Deserialize, Default)]
 pub struct HomeQuery {
     q: Option<String>,
     ownership: Option<String>,
+    page: Option<i64>,
 }
 
 impl HomePage {
@@ -116,8 +119,19 @@ pub async fn home(
                     .any(|v| v.to_lowercase().contains(&words))
         })
         .filter(|i| ownership.is_empty() || i.ownership == ownership)
+        .collect::<Vec<_>>();
+    let base = format!(
+        "/sni?{}",
+        super::query_string(&[("q", q.q.as_deref()), ("ownership", Some(&ownership))])
+    );
+    let pager = super::Pager::new(q.page, institutions.len() as i64, base);
+    let institutions = institutions
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(super::PAGE_SIZE as usize)
         .collect();
     let shown = HomePage {
+        pager,
         tabs: super::lists::tabs(super::lists::Group::Sni),
         cohorts: cohorts::list(&state.db, p).await?,
         institutions,
