@@ -87,7 +87,7 @@ async function shot(page, name) {
 
 const roles = [
   'admin.pusat', 'analis.pusat', 'pimpinan.pusat', 'bnnp.jabar', 'bnnk.bandung',
-  'operator.lembaga', 'fasilitator.ikai',
+  'operator.lembaga', 'fasilitator.ikai', 'pelapor.unit',
 ];
 for (const user of roles) {
   await step(`login as ${user}`, async () => {
@@ -229,6 +229,47 @@ await step('two officers save the same evaluation: the second sees both versions
   await shot(second, 'evaluation-conflict');
   await first.context().close();
   await second.context().close();
+});
+
+await step('a unit reporter on a phone reports for its unit; an officer typing the same month sees both', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await context.newPage();
+  phone.errors = [];
+  phone.on('pageerror', (e) => phone.errors.push(`pageerror: ${e.message}`));
+  await phone.goto(`${base}/login`);
+  await phone.fill('input[name=username]', 'pelapor.unit');
+  await phone.fill('input[name=password]', password);
+  await Promise.all([phone.waitForNavigation(), phone.click('form[action="/login"] button[type=submit]')]);
+  const unitUrl = phone.url().split('?')[0].split('#')[0];
+  assert.match(unitUrl, /\/ibm\/\d+$/, `the reporter lands on its unit (at ${unitUrl})`);
+  assert.equal(await phone.locator('a[href="/dasbor"]').count(), 0, 'no dashboard for a reporter');
+  assert.equal(await phone.locator('form[action$="/kunjungan"]').count(), 0, 'no visit form');
+  await shot(phone, 'reporter-unit-390');
+  // The officer opens the same month first, then the reporter sends it.
+  const officer = await signIn('bnnk.bandung');
+  await officer.goto(`${unitUrl}/laporan?period=2026-09`);
+  await phone.goto(`${unitUrl}/laporan?period=2026-09`);
+  await phone.locator('form[action$="/laporan"] input[type=number]').first().fill('7');
+  await shot(phone, 'reporter-report-390');
+  await Promise.all([phone.waitForNavigation(), phone.click('form[action$="/laporan"] button[type=submit]')]);
+  assert.ok((await phone.textContent('p.flash')).includes('Laporan terkirim'), 'the reporter is told it was sent');
+  assert.equal((await phone.request.get(`${base}/dasbor`)).status(), 403, 'the dashboard is refused');
+  const field = officer.locator('form[action$="/laporan"] input[type=number]').first();
+  await field.fill('9');
+  const [answer] = await Promise.all([
+    officer.waitForResponse((r) => r.url().endsWith('/laporan') && r.request().method() === 'POST'),
+    officer.click('form[action$="/laporan"] button[type=submit]'),
+  ]);
+  assert.equal(answer.status(), 409, 'the officer is not allowed to overwrite unseen');
+  await officer.waitForSelector('p[role=alert]');
+  assert.ok((await officer.textContent('p[role=alert]')).includes('diubah orang lain'), 'and is told why');
+  assert.equal(await field.inputValue(), '9', 'what the officer typed is kept');
+  assert.ok((await officer.textContent('main')).includes('pelapor.unit'), 'and who sent the stored report');
+  assert.ok((await officer.locator('small.stored').first().textContent()).includes('Tersimpan: 7'), 'with the stored figure under it');
+  officer.errors = officer.errors.filter((e) => !e.includes('status of 409'));
+  await shot(officer, 'report-conflict');
+  await context.close();
+  await officer.context().close();
 });
 
 await step('IBM flow: unit → status → report → visit → stage', async () => {

@@ -21,10 +21,13 @@ pub enum Role {
     IkaiFacilitator,
     /// Leadership: read-only view of its subtree.
     Leadership,
+    /// Someone who reports for one IBM unit (its Agen Pemulihan or village coordinator): reads
+    /// that unit and submits its monthly reports, nothing else.
+    UnitReporter,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::NationalAdmin,
         Role::NationalAnalyst,
         Role::BnnpOfficer,
@@ -32,6 +35,7 @@ impl Role {
         Role::InstitutionOperator,
         Role::IkaiFacilitator,
         Role::Leadership,
+        Role::UnitReporter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl Role {
             Role::InstitutionOperator => "institution_operator",
             Role::IkaiFacilitator => "ikai_facilitator",
             Role::Leadership => "leadership",
+            Role::UnitReporter => "unit_reporter",
         }
     }
 
@@ -60,14 +65,16 @@ impl Role {
             }
             Role::BnnpOfficer => matches!(
                 permission,
-                ReadData | WriteData | ReadAudit | VerifyData | ReadPersonalData
+                ReadData | WriteData | SubmitReports | ReadAudit | VerifyData | ReadPersonalData
             ),
             Role::BnnkOfficer => {
                 matches!(
                     permission,
-                    ReadData | WriteData | ReadAudit | ReadPersonalData
+                    ReadData | WriteData | SubmitReports | ReadAudit | ReadPersonalData
                 )
             }
+            // Always narrowed to one unit (see `Grant::unit_id`): its own agents included.
+            Role::UnitReporter => matches!(permission, ReadData | SubmitReports | ReadPersonalData),
             Role::InstitutionOperator => matches!(permission, ReadData | WriteData),
             Role::IkaiFacilitator => matches!(permission, ReadData),
         }
@@ -86,6 +93,9 @@ pub enum Permission {
     ReadData,
     /// Create or change operational data in scope.
     WriteData,
+    /// Submit and correct a unit's periodic reports: office writers everywhere in scope, and a
+    /// unit reporter for its one unit.
+    SubmitReports,
     /// Read personal data of people in scope (names and phones of Agen Pemulihan): BNN's own
     /// staff only — not partners such as IKAI, who work on SNI coaching.
     ReadPersonalData,
@@ -101,8 +111,9 @@ pub enum Permission {
     ManageReference,
 }
 
-/// One role on one office (and so on that office's subtree) — or, when `institution_id` is set,
-/// on that one institution only (an institution operator sees its own institution, nothing else).
+/// One role on one office (and so on that office's subtree) — or, when `institution_id` or
+/// `unit_id` is set, on that one institution or IBM unit only (an institution operator sees its
+/// own institution, a unit reporter its own unit, nothing else).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub role: Role,
@@ -110,6 +121,16 @@ pub struct Grant {
     pub office_path: OfficePath,
     #[serde(default)]
     pub institution_id: Option<i64>,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+}
+
+impl Grant {
+    /// Narrowed to one institution or one unit: reaches no office-wide data. A unit reporter's
+    /// grant always is, even one stored without its unit (it then reaches nothing).
+    pub fn is_narrowed(&self) -> bool {
+        self.institution_id.is_some() || self.unit_id.is_some() || self.role == Role::UnitReporter
+    }
 }
 
 /// The authenticated user as the access rules see it.
@@ -150,9 +171,7 @@ impl Principal {
     /// Grants narrowed to an institution reach only that institution (see [`Self::can_institution`]).
     pub fn can(&self, permission: Permission, target: &OfficePath) -> bool {
         self.grants.iter().any(|g| {
-            g.institution_id.is_none()
-                && g.role.permits(permission)
-                && target.is_within(&g.office_path)
+            !g.is_narrowed() && g.role.permits(permission) && target.is_within(&g.office_path)
         })
     }
 
@@ -187,6 +206,42 @@ impl Principal {
         }
     }
 
+    /// Access to one IBM unit coached by the office at `office`: office-wide grants over it, or
+    /// a grant narrowed to that unit.
+    pub fn can_unit(&self, permission: Permission, office: &OfficePath, unit_id: i64) -> bool {
+        self.can(permission, office)
+            || self
+                .grants
+                .iter()
+                .any(|g| g.unit_id == Some(unit_id) && g.role.permits(permission))
+    }
+
+    pub fn authorize_unit(
+        &self,
+        permission: Permission,
+        office: &OfficePath,
+        unit_id: i64,
+    ) -> Result<(), Denied> {
+        if self.can_unit(permission, office, unit_id) {
+            Ok(())
+        } else {
+            Err(Denied {
+                permission,
+                target: format!("unit IBM {unit_id}"),
+                unseen: !self.can_unit(Permission::ReadData, office, unit_id),
+            })
+        }
+    }
+
+    /// Units reached through narrowed grants for `permission` (a unit reporter's one unit).
+    pub fn unit_grants(&self, permission: Permission) -> Vec<i64> {
+        self.grants
+            .iter()
+            .filter(|g| g.role.permits(permission))
+            .filter_map(|g| g.unit_id)
+            .collect()
+    }
+
     /// Institutions reached through narrowed grants for `permission`.
     pub fn institution_grants(&self, permission: Permission) -> Vec<i64> {
         self.grants
@@ -213,7 +268,7 @@ impl Principal {
         let mut roots: Vec<OfficePath> = self
             .grants
             .iter()
-            .filter(|g| g.institution_id.is_none() && g.role.permits(permission))
+            .filter(|g| !g.is_narrowed() && g.role.permits(permission))
             .map(|g| g.office_path.clone())
             .collect();
         roots.sort_by_key(|p| p.depth());
@@ -236,7 +291,7 @@ impl Principal {
             [root] if root.depth() > 1 => self
                 .grants
                 .iter()
-                .find(|g| g.institution_id.is_none() && &g.office_path == root)
+                .find(|g| !g.is_narrowed() && &g.office_path == root)
                 .map(|g| g.office_id),
             _ => None,
         }
@@ -258,9 +313,9 @@ impl Principal {
 
     /// Whether `permission` holds over the whole nation (a grant on the root office).
     pub fn is_national(&self, permission: Permission) -> bool {
-        self.grants.iter().any(|g| {
-            g.institution_id.is_none() && g.role.permits(permission) && g.office_path.depth() == 1
-        })
+        self.grants
+            .iter()
+            .any(|g| !g.is_narrowed() && g.role.permits(permission) && g.office_path.depth() == 1)
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -281,6 +336,7 @@ mod tests {
                 office_id: path.ids().last().copied().unwrap(),
                 office_path: path.clone(),
                 institution_id: None,
+                unit_id: None,
             }],
         }
     }
@@ -363,6 +419,7 @@ mod tests {
             office_id: 2,
             office_path: jabar.clone(),
             institution_id: None,
+            unit_id: None,
         });
         assert_eq!(p.scope_roots(Permission::ReadData), vec![jabar]);
         assert!(p.scope_roots(Permission::ManageUsers).is_empty());
@@ -379,6 +436,7 @@ mod tests {
                 office_id: 3,
                 office_path: bandung.clone(),
                 institution_id: Some(77),
+                unit_id: None,
             }],
         };
         assert!(p.can_institution(Permission::WriteData, &bandung, 77));
@@ -394,13 +452,55 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_grant_reaches_that_unit_and_only_its_reports_are_written() {
+        let bandung = OfficePath::root(1).child(2).child(3);
+        let p = Principal {
+            user_id: 9,
+            username: "pelapor".into(),
+            grants: vec![Grant {
+                role: Role::UnitReporter,
+                office_id: 3,
+                office_path: bandung.clone(),
+                institution_id: None,
+                unit_id: Some(501),
+            }],
+        };
+        assert!(p.can_unit(Permission::ReadData, &bandung, 501));
+        assert!(p.can_unit(Permission::SubmitReports, &bandung, 501));
+        assert!(p.can_unit(Permission::ReadPersonalData, &bandung, 501));
+        assert!(
+            !p.can_unit(Permission::WriteData, &bandung, 501),
+            "no agents, visits, years"
+        );
+        assert!(!p.can_unit(Permission::ReadData, &bandung, 502));
+        assert!(
+            p.authorize_unit(Permission::ReadData, &bandung, 502)
+                .unwrap_err()
+                .unseen
+        );
+        assert!(
+            !p.can(Permission::ReadData, &bandung),
+            "no office-wide data"
+        );
+        assert!(p.scope_roots(Permission::ReadData).is_empty());
+        assert_eq!(p.home_office(), None);
+        assert_eq!(p.unit_grants(Permission::SubmitReports), vec![501]);
+        assert!(p.institution_grants(Permission::ReadData).is_empty());
+        let officer = principal(Role::BnnkOfficer, &bandung);
+        assert!(officer.can_unit(Permission::SubmitReports, &bandung, 502));
+    }
+
+    #[test]
     fn only_bnn_staff_read_the_personal_data_of_agents() {
         let pusat = OfficePath::root(1);
         for role in Role::ALL {
             let p = principal(role, &pusat);
             assert_eq!(
                 p.can(Permission::ReadPersonalData, &pusat.child(9)),
-                !matches!(role, Role::IkaiFacilitator | Role::InstitutionOperator),
+                !matches!(
+                    role,
+                    Role::IkaiFacilitator | Role::InstitutionOperator | Role::UnitReporter
+                ),
                 "{role:?}"
             );
         }

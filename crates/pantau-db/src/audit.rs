@@ -41,6 +41,20 @@ impl Actor<'_> {
         }
     }
 
+    /// Enforces `permission` on one IBM unit coached by the office at `office` (see
+    /// [`Principal::authorize_unit`]).
+    pub fn authorize_unit(
+        &self,
+        permission: Permission,
+        office: &OfficePath,
+        unit_id: i64,
+    ) -> DbResult<()> {
+        match self {
+            Actor::User(p) => Ok(p.authorize_unit(permission, office, unit_id)?),
+            Actor::System(_) => Ok(()),
+        }
+    }
+
     /// Enforces a permission that only national grants carry (reference data).
     pub fn authorize_national(&self, permission: Permission) -> DbResult<()> {
         match self {
@@ -84,6 +98,32 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The entry for a record inserted by the same PostgreSQL statement, as a CTE named `audit`:
+/// its id is read from the statement's CTE `r` (and no entry is written when `r` is empty).
+/// `change.entity_id` is ignored.
+pub(crate) fn push_entry_for_new(sql: &mut Sql, actor: Actor<'_>, change: Change<'_>) {
+    sql.push(
+        "audit AS (INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, \
+         office_path, before_json, after_json) SELECT ",
+    )
+    .bind(now_rfc3339())
+    .push(", ")
+    .bind(actor.user_id())
+    .push(", ")
+    .bind(actor.name())
+    .push(", ")
+    .bind(change.action.to_string())
+    .push(", ")
+    .bind(change.entity.to_string())
+    .push(", CAST(r.id AS TEXT), ")
+    .bind(change.office_path.map(|p| p.as_str().to_string()))
+    .push(", ")
+    .bind(change.before.map(|v| v.to_string()))
+    .push(", ")
+    .bind(change.after.map(|v| v.to_string()))
+    .push(" FROM r)");
 }
 
 /// Records that personal data left the system: who exported how many rows of what. Filed under

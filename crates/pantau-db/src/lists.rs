@@ -364,6 +364,7 @@ const ROLES: &[&str] = &[
     "institution_operator",
     "ikai_facilitator",
     "leadership",
+    "unit_reporter",
 ];
 
 /// Who holds which role where: one row per grant, so a user with two roles is listed twice.

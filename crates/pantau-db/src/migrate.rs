@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_planner_statistics"),
     migration!(14, "0014_programme"),
     migration!(15, "0015_idempotency"),
+    migration!(16, "0016_unit_reporters"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

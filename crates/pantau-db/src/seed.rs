@@ -201,14 +201,23 @@ pub const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
         Role::IkaiFacilitator,
         "BNNP-32",
     ),
+    (
+        "pelapor.unit",
+        "Pelapor Unit IBM (Bandung)",
+        Role::UnitReporter,
+        "BNNK-32.73",
+    ),
 ];
 
 /// Creates the demo accounts that do not exist yet; returns those created.
 pub async fn demo_users(db: &Db) -> DbResult<Vec<(&'static str, Role, String)>> {
     let mut created = Vec::new();
     for (username, full_name, role, office_code) in DEMO_USERS {
-        // The institution operator is created with the demo institutions it works for.
-        if *role == Role::InstitutionOperator || users::by_username(db, username).await.is_ok() {
+        // The institution operator and the unit reporter are created with the demo institution
+        // and unit they work for.
+        if matches!(role, Role::InstitutionOperator | Role::UnitReporter)
+            || users::by_username(db, username).await.is_ok()
+        {
             continue;
         }
         let office = offices::by_code(db, office_code).await?;
@@ -222,6 +231,7 @@ pub async fn demo_users(db: &Db) -> DbResult<Vec<(&'static str, Role, String)>> 
                 password: DEMO_PASSWORD.to_string(),
                 grants: vec![(*role, office.id)],
                 institution_id: None,
+                unit_id: None,
             },
         )
         .await?;

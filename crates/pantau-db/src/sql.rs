@@ -234,6 +234,7 @@ mod tests {
             office_id: 0,
             office_path: path,
             institution_id: None,
+            unit_id: None,
         };
         let jabar = OfficePath::root(1).child(2);
         let who = Principal {

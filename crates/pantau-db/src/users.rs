@@ -33,6 +33,7 @@ pub struct GrantView {
     pub office_name: String,
     pub office_path: String,
     pub institution_id: Option<i64>,
+    pub unit_id: Option<i64>,
 }
 
 pub struct NewUser {
@@ -43,11 +44,13 @@ pub struct NewUser {
     pub grants: Vec<(Role, i64)>,
     /// For an institution operator: the one institution its grant reaches.
     pub institution_id: Option<i64>,
+    /// For a unit reporter: the one IBM unit its grant reaches.
+    pub unit_id: Option<i64>,
 }
 
 async fn grants_of(conn: &mut AnyConnection, user_id: i64) -> DbResult<Vec<GrantView>> {
     let rows = sqlx::query(
-        "SELECT g.role, g.office_id, g.institution_id, o.name AS office_name, o.path FROM grants g \
+        "SELECT g.role, g.office_id, g.institution_id, g.unit_id, o.name AS office_name, o.path FROM grants g \
          JOIN offices o ON o.id = g.office_id WHERE g.user_id = $1 ORDER BY o.path, g.role",
     )
     .bind(user_id)
@@ -61,6 +64,7 @@ async fn grants_of(conn: &mut AnyConnection, user_id: i64) -> DbResult<Vec<Grant
             office_name: r.get("office_name"),
             office_path: r.get("path"),
             institution_id: r.get("institution_id"),
+            unit_id: r.get("unit_id"),
         })
         .collect())
 }
@@ -78,6 +82,7 @@ pub async fn principal(db: &Db, user_id: i64) -> DbResult<Principal> {
                 office_id: g.office_id,
                 office_path: OfficePath::parse(&g.office_path)?,
                 institution_id: g.institution_id,
+                unit_id: g.unit_id,
             })
         })
         .collect();
@@ -160,19 +165,87 @@ pub async fn list(db: &Db, who: &Principal) -> DbResult<Vec<(User, Vec<GrantView
     Ok(out)
 }
 
+/// The reporter accounts bound to one IBM unit, for the officers who look after them (write
+/// access to the unit's office).
+pub async fn unit_reporters(db: &Db, actor: Actor<'_>, unit_id: i64) -> DbResult<Vec<User>> {
+    let mut conn = db.pool().acquire().await?;
+    let path = crate::ibm::authorize_unit(&mut conn, actor, Permission::ReadData, unit_id).await?;
+    actor.authorize(Permission::WriteData, &path)?;
+    let rows = sqlx::query(
+        "SELECT u.* FROM users u JOIN grants g ON g.user_id = u.id \
+         WHERE g.unit_id = $1 AND g.role = $2 ORDER BY u.username",
+    )
+    .bind(unit_id)
+    .bind(Role::UnitReporter.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(User::from_row).collect::<Result<_, _>>()?)
+}
+
+/// Makes a reporter account for one IBM unit, on the unit's coaching office (see
+/// [`check_grants`]: the unit's officers may).
+pub async fn create_unit_reporter(
+    db: &Db,
+    actor: Actor<'_>,
+    unit_id: i64,
+    username: String,
+    full_name: String,
+    email: String,
+    password: String,
+) -> DbResult<User> {
+    let office_id: i64 = sqlx::query("SELECT office_id FROM ibm_units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| DbError::not_found(format!("unit IBM {unit_id}")))?
+        .get("office_id");
+    create(
+        db,
+        actor,
+        NewUser {
+            username,
+            full_name,
+            email,
+            password,
+            grants: vec![(Role::UnitReporter, office_id)],
+            institution_id: None,
+            unit_id: Some(unit_id),
+        },
+    )
+    .await
+}
+
 /// Checks that `actor` may hand out each grant: user management over the grant's office, and
-/// national roles only on the national office.
+/// national roles only on the national office. A unit reporter is the exception: the officers
+/// who coach the unit (who write its data) make its account, on the unit's own office.
 async fn check_grants(
     conn: &mut AnyConnection,
     actor: Actor<'_>,
     grants: &[(Role, i64)],
     institution_id: Option<i64>,
+    unit_id: Option<i64>,
 ) -> DbResult<()> {
     if grants.is_empty() {
         return Err(DbError::field("err-grants-empty", "grants"));
     }
     for (role, office_id) in grants {
         let office = offices::load(conn, *office_id).await?;
+        if *role == Role::UnitReporter {
+            let Some(unit) = unit_id else {
+                return Err(DbError::field("err-reporter-unit", "unit_id"));
+            };
+            let unit_office: i64 = sqlx::query("SELECT office_id FROM ibm_units WHERE id = $1")
+                .bind(unit)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| DbError::unknown_record("unit_id", unit))?
+                .get("office_id");
+            actor.authorize(Permission::WriteData, &office.office_path())?;
+            if unit_office != *office_id {
+                return Err(DbError::field("err-reporter-office", "grants"));
+            }
+            continue;
+        }
         actor.authorize(Permission::ManageUsers, &office.office_path())?;
         if role.is_national() && office.parent_id.is_some() {
             return Err(DbError::Invalid(
@@ -210,7 +283,7 @@ pub async fn create(db: &Db, actor: Actor<'_>, new: NewUser) -> DbResult<User> {
     crate::ibm::check_text("full_name", full_name, 200, true)?;
     let hash = password::hash(new.password).await;
     let mut tx = db.begin().await?;
-    check_grants(&mut tx, actor, &new.grants, new.institution_id).await?;
+    check_grants(&mut tx, actor, &new.grants, new.institution_id, new.unit_id).await?;
     let now = now_rfc3339();
     let id: i64 = sqlx::query(
         "INSERT INTO users (username, full_name, email, password_hash, active, language, created_at, \
@@ -230,7 +303,10 @@ pub async fn create(db: &Db, actor: Actor<'_>, new: NewUser) -> DbResult<User> {
         let institution = (*role == Role::InstitutionOperator)
             .then_some(new.institution_id)
             .flatten();
-        insert_grant(&mut tx, id, *role, *office_id, institution).await?;
+        let unit = (*role == Role::UnitReporter)
+            .then_some(new.unit_id)
+            .flatten();
+        insert_grant(&mut tx, id, *role, *office_id, institution, unit).await?;
     }
     let user = load(&mut tx, id).await?;
     let grants = grants_of(&mut tx, id).await?;
@@ -258,14 +334,16 @@ async fn insert_grant(
     role: Role,
     office_id: i64,
     institution_id: Option<i64>,
+    unit_id: Option<i64>,
 ) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO grants (user_id, role, office_id, institution_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO grants (user_id, role, office_id, institution_id, unit_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(user_id)
     .bind(role.as_str())
     .bind(office_id)
     .bind(institution_id)
+    .bind(unit_id)
     .bind(now_rfc3339())
     .execute(conn)
     .await
@@ -274,7 +352,7 @@ async fn insert_grant(
 }
 
 /// Managing a user needs ManageUsers over every office it holds a role on (nationally for a
-/// user without any).
+/// user without any); a unit reporter's account, WriteData over its unit's office.
 pub(crate) async fn authorize_manage(
     conn: &mut AnyConnection,
     actor: Actor<'_>,
@@ -283,7 +361,13 @@ pub(crate) async fn authorize_manage(
     let grants = grants_of(conn, user_id).await?;
     for g in &grants {
         let office = offices::load(conn, g.office_id).await?;
-        actor.authorize(Permission::ManageUsers, &office.office_path())?;
+        // Unit reporters are looked after by the officers who made them (see `check_grants`).
+        let needs = if g.role == Role::UnitReporter.as_str() {
+            Permission::WriteData
+        } else {
+            Permission::ManageUsers
+        };
+        actor.authorize(needs, &office.office_path())?;
     }
     if grants.is_empty() {
         actor.authorize_national(Permission::ManageUsers)?;

@@ -52,9 +52,18 @@ async fn a_late_report_is_a_task_of_the_district_until_it_is_sent() {
             t.label
         );
         let before = count(&t, "bnnk.bandung", TaskKind::ReportLate, today).await;
-        reports::submit(&t.db, Actor::User(&officer), unit, "2026-02", &[], "", None)
-            .await
-            .unwrap();
+        reports::submit(
+            &t.db,
+            Actor::User(&officer),
+            unit,
+            "2026-02",
+            &[],
+            "",
+            None,
+            reports::Replaces::Own,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             count(&t, "bnnk.bandung", TaskKind::ReportLate, today).await,
             before - 1,

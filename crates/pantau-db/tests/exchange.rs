@@ -508,6 +508,7 @@ fn national_admin() -> pantau_core::access::Principal {
             office_id: 1,
             office_path: pantau_core::org::OfficePath::root(1),
             institution_id: None,
+            unit_id: None,
         }],
     }
 }

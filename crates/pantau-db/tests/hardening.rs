@@ -551,7 +551,17 @@ async fn every_submitted_list_is_capped() {
             count: 1,
         };
         let lines: Vec<_> = (0..=limits::LINES_PER_REPORT).map(line).collect();
-        let refused = reports::submit(&t.db, o, unit, "2026-01", &lines, "", None).await;
+        let refused = reports::submit(
+            &t.db,
+            o,
+            unit,
+            "2026-01",
+            &lines,
+            "",
+            None,
+            reports::Replaces::Own,
+        )
+        .await;
         assert!(
             matches!(&refused, Err(DbError::Invalid(m)) if m.key == "err-too-many" && m.args["field"] == "lines" && m.args["count"] == "1001"),
             "{}: {refused:?}",

@@ -349,6 +349,7 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
             &lines,
             "",
             Some(d("2025-02-05")),
+            reports::Replaces::Own,
         )
         .await
         .unwrap();
@@ -361,6 +362,7 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
             &lines,
             "",
             Some(d("2025-03-20")),
+            reports::Replaces::Own,
         )
         .await
         .unwrap();
@@ -374,6 +376,7 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
             &lines[..1],
             "koreksi",
             Some(d("2025-04-01")),
+            reports::Replaces::Own,
         )
         .await
         .unwrap();
@@ -415,9 +418,18 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
             risk_level: "".into(),
             count: 1,
         }];
-        let err = reports::submit(&t.db, sys, unit, "2025-03", &bad, "", Some(d("2025-04-02")))
-            .await
-            .unwrap_err();
+        let err = reports::submit(
+            &t.db,
+            sys,
+            unit,
+            "2025-03",
+            &bad,
+            "",
+            Some(d("2025-04-02")),
+            reports::Replaces::Own,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(err, DbError::Invalid(ref m) if m.key == "err-line-risk" && m.args["line"] == "1"),
             "{err}"
@@ -427,14 +439,32 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
             ..lines[0].clone()
         }];
         assert!(
-            reports::submit(&t.db, sys, unit, "2025-03", &neg, "", Some(d("2025-04-02")))
-                .await
-                .is_err()
+            reports::submit(
+                &t.db,
+                sys,
+                unit,
+                "2025-03",
+                &neg,
+                "",
+                Some(d("2025-04-02")),
+                reports::Replaces::Own
+            )
+            .await
+            .is_err()
         );
         assert!(
-            reports::submit(&t.db, sys, unit, "2025-13", &lines, "", None)
-                .await
-                .is_err()
+            reports::submit(
+                &t.db,
+                sys,
+                unit,
+                "2025-13",
+                &lines,
+                "",
+                None,
+                reports::Replaces::Own
+            )
+            .await
+            .is_err()
         );
         // Users cannot backdate.
         let bnnk = who(&t, "bnnk.bandung").await;
@@ -446,7 +476,8 @@ async fn late_and_missing_reports_are_detected_and_a_silent_unit_is_flagged() {
                 "2025-03",
                 &lines,
                 "",
-                Some(d("2025-04-01"))
+                Some(d("2025-04-01")),
+                reports::Replaces::Own
             )
             .await,
             Err(DbError::Invalid(_))
@@ -1206,6 +1237,7 @@ async fn dashboard_figures_equal_a_recount_after_random_inserts_edits_and_delete
                         &lines,
                         "",
                         Some(submitted.min(today)),
+                        reports::Replaces::Own,
                     )
                     .await
                     .unwrap();
@@ -1375,6 +1407,203 @@ async fn the_scale_generator_writes_units_with_five_years_and_the_dashboard_stil
             t.label
         );
         assert!(late > 0 && missing > 0);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_unit_reporter_reaches_its_own_unit_and_reports_for_it_without_overwriting_others() {
+    for t in testing::all().await {
+        seeded(&t).await;
+        let mine = operating_unit(
+            &t,
+            "IBM-P1",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "apbn",
+            "2025-01-05",
+        )
+        .await;
+        let other = operating_unit(
+            &t,
+            "IBM-P2",
+            "32.73.01.1001",
+            "BNNK-32.73",
+            "apbn",
+            "2025-01-05",
+        )
+        .await;
+        let officer = who(&t, "bnnk.bandung").await;
+        let outsider = who(&t, "bnnk.bogor").await;
+        let analyst = who(&t, "analis.pusat").await;
+        let make = |by: pantau_core::access::Principal, name: &'static str| {
+            let db = t.db.clone();
+            async move {
+                pantau_db::users::create_unit_reporter(
+                    &db,
+                    Actor::User(&by),
+                    mine,
+                    name.into(),
+                    "Agen Pemulihan".into(),
+                    String::new(),
+                    "Pelapor-Desa-2026".into(),
+                )
+                .await
+            }
+        };
+        // Only who writes the unit's office data makes its reporters.
+        assert!(
+            make(outsider.clone(), "pelapor.x").await.is_err(),
+            "{}",
+            t.label
+        );
+        assert!(
+            make(analyst.clone(), "pelapor.y").await.is_err(),
+            "{}",
+            t.label
+        );
+        make(officer.clone(), "pelapor.desa").await.unwrap();
+        let listed = pantau_db::users::unit_reporters(&t.db, Actor::User(&officer), mine)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(
+            pantau_db::users::unit_reporters(&t.db, Actor::User(&outsider), mine)
+                .await
+                .is_err()
+        );
+        let reporter = who(&t, "pelapor.desa").await;
+
+        // Its unit, and nothing else: not the other unit of the same office, not the lists.
+        assert_eq!(units::get(&t.db, &reporter, mine).await.unwrap().id, mine);
+        let refused = units::get(&t.db, &reporter, other).await.unwrap_err();
+        assert!(
+            matches!(refused, DbError::Forbidden(ref d) if d.unseen),
+            "{}",
+            t.label
+        );
+        assert!(
+            units::list(&t.db, &reporter, &Default::default())
+                .await
+                .unwrap()
+                .0
+                .is_empty(),
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            reports::compliance(&t.db, &reporter, Some(mine), d("2026-11-30"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            reports::compliance(&t.db, &reporter, Some(other), d("2026-11-30"))
+                .await
+                .is_err()
+        );
+        agents::list(&t.db, &reporter, mine).await.unwrap();
+        assert!(agents::list(&t.db, &reporter, other).await.is_err());
+        // It reports, and changes nothing else of the unit.
+        let line = |count| {
+            vec![ReportLine {
+                kind: "activity".into(),
+                item_code: "sosialisasi".into(),
+                sex: "".into(),
+                age_band: "".into(),
+                risk_level: "".into(),
+                count,
+            }]
+        };
+        let submit =
+            |by: &pantau_core::access::Principal, unit, period: &'static str, count, replaces| {
+                let (db, by) = (t.db.clone(), by.clone());
+                async move {
+                    reports::submit(
+                        &db,
+                        Actor::User(&by),
+                        unit,
+                        period,
+                        &line(count),
+                        "",
+                        None,
+                        replaces,
+                    )
+                    .await
+                }
+            };
+        let own = reports::Replaces::Own;
+        let first = submit(&reporter, mine, "2026-01", 3, own).await.unwrap();
+        assert_eq!(
+            (first.version, first.submitted_by.as_str()),
+            (1, "pelapor.desa")
+        );
+        assert!(
+            submit(&reporter, other, "2026-01", 3, own).await.is_err(),
+            "{}",
+            t.label
+        );
+        assert!(
+            units::change_status(
+                &t.db,
+                Actor::User(&reporter),
+                mine,
+                UnitStatus::Inactive,
+                "",
+                "2026-11-01"
+            )
+            .await
+            .is_err()
+        );
+        // Its own report it corrects freely…
+        let again = submit(&reporter, mine, "2026-01", 4, own).await.unwrap();
+        assert_eq!(again.version, 2);
+        // …but the officer typing the same month is told, not allowed to overwrite unseen.
+        let clash = submit(&officer, mine, "2026-01", 9, own).await.unwrap_err();
+        assert_eq!(clash.message().key, "err-report-by-other", "{}", t.label);
+        assert!(
+            submit(&officer, mine, "2026-01", 9, reports::Replaces::Version(1))
+                .await
+                .unwrap_err()
+                .is_edited_meanwhile()
+        );
+        assert!(
+            submit(&officer, mine, "2026-02", 9, reports::Replaces::Version(3))
+                .await
+                .unwrap_err()
+                .is_edited_meanwhile()
+        );
+        let stored = reports::get(&t.db, Actor::User(&officer), mine, "2026-01")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (stored.version, stored.lines[0].count),
+            (2, 4),
+            "nothing overwritten"
+        );
+        assert!(
+            reports::get(&t.db, Actor::User(&officer), mine, "2026-02")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Having seen version 2, the officer corrects it.
+        let corrected = submit(&officer, mine, "2026-01", 9, reports::Replaces::Version(2))
+            .await
+            .unwrap();
+        assert_eq!((corrected.version, corrected.lines[0].count), (3, 9));
+        // Its officer looks after the account; another district's may not.
+        let reporter_id = reporter.user_id;
+        assert!(
+            pantau_db::users::set_active(&t.db, Actor::User(&outsider), reporter_id, false)
+                .await
+                .is_err()
+        );
+        pantau_db::users::set_active(&t.db, Actor::User(&officer), reporter_id, false)
+            .await
+            .unwrap();
         t.finish().await;
     }
 }

@@ -266,6 +266,7 @@ async fn every_write_leaves_an_audit_entry_with_before_and_after() {
                 password: "Rahasia-Kuat-77".into(),
                 grants: vec![(Role::BnnkOfficer, created.id)],
                 institution_id: None,
+                unit_id: None,
             },
         )
         .await
@@ -494,6 +495,7 @@ async fn users_authenticate_and_sessions_expire() {
             password: "Kuat-Sekali-99".into(),
             grants: vec![(Role::BnnkOfficer, bandung.id)],
             institution_id: None,
+            unit_id: None,
         };
         assert!(matches!(
             users::create(&t.db, Actor::User(&bnnk), new()).await,

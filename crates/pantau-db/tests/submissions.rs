@@ -51,6 +51,7 @@ async fn concurrent_report_submissions_all_land() {
                         &lines,
                         "",
                         Some(d("2025-07-01")),
+                        reports::Replaces::Own,
                     )
                     .await
                 }));
@@ -122,6 +123,7 @@ async fn a_refused_submission_among_many_takes_no_other_with_it() {
                         &lines,
                         "",
                         Some(d("2025-07-01")),
+                        reports::Replaces::Own,
                     )
                     .await;
                     (unit, r)

@@ -387,16 +387,10 @@ impl CurrentUser {
         &self.0.principal
     }
 
-    /// Refuses users whose every grant is narrowed to one institution (institution operators):
-    /// IBM pages, dashboards and packs are about offices' data, which they have none of.
+    /// Refuses users whose every grant is narrowed to one institution or one unit (institution
+    /// operators, unit reporters): lists, dashboards and packs are about offices' data.
     pub fn office_wide(&self) -> Result<(), AppError> {
-        if self
-            .0
-            .principal
-            .grants
-            .iter()
-            .any(|g| g.institution_id.is_none())
-        {
+        if self.0.principal.grants.iter().any(|g| !g.is_narrowed()) {
             Ok(())
         } else {
             Err(AppError::Forbidden)

@@ -38,7 +38,15 @@ impl<T> FiguresCache<T> {
         let grants: Vec<String> = who
             .grants
             .iter()
-            .map(|g| format!("{}@{}/{:?}", g.role.as_str(), g.office_id, g.institution_id))
+            .map(|g| {
+                format!(
+                    "{}@{}/{:?}/{:?}",
+                    g.role.as_str(),
+                    g.office_id,
+                    g.institution_id,
+                    g.unit_id
+                )
+            })
             .collect();
         format!("{}|{parts}", grants.join(","))
     }

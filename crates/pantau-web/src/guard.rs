@@ -27,6 +27,8 @@ pub enum Need {
     OfficeWriter,
     /// A change to the record the path names.
     Record(fn(i64) -> Target),
+    /// A report for the unit the path names: its officers, or its own unit reporter.
+    UnitReport,
     /// A change to the record that only office staff make (registry, certification, sessions,
     /// recommendations, cohorts): an institution's own operator may not.
     StaffRecord(fn(i64) -> Target),
@@ -38,7 +40,7 @@ pub enum Need {
 fn holds_anywhere(who: &Principal, permission: Permission) -> bool {
     who.grants
         .iter()
-        .any(|g| g.institution_id.is_none() && g.role.permits(permission))
+        .any(|g| !g.is_narrowed() && g.role.permits(permission))
 }
 
 fn refuse_unless(ok: bool) -> Result<(), AppError> {
@@ -50,6 +52,7 @@ async fn record(
     state: &AppState,
     who: &Principal,
     params: &RawPathParams,
+    permission: Permission,
     target: fn(i64) -> Target,
 ) -> Result<(), AppError> {
     let id = params
@@ -57,7 +60,7 @@ async fn record(
         .find(|(name, _)| *name == "id")
         .and_then(|(_, v)| v.parse::<i64>().ok())
         .ok_or(AppError::NotFound)?;
-    Ok(guard::authorize(&state.db, who, Permission::WriteData, target(id)).await?)
+    Ok(guard::authorize(&state.db, who, permission, target(id)).await?)
 }
 
 /// Route layer: applies [`need`] to every unsafe request of a signed-in caller.
@@ -81,10 +84,20 @@ pub async fn writes(
         Need::National => refuse_unless(who.is_national(Permission::ManageReference)),
         Need::Users => refuse_unless(holds_anywhere(who, Permission::ManageUsers)),
         Need::OfficeWriter => refuse_unless(holds_anywhere(who, Permission::WriteData)),
-        Need::Record(target) => record(&state, who, &params, target).await,
+        Need::Record(target) => record(&state, who, &params, Permission::WriteData, target).await,
+        Need::UnitReport => {
+            record(
+                &state,
+                who,
+                &params,
+                Permission::SubmitReports,
+                Target::Unit,
+            )
+            .await
+        }
         Need::StaffRecord(target) => {
             match refuse_unless(holds_anywhere(who, Permission::WriteData)) {
-                Ok(()) => record(&state, who, &params, target).await,
+                Ok(()) => record(&state, who, &params, Permission::WriteData, target).await,
                 refused => refused,
             }
         }

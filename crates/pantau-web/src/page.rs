@@ -127,14 +127,11 @@ impl Page {
     }
 
     /// Whether the user holds any office-wide grant: institution operators (one institution
-    /// only) have no IBM data and no dashboard to open.
+    /// only) and unit reporters (one unit) have no dashboard to open.
     pub fn sees_offices(&self) -> bool {
-        self.auth.as_ref().is_some_and(|a| {
-            a.principal
-                .grants
-                .iter()
-                .any(|g| g.institution_id.is_none())
-        })
+        self.auth
+            .as_ref()
+            .is_some_and(|a| a.principal.grants.iter().any(|g| !g.is_narrowed()))
     }
 
     pub fn signed_in(&self) -> bool {
@@ -161,6 +158,23 @@ impl Page {
 
     pub fn can_write(&self, office_path: &str) -> bool {
         self.can(Permission::WriteData, office_path)
+    }
+
+    /// `permission` on one IBM unit: office-wide, or a unit reporter's own unit.
+    pub fn can_unit(&self, permission: Permission, office_path: &str, unit_id: i64) -> bool {
+        match (&self.auth, OfficePath::parse(office_path)) {
+            (Some(a), Some(p)) => a.principal.can_unit(permission, &p, unit_id),
+            _ => false,
+        }
+    }
+
+    /// A unit reporter's one unit, when that is all the user reaches (where they land).
+    pub fn own_unit(&self) -> Option<i64> {
+        let a = self.auth.as_ref()?;
+        match a.principal.unit_grants(Permission::ReadData).as_slice() {
+            [unit] if !self.sees_offices() => Some(*unit),
+            _ => None,
+        }
     }
 
     pub fn can(&self, permission: Permission, office_path: &str) -> bool {

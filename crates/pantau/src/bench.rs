@@ -67,6 +67,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             office_id: root,
             office_path: OfficePath::root(root),
             institution_id: None,
+            unit_id: None,
         }],
     };
     let year = *pantau_db::demo::scale::YEARS.end();
@@ -213,6 +214,7 @@ async fn http(db: &Db, root: i64, clients: usize, requests: usize) -> Result<Htt
             password: format!("Bench-{}-2026", sessions::random_token()),
             grants: vec![(Role::NationalAdmin, root)],
             institution_id: None,
+            unit_id: None,
         },
     )
     .await?;

@@ -139,6 +139,9 @@ enum UserCommand {
         /// For institution_operator: the institution's code (e.g. LR-001).
         #[arg(long)]
         institution: Option<String>,
+        /// For unit_reporter: the IBM unit's code; --office is its coaching office.
+        #[arg(long)]
+        unit: Option<String>,
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
@@ -400,6 +403,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                         password: password.clone(),
                         grants: vec![(Role::NationalAdmin, root.id)],
                         institution_id: None,
+                        unit_id: None,
                     },
                 )
                 .await?;
@@ -669,11 +673,16 @@ async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
             office,
             email,
             institution,
+            unit,
             password_stdin,
         } => {
             let office = offices::by_code(db, &office).await?;
             let institution_id = match institution {
                 Some(code) => Some(pantau_db::sni::institutions::by_code(db, &code).await?.id),
+                None => None,
+            };
+            let unit_id = match unit {
+                Some(code) => Some(pantau_db::ibm::units::by_code(db, &code).await?.id),
                 None => None,
             };
             let (password, generated) = read_password(password_stdin)?;
@@ -687,6 +696,7 @@ async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
                     password: password.clone(),
                     grants: vec![(role, office.id)],
                     institution_id,
+                    unit_id,
                 },
             )
             .await?;
@@ -758,6 +768,7 @@ async fn user_command(db: &Db, cmd: UserCommand) -> Result<()> {
                     office_id: 0,
                     office_path: pantau_core::org::OfficePath::root(0),
                     institution_id: None,
+                    unit_id: None,
                 }],
             };
             for (u, grants) in users::list(db, &admin).await? {
@@ -1068,6 +1079,7 @@ async fn export_command(db: &Db, cmd: ExportCommand) -> Result<()> {
             office_id: root,
             office_path: pantau_core::org::OfficePath::root(root),
             institution_id: None,
+            unit_id: None,
         }],
     };
     let (file, table) = match cmd {

@@ -199,6 +199,7 @@ pub async fn load(db: &Db, today: NaiveDate) -> DbResult<DemoSummary> {
                     &lines,
                     "",
                     Some(submitted),
+                    reports::Replaces::Own,
                 )
                 .await?;
                 report_count += 1;
@@ -268,10 +269,44 @@ pub async fn load(db: &Db, today: NaiveDate) -> DbResult<DemoSummary> {
         }
         made += 1;
     }
+    reporter(db).await?;
     Ok(DemoSummary {
         units: made,
         reports: report_count,
     })
+}
+
+/// The demo unit reporter reports for the first Bandung unit.
+async fn reporter(db: &Db) -> DbResult<()> {
+    let Some((username, full_name, _, office_code)) = crate::seed::DEMO_USERS
+        .iter()
+        .find(|u| u.2 == pantau_core::access::Role::UnitReporter)
+    else {
+        return Ok(());
+    };
+    if crate::users::by_username(db, username).await.is_ok() {
+        return Ok(());
+    }
+    let office = offices::by_code(db, office_code).await?;
+    let unit: Option<i64> = sqlx::query("SELECT MIN(id) AS id FROM ibm_units WHERE office_id = $1")
+        .bind(office.id)
+        .fetch_one(db.pool())
+        .await?
+        .get("id");
+    let Some(unit) = unit else {
+        return Ok(());
+    };
+    crate::users::create_unit_reporter(
+        db,
+        Actor::System("demo"),
+        unit,
+        username.to_string(),
+        full_name.to_string(),
+        String::new(),
+        crate::seed::DEMO_PASSWORD.into(),
+    )
+    .await?;
+    Ok(())
 }
 
 fn demo_lines(rng: &mut Lcg) -> Vec<ReportLine> {

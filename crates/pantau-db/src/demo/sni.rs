@@ -113,6 +113,7 @@ pub async fn load(db: &Db) -> DbResult<SniSummary> {
                     password: DEMO_PASSWORD.into(),
                     grants: vec![(Role::InstitutionOperator, bandung)],
                     institution_id: Some(made[0]),
+                    unit_id: None,
                 },
             )
             .await?;

@@ -234,6 +234,7 @@ pub async fn import(
             due: rule.due_date(*period),
             late: rule.state(*period, Some(submitted), today) == ReportState::Late,
             submitted,
+            replaces: reports::Replaces::Any,
         };
         if let Err(e) = reports::write_in(&mut tx, actor, *unit, checked, lines, "").await {
             tx.rollback().await?;

@@ -19,7 +19,8 @@ use pantau_core::message::Message;
 use pantau_core::org::OfficePath;
 use sqlx::{AnyConnection, Row};
 
-/// The coaching office path of a unit, after checking `permission` on it.
+/// The coaching office path of a unit, after checking `permission` on it (office-wide, or for
+/// a unit reporter on its own unit).
 pub(crate) async fn authorize_unit(
     conn: &mut AnyConnection,
     actor: Actor<'_>,
@@ -35,7 +36,7 @@ pub(crate) async fn authorize_unit(
     .ok_or_else(|| DbError::not_found(format!("unit IBM {unit_id}")))?;
     let path = OfficePath::parse(&row.get::<String, _>("path"))
         .ok_or_else(|| DbError::invalid("jalur satker rusak"))?;
-    actor.authorize(permission, &path)?;
+    actor.authorize_unit(permission, &path, unit_id)?;
     Ok(path)
 }
 

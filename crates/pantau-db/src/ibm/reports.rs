@@ -42,7 +42,21 @@ pub struct Report {
     pub late: bool,
     pub note: String,
     pub submitted_by: String,
+    /// Raised by every correction; a correction names the version it corrects.
+    pub version: i64,
     pub lines: Vec<ReportLine>,
+}
+
+/// Which existing report a submission may replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaces {
+    /// The submitter's own report for the period, if any; a report someone else submitted is
+    /// refused as a conflict to review (a reporter and an officer both typing the same month).
+    Own,
+    /// Exactly this version of the report (0: none) — the one the editor had in front of them.
+    Version(i64),
+    /// Whatever is there: imports, whose file is the newer word.
+    Any,
 }
 
 /// The reference lists a report line is checked against.
@@ -168,6 +182,7 @@ pub async fn submit(
     lines: &[ReportLine],
     note: &str,
     submitted_on: Option<NaiveDate>,
+    replaces: Replaces,
 ) -> DbResult<Report> {
     let period = Period::parse(period)?;
     let rule = reference::reporting_rule(db).await?;
@@ -225,6 +240,7 @@ pub async fn submit(
                 due,
                 late,
                 submitted,
+                replaces,
             };
             write_in(conn, actor, unit_id, checked, &lines, &note).await
         })
@@ -238,14 +254,18 @@ pub(crate) struct Checked {
     pub due: NaiveDate,
     pub late: bool,
     pub submitted: NaiveDate,
+    pub replaces: Replaces,
 }
 
 /// The writing half of [`submit`], inside the caller's transaction (imports write many); answers
 /// the report as stored. The lines must have passed [`check_lines`].
 ///
-/// Kept short because on SQLite every other writer waits for it: one statement reads (and on
-/// PostgreSQL locks) the unit with its office path and roll-up state, a new report is inserted
-/// in one try, and its roll-ups are added from what it changes instead of recounting the unit.
+/// Kept short because every other writer waits for it (for the write lock on SQLite, for the
+/// roll-up rows on PostgreSQL): one statement reads (and on PostgreSQL locks) the unit with its
+/// office path, roll-up state and years; a new report is inserted in one try, and its roll-ups
+/// are added from what it changes instead of recounting the unit. On PostgreSQL, where each
+/// statement is a round trip to the server, a new report, its lines, its audit entry and its
+/// roll-ups are written by one statement.
 pub(crate) async fn write_in(
     mut tx: &mut sqlx::AnyConnection,
     actor: Actor<'_>,
@@ -259,32 +279,18 @@ pub(crate) async fn write_in(
         due,
         late,
         submitted,
+        replaces,
     } = checked;
     let unit = super::rollup::reporting_unit(&mut tx, unit_id)
         .await?
         .ok_or_else(|| DbError::not_found(format!("unit IBM {unit_id}")))?;
     let path = pantau_core::org::OfficePath::parse(&unit.path)
         .ok_or_else(|| DbError::invalid("jalur satker rusak"))?;
-    actor.authorize(Permission::WriteData, &path)?;
+    actor.authorize_unit(Permission::SubmitReports, &path, unit_id)?;
     let by = actor.name();
     let note = note.trim();
     let period_text = period.to_string();
     let now = now_rfc3339();
-    let inserted: Option<i64> = sqlx::query(
-        "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, submitted_by, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unit_id, period) DO NOTHING RETURNING id",
-    )
-    .bind(unit_id)
-    .bind(&period_text)
-    .bind(submitted.to_string())
-    .bind(due.to_string())
-    .bind(late)
-    .bind(note)
-    .bind(&by)
-    .bind(&now)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| r.get("id"));
     let mut report = Report {
         id: 0,
         unit_id,
@@ -294,6 +300,7 @@ pub(crate) async fn write_in(
         late,
         note: note.to_string(),
         submitted_by: by.to_string(),
+        version: 1,
         lines: lines.iter().filter(|l| l.count > 0).cloned().collect(),
     };
     report.lines.sort_by(|a, b| {
@@ -305,81 +312,193 @@ pub(crate) async fn write_in(
             &b.risk_level,
         ))
     });
-    let before = match inserted {
-        Some(id) => {
-            report.id = id;
-            None
+    let added = super::rollup::report_added(
+        &unit,
+        unit_id,
+        &period_text,
+        &report.due_date,
+        &report.submitted_on,
+    );
+    let new_entry = |report: &Report| json!({"unit_id": unit_id, "period": period_text, "late": report.late, "lines": report.lines});
+    let one_statement = tx.backend_name().eq_ignore_ascii_case("postgresql");
+    // SQLite has no INSERT inside WITH: there the statement is the INSERT alone.
+    let mut sql = crate::sql::Sql::new(if one_statement { "WITH r AS (" } else { "" });
+    sql.push(
+        "INSERT INTO ibm_reports (unit_id, period, submitted_on, due_date, late, note, \
+         submitted_by, updated_at) VALUES (",
+    )
+    .bind(unit_id)
+    .push(", ")
+    .bind(period_text.clone())
+    .push(", ")
+    .bind(report.submitted_on.clone())
+    .push(", ")
+    .bind(report.due_date.clone())
+    .push(", ")
+    .bind(late)
+    .push(", ")
+    .bind(note.to_string())
+    .push(", ")
+    .bind(by.clone())
+    .push(", ")
+    .bind(now.clone())
+    .push(") ON CONFLICT (unit_id, period) DO NOTHING RETURNING id");
+    if one_statement {
+        sql.push(")");
+        if !report.lines.is_empty() {
+            sql.push(
+                ", report_lines AS (INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, \
+                 age_band, risk_level, count) SELECT r.id, v.kind, v.item_code, v.sex, v.age_band, \
+                 v.risk_level, v.count FROM r CROSS JOIN (VALUES ",
+            );
+            bind_lines(&mut sql, &report.lines, None);
+            sql.push(") AS v (kind, item_code, sex, age_band, risk_level, count))");
         }
-        // A resubmission keeps the first submission date, due date and lateness: correcting a
-        // report does not make it late, and so changes no roll-up.
-        None => {
-            let r = sqlx::query(
-                "SELECT id, submitted_on, due_date, late FROM ibm_reports WHERE unit_id = $1 AND period = $2",
-            )
-            .bind(unit_id)
-            .bind(&period_text)
-            .fetch_one(&mut *tx)
-            .await?;
-            report.id = r.get("id");
-            report.submitted_on = r.get("submitted_on");
-            report.due_date = r.get("due_date");
-            report.late = crate::db::flag(&r, "late");
-            let old: Vec<ReportLine> = lines_of(&mut tx, report.id).await?;
-            sqlx::query(
-                "UPDATE ibm_reports SET note = $1, submitted_by = $2, updated_at = $3 WHERE id = $4",
-            )
-            .bind(note)
-            .bind(&by)
-            .bind(&now)
-            .bind(report.id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM ibm_report_lines WHERE report_id = $1")
-                .bind(report.id)
-                .execute(&mut *tx)
-                .await?;
-            Some(json!({"submitted_on": report.submitted_on, "lines": old}))
-        }
-    };
-    // One multi-row INSERT per report: a report has dozens of cells.
-    if !report.lines.is_empty() {
-        let mut sql = crate::sql::Sql::new(
-            "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES ",
+        sql.push(", ");
+        audit::push_entry_for_new(
+            &mut sql,
+            actor,
+            Change {
+                action: "submit",
+                entity: "laporan_ibm",
+                entity_id: String::new(),
+                office_path: Some(&path),
+                before: None,
+                after: Some(new_entry(&report)),
+            },
         );
-        sql.values(&report.lines, |row, l| {
-            row.bind(report.id)
-                .bind(l.kind.clone())
-                .bind(l.item_code.clone())
-                .bind(l.sex.clone())
-                .bind(l.age_band.clone())
-                .bind(l.risk_level.clone())
-                .bind(l.count);
-        });
-        sql.query().execute(&mut *tx).await?;
+        // Last: the roll-up rows are shared by every unit of the office, and on PostgreSQL their
+        // row locks are held from here to the commit.
+        added.push_ctes(&mut sql);
+        sql.push(" SELECT id FROM r");
     }
-    audit::record(&mut tx, actor, Change {
-        action: if before.is_some() { "resubmit" } else { "submit" },
-        entity: "laporan_ibm",
-        entity_id: report.id.to_string(),
-        office_path: Some(&path),
-        before,
-        after: Some(json!({"unit_id": unit_id, "period": period_text, "late": report.late, "lines": report.lines})),
-    })
+    let inserted: Option<i64> = sql
+        .query()
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.get("id"));
+    if let Some(id) = inserted {
+        if matches!(replaces, Replaces::Version(v) if v != 0) {
+            // Corrects a version that is not there: the report was withdrawn meanwhile.
+            return Err(DbError::edited_meanwhile("-"));
+        }
+        report.id = id;
+        if !one_statement {
+            insert_lines(tx, id, &report.lines).await?;
+            audit::record(
+                &mut tx,
+                actor,
+                Change {
+                    action: "submit",
+                    entity: "laporan_ibm",
+                    entity_id: id.to_string(),
+                    office_path: Some(&path),
+                    before: None,
+                    after: Some(new_entry(&report)),
+                },
+            )
+            .await?;
+            // Last, as above.
+            added.apply(tx).await?;
+        }
+        return Ok(report);
+    }
+    // A resubmission keeps the first submission date, due date and lateness: correcting a
+    // report does not make it late, and so changes no roll-up.
+    let r = sqlx::query(
+        "SELECT id, submitted_on, due_date, late, submitted_by, updated_at, version \
+         FROM ibm_reports WHERE unit_id = $1 AND period = $2",
+    )
+    .bind(unit_id)
+    .bind(&period_text)
+    .fetch_one(&mut *tx)
     .await?;
-    // Last: the roll-up rows are shared by every unit of the office, and on PostgreSQL their
-    // row locks are held from here to the commit.
-    if inserted.is_some() {
-        super::rollup::report_added(
-            &mut tx,
-            unit_id,
-            &unit,
-            &period_text,
-            &report.due_date,
-            &report.submitted_on,
-        )
-        .await?;
+    let stored: i64 = r.get("version");
+    let stored_by: String = r.get("submitted_by");
+    match replaces {
+        Replaces::Any => {}
+        Replaces::Version(v) if v == stored => {}
+        Replaces::Own if stored_by == by => {}
+        Replaces::Version(_) => {
+            return Err(DbError::edited_meanwhile(r.get::<String, _>("updated_at")));
+        }
+        Replaces::Own => {
+            return Err(DbError::State(
+                Message::new("err-report-by-other")
+                    .with("period", &period_text)
+                    .with("by", stored_by)
+                    .with("at", r.get::<String, _>("updated_at"))
+                    .with("version", stored),
+            ));
+        }
     }
+    report.id = r.get("id");
+    report.submitted_on = r.get("submitted_on");
+    report.due_date = r.get("due_date");
+    report.late = crate::db::flag(&r, "late");
+    report.version = stored + 1;
+    let old: Vec<ReportLine> = lines_of(&mut tx, report.id).await?;
+    sqlx::query(
+        "UPDATE ibm_reports SET note = $1, submitted_by = $2, updated_at = $3, version = $4 WHERE id = $5",
+    )
+    .bind(note)
+    .bind(&by)
+    .bind(&now)
+    .bind(report.version)
+    .bind(report.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM ibm_report_lines WHERE report_id = $1")
+        .bind(report.id)
+        .execute(&mut *tx)
+        .await?;
+    insert_lines(tx, report.id, &report.lines).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "resubmit",
+            entity: "laporan_ibm",
+            entity_id: report.id.to_string(),
+            office_path: Some(&path),
+            before: Some(json!({"submitted_on": report.submitted_on, "lines": old})),
+            after: Some(new_entry(&report)),
+        },
+    )
+    .await?;
     Ok(report)
+}
+
+/// `(…), (…)`: one row of values per line, led by `report_id` when given.
+fn bind_lines(sql: &mut crate::sql::Sql, lines: &[ReportLine], report_id: Option<i64>) {
+    sql.values(lines, |row, l| {
+        if let Some(id) = report_id {
+            row.bind(id);
+        }
+        row.bind(l.kind.clone())
+            .bind(l.item_code.clone())
+            .bind(l.sex.clone())
+            .bind(l.age_band.clone())
+            .bind(l.risk_level.clone())
+            .bind(l.count);
+    });
+}
+
+/// One multi-row INSERT per report: a report has dozens of cells.
+async fn insert_lines(
+    conn: &mut sqlx::AnyConnection,
+    report_id: i64,
+    lines: &[ReportLine],
+) -> DbResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut sql = crate::sql::Sql::new(
+        "INSERT INTO ibm_report_lines (report_id, kind, item_code, sex, age_band, risk_level, count) VALUES ",
+    );
+    bind_lines(&mut sql, lines, Some(report_id));
+    sql.query().execute(conn).await?;
+    Ok(())
 }
 
 async fn lines_of(conn: &mut sqlx::AnyConnection, report_id: i64) -> DbResult<Vec<ReportLine>> {
@@ -426,6 +545,7 @@ pub async fn get(
         late: crate::db::flag(&r, "late"),
         note: r.get("note"),
         submitted_by: r.get("submitted_by"),
+        version: r.get("version"),
         lines: lines_of(&mut conn, id).await?,
     }))
 }
@@ -514,11 +634,18 @@ pub async fn compliance(
         "SELECT u.id, u.status, u.status_date FROM ibm_units u JOIN offices o ON o.id = u.office_id \
          WHERE ",
     );
-    if !sql.scope(who, Permission::ReadData, "o.path") {
-        return Ok(vec![]);
-    }
-    if let Some(id) = unit_id {
-        sql.push(" AND u.id = ").bind(id);
+    match unit_id {
+        // One unit: its officers, or its own reporter (who has no office-wide scope).
+        Some(id) => {
+            let mut conn = db.pool().acquire().await?;
+            authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
+            sql.push("u.id = ").bind(id);
+        }
+        None => {
+            if !sql.scope(who, Permission::ReadData, "o.path") {
+                return Ok(vec![]);
+            }
+        }
     }
     sql.push(" ORDER BY u.id");
     let q = sql.query();
@@ -528,12 +655,6 @@ pub async fn compliance(
         .iter()
         .map(|r| (r.get("id"), r.get("status"), r.get("status_date")))
         .collect();
-    if let Some(id) = unit_id {
-        if units.is_empty() {
-            let mut conn = db.pool().acquire().await?;
-            authorize_unit(&mut conn, Actor::User(who), Permission::ReadData, id).await?;
-        }
-    }
     let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
     let mut conn = db.pool().acquire().await?;
     let since = operating_since(&mut conn, &ids).await?;

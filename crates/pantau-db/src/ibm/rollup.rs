@@ -396,6 +396,8 @@ pub(crate) struct ReportingUnit {
     pub office_id: i64,
     pub path: String,
     state: Option<(String, String)>,
+    /// The unit's confirmed monitoring years.
+    years: Vec<i64>,
 }
 
 /// Reads the unit for a report write — on PostgreSQL after locking its row, so that two writers
@@ -412,98 +414,179 @@ pub(crate) async fn reporting_unit(
             .fetch_optional(&mut *conn)
             .await?;
     }
-    let row = sqlx::query(
-        "SELECT u.office_id, o.path, s.start_period, s.last_period FROM ibm_units u \
+    // One row per confirmed year (one row with no year when there is none).
+    let rows = sqlx::query(
+        "SELECT u.office_id, o.path, s.start_period, s.last_period, y.year FROM ibm_units u \
          JOIN offices o ON o.id = u.office_id LEFT JOIN ibm_rollup_unit_state s ON s.unit_id = u.id \
+         LEFT JOIN ibm_unit_years y ON y.unit_id = u.id AND y.confirmed = $2 \
          WHERE u.id = $1",
     )
     .bind(unit_id)
-    .fetch_optional(&mut *conn)
+    .bind(true)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(row.map(|r| ReportingUnit {
+    Ok(rows.first().map(|r| ReportingUnit {
         office_id: r.get("office_id"),
         path: r.get("path"),
         state: r
             .get::<Option<String>, _>("start_period")
             .map(|start| (start, r.get("last_period"))),
+        years: rows
+            .iter()
+            .filter_map(|r| r.get::<Option<i64>, _>("year"))
+            .collect(),
     }))
 }
 
-/// Adds a new report to the roll-ups without re-reading the unit's contribution: what
-/// [`contribution`] would count differently after the insert, and nothing else. (A resubmission
-/// keeps its dates, so it changes no roll-up.) The property test that compares maintained and
-/// rebuilt roll-ups covers this path.
-pub(crate) async fn report_added(
-    conn: &mut AnyConnection,
+/// What a new report changes in the roll-ups, worked out from the unit as read before it
+/// (see [`reporting_unit`]) instead of recounting the unit: what [`contribution`] would count
+/// differently after the insert, and nothing else. (A resubmission keeps its dates, so it changes
+/// no roll-up.) The property test that compares maintained and rebuilt roll-ups covers it.
+pub(crate) struct ReportAdded {
+    office_id: i64,
     unit_id: i64,
+    period: String,
+    /// Counted in the year's report roll-up: (year, due date, on time).
+    counted: Option<(i64, String, bool)>,
+    /// The unit's move from its last period to this one, per confirmed year: (year, start,
+    /// last period, −1 or +1).
+    moves: Vec<(i64, String, String, i64)>,
+    /// Whether this period becomes the unit's last reported one.
+    advances: bool,
+}
+
+pub(crate) fn report_added(
     unit: &ReportingUnit,
+    unit_id: i64,
     period: &str,
     due_date: &str,
     submitted_on: &str,
-) -> DbResult<()> {
+) -> ReportAdded {
+    let mut added = ReportAdded {
+        office_id: unit.office_id,
+        unit_id,
+        period: period.to_string(),
+        counted: None,
+        moves: Vec::new(),
+        advances: false,
+    };
     let Some((start, last)) = &unit.state else {
-        return Ok(());
+        return added;
     };
     if period < start.as_str() {
-        return Ok(());
+        return added;
     }
-    let years: Vec<i64> =
-        sqlx::query("SELECT year FROM ibm_unit_years WHERE unit_id = $1 AND confirmed = $2")
-            .bind(unit_id)
-            .bind(true)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.get("year"))
-            .collect();
     let year: i64 = period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-    if years.contains(&year) {
-        let on_time = (submitted_on <= due_date) as i64;
-        sqlx::query(
-            "INSERT INTO ibm_rollup_reports (office_id, year, period, due_date, on_time, late) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (year, office_id, period, due_date) \
-             DO UPDATE SET on_time = ibm_rollup_reports.on_time + excluded.on_time, \
-             late = ibm_rollup_reports.late + excluded.late",
-        )
-        .bind(unit.office_id)
-        .bind(year)
-        .bind(period)
-        .bind(due_date)
-        .bind(on_time)
-        .bind(1 - on_time)
-        .execute(&mut *conn)
-        .await?;
+    if unit.years.contains(&year) {
+        added.counted = Some((year, due_date.to_string(), submitted_on <= due_date));
     }
-    if period <= last.as_str() {
-        return Ok(());
-    }
-    if !years.is_empty() {
-        let mut sql = crate::sql::Sql::new(
-            "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES ",
-        );
-        let moves: Vec<(i64, &str, i64)> = years
+    if period > last.as_str() {
+        added.advances = true;
+        added.moves = unit
+            .years
             .iter()
-            .flat_map(|y| [(*y, last.as_str(), -1), (*y, period, 1)])
+            .flat_map(|y| {
+                [
+                    (*y, start.clone(), last.clone(), -1),
+                    (*y, start.clone(), period.to_string(), 1),
+                ]
+            })
             .collect();
-        sql.values(moves, |row, (year, last, d)| {
-            row.bind(unit.office_id)
-                .bind(year)
-                .bind(start.clone())
-                .bind(last.to_string())
-                .bind(d);
-        });
-        sql.push(
-            " ON CONFLICT (year, office_id, start_period, last_period) \
-             DO UPDATE SET units = ibm_rollup_units.units + excluded.units",
-        );
-        sql.query().execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE ibm_rollup_unit_state SET last_period = $1 WHERE unit_id = $2")
-        .bind(period)
-        .bind(unit_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    added
+}
+
+const ADD_REPORT: &str = " ON CONFLICT (year, office_id, period, due_date) \
+     DO UPDATE SET on_time = ibm_rollup_reports.on_time + excluded.on_time, \
+     late = ibm_rollup_reports.late + excluded.late";
+const MOVE_UNITS: &str = " ON CONFLICT (year, office_id, start_period, last_period) \
+     DO UPDATE SET units = ibm_rollup_units.units + excluded.units";
+
+impl ReportAdded {
+    /// Writes the change, one statement per roll-up table.
+    pub(crate) async fn apply(&self, conn: &mut AnyConnection) -> DbResult<()> {
+        if let Some((year, due, on_time)) = &self.counted {
+            let mut sql = crate::sql::Sql::new(
+                "INSERT INTO ibm_rollup_reports (office_id, year, period, due_date, on_time, late) VALUES (",
+            );
+            self.bind_counted(&mut sql, *year, due, *on_time);
+            sql.push(")").push(ADD_REPORT);
+            sql.query().execute(&mut *conn).await?;
+        }
+        if !self.moves.is_empty() {
+            let mut sql = crate::sql::Sql::new(
+                "INSERT INTO ibm_rollup_units (office_id, year, start_period, last_period, units) VALUES ",
+            );
+            self.bind_moves(&mut sql);
+            sql.push(MOVE_UNITS);
+            sql.query().execute(&mut *conn).await?;
+        }
+        if self.advances {
+            sqlx::query("UPDATE ibm_rollup_unit_state SET last_period = $1 WHERE unit_id = $2")
+                .bind(self.period.clone())
+                .bind(self.unit_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The same change as data-modifying CTEs of a PostgreSQL statement whose CTE `r` returns
+    /// the inserted report: each runs only when `r` has a row (the report was new).
+    pub(crate) fn push_ctes(&self, sql: &mut crate::sql::Sql) {
+        if let Some((year, due, on_time)) = &self.counted {
+            sql.push(
+                ", rollup_reports AS (INSERT INTO ibm_rollup_reports \
+                 (office_id, year, period, due_date, on_time, late) SELECT ",
+            );
+            self.bind_counted(sql, *year, due, *on_time);
+            sql.push(" FROM r").push(ADD_REPORT).push(")");
+        }
+        if !self.moves.is_empty() {
+            sql.push(
+                ", rollup_units AS (INSERT INTO ibm_rollup_units \
+                 (office_id, year, start_period, last_period, units) \
+                 SELECT v.office_id, v.year, v.start_period, v.last_period, v.units FROM r CROSS JOIN (VALUES ",
+            );
+            self.bind_moves(sql);
+            sql.push(") AS v (office_id, year, start_period, last_period, units)")
+                .push(MOVE_UNITS)
+                .push(")");
+        }
+        if self.advances {
+            sql.push(", rollup_state AS (UPDATE ibm_rollup_unit_state SET last_period = ")
+                .bind(self.period.clone())
+                .push(" WHERE unit_id = ")
+                .bind(self.unit_id)
+                .push(" AND EXISTS (SELECT 1 FROM r))");
+        }
+    }
+
+    fn bind_counted(&self, sql: &mut crate::sql::Sql, year: i64, due: &str, on_time: bool) {
+        let on_time = on_time as i64;
+        sql.bind(self.office_id)
+            .push(", ")
+            .bind(year)
+            .push(", ")
+            .bind(self.period.clone())
+            .push(", ")
+            .bind(due.to_string())
+            .push(", ")
+            .bind(on_time)
+            .push(", ")
+            .bind(1 - on_time);
+    }
+
+    fn bind_moves(&self, sql: &mut crate::sql::Sql) {
+        let office = self.office_id;
+        sql.values(&self.moves, |row, (year, start, last, d)| {
+            row.bind(office)
+                .bind(*year)
+                .bind(start.clone())
+                .bind(last.clone())
+                .bind(*d);
+        });
+    }
 }
 
 /// A unit's contribution taken at the start of a write; [`Tracked::finish`] adds the change.

@@ -169,6 +169,7 @@ pub async fn sni_world(t: &TestDb) -> SniWorld {
             password: seed::DEMO_PASSWORD.into(),
             grants: vec![(Role::InstitutionOperator, bdg)],
             institution_id: Some(inst_bdg),
+            unit_id: None,
         },
     )
     .await

@@ -61,7 +61,7 @@ pub fn routes() -> Vec<Route> {
             .doc("ibm", "An Agen Pemulihan stops or resumes volunteering").body::<ActiveBody>(),
         post("/api/v1/ibm/agents/{id}/trainings", Need::Record(Target::Agent), add_agent_training)
             .doc("ibm", "Record a training an Agen Pemulihan attended").body::<TrainingBody>(),
-        post("/api/v1/ibm/units/{id}/reports", Need::Record(Target::Unit), submit_report)
+        post("/api/v1/ibm/units/{id}/reports", Need::UnitReport, submit_report)
             .doc("ibm", "Submit or correct a periodic report").body::<ReportBody>(),
         get("/api/v1/ibm/units/{id}/reports/{period}", report)
             .doc("ibm", "One periodic report (period YYYY-MM)"),
@@ -394,6 +394,11 @@ struct ReportBody {
     lines: Vec<ReportLine>,
     #[serde(default)]
     note: String,
+    /// To correct a report: the version read (`report.version`; 0 for a new report). Without
+    /// it a report for the period replaces only the caller's own; one submitted by someone else
+    /// answers 409 so that it is reviewed, not overwritten.
+    #[serde(default)]
+    version: Option<i64>,
 }
 
 async fn submit_report(
@@ -410,6 +415,8 @@ async fn submit_report(
         &b.lines,
         &b.note,
         None,
+        b.version
+            .map_or(reports::Replaces::Own, reports::Replaces::Version),
     )
     .await?;
     Ok(Json(json!({ "report": report })))

@@ -139,7 +139,7 @@ fn may_import(user: &CurrentUser) -> bool {
     user.principal()
         .grants
         .iter()
-        .any(|g| g.institution_id.is_none() && g.role.permits(Permission::WriteData))
+        .any(|g| !g.is_narrowed() && g.role.permits(Permission::WriteData))
 }
 
 pub async fn show(user: CurrentUser, page: Page) -> Result<Response, AppError> {

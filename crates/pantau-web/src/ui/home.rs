@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::page::Page;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use pantau_db::tasks::{self, TaskCount, TaskItem, TaskKind, TaskRecord};
 use pantau_db::users;
 use pantau_db::users::GrantView;
@@ -34,6 +34,10 @@ pub async fn show(
     page: Page,
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
+    // A unit reporter has one unit and nothing else: that is home.
+    if let Some(unit) = page.own_unit() {
+        return Ok(axum::response::Redirect::to(&format!("/ibm/{unit}")).into_response());
+    }
     // The task counts read every open record in scope: kept until the next write.
     let keeping = match super::Keeping::begin(&state, &user, &page, &uri) {
         Ok(k) => k,

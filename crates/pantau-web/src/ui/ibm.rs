@@ -331,6 +331,12 @@ struct UnitPage {
     page: Page,
     unit: Unit,
     can_write: bool,
+    /// Sends and corrects reports: the unit's officers, and its own unit reporters.
+    can_report: bool,
+    /// The unit's reporter accounts, for the officers who make them.
+    reporters: Option<Vec<pantau_db::users::User>>,
+    /// The reporter account the officer just tried to make, when it was refused.
+    reporter_draft: ReporterForm,
     next_statuses: Vec<&'static str>,
     history: Vec<StatusChange>,
     years: Vec<UnitYear>,
@@ -411,8 +417,30 @@ async fn unit_page(
     id: i64,
     evaluation_conflict: Option<evaluations::EvaluationInput>,
 ) -> Result<Response, AppError> {
+    unit_page_with(
+        state,
+        user,
+        page,
+        id,
+        evaluation_conflict,
+        ReporterForm::default(),
+    )
+    .await
+}
+
+async fn unit_page_with(
+    state: &AppState,
+    user: &CurrentUser,
+    page: Page,
+    id: i64,
+    evaluation_conflict: Option<evaluations::EvaluationInput>,
+    reporter_draft: ReporterForm,
+) -> Result<Response, AppError> {
     let p = user.principal();
     let unit = units::get(&state.db, p, id).await?;
+    let office_path =
+        pantau_core::org::OfficePath::parse(&unit.office_path).ok_or(AppError::NotFound)?;
+    let can_write = p.can(Permission::WriteData, &office_path);
     let years = units::years(&state.db, p, id).await?;
     let all_stages = stages::list(&state.db).await?;
     let lang = page.lang.code();
@@ -430,10 +458,14 @@ async fn unit_page(
     let evaluation = evaluations::get(&state.db, p, id, year).await?;
     let today = pantau_db::today();
     render(UnitPage {
-        can_write: p.can(
-            Permission::WriteData,
-            &pantau_core::org::OfficePath::parse(&unit.office_path).ok_or(AppError::NotFound)?,
-        ),
+        can_write,
+        can_report: p.can_unit(Permission::SubmitReports, &office_path, id),
+        reporters: if can_write {
+            Some(pantau_db::users::unit_reporters(&state.db, Actor::User(p), id).await?)
+        } else {
+            None
+        },
+        reporter_draft,
         next_statuses: unit
             .status()
             .map(|s| s.allowed_next().iter().map(|n| n.as_str()).collect())
@@ -475,6 +507,54 @@ async fn unit_page(
         today: today.to_string(),
         page,
     })
+}
+
+/// A reporter account for the unit, as its officer fills it in.
+#[derive(Deserialize, Default)]
+pub struct ReporterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Makes a reporter account bound to this unit (its Agen Pemulihan or village coordinator). A
+/// refusal shows the unit page again with what was typed, the password excepted.
+pub async fn create_reporter(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<ReporterForm>,
+) -> Result<Response, AppError> {
+    let made = pantau_db::users::create_unit_reporter(
+        &state.db,
+        Actor::User(user.principal()),
+        id,
+        f.username.clone(),
+        f.full_name.clone(),
+        f.email.clone(),
+        f.password,
+    )
+    .await;
+    match made {
+        Ok(_) => Ok(saved(&format!("/ibm/{id}#pelapor"), "users-created")),
+        Err(e @ (pantau_db::DbError::Invalid(_) | pantau_db::DbError::Conflict(_))) => {
+            let page = page.with_error(&e);
+            let draft = ReporterForm {
+                password: String::new(),
+                ..f
+            };
+            let mut res = unit_page_with(&state, &user, page, id, None, draft).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -677,9 +757,20 @@ struct ReportPage {
     risks: Vec<RefItem>,
     values: HashMap<String, i64>,
     note: String,
-    existing: bool,
+    /// The stored report's version (0: none yet), sent back so a save replaces only that.
+    version: i64,
+    /// Who sent the stored report, if there is one.
+    existing_by: Option<String>,
+    /// When a save was refused because the report changed: the stored report, each of its
+    /// figures shown under what the reader typed.
+    conflict: Option<StoredReport>,
     /// Readers without write access see the report, not a form to send one.
     can_write: bool,
+}
+
+struct StoredReport {
+    values: HashMap<String, i64>,
+    note: String,
 }
 
 #[derive(Deserialize)]
@@ -723,7 +814,6 @@ pub async fn report_form(
     Path(id): Path<i64>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let unit = units::get(&state.db, user.principal(), id).await?;
     let rule = reference::reporting_rule(&state.db).await?;
     let today = pantau_db::today();
     let default = rule
@@ -734,17 +824,51 @@ pub async fn report_form(
         .filter(|p| pantau_core::ibm::Period::parse(p).is_ok())
         .unwrap_or(default);
     let existing = reports::get(&state.db, Actor::User(user.principal()), id, &period).await?;
-    render(ReportPage {
-        values: existing
-            .as_ref()
-            .map(|r| r.lines.iter().map(|l| (line_key(l), l.count)).collect())
-            .unwrap_or_default(),
-        note: existing
-            .as_ref()
-            .map(|r| r.note.clone())
-            .unwrap_or_default(),
-        existing: existing.is_some(),
-        can_write: page.can_write(&unit.office_path),
+    let values = existing
+        .as_ref()
+        .map(|r| r.lines.iter().map(|l| (line_key(l), l.count)).collect())
+        .unwrap_or_default();
+    let note = existing
+        .as_ref()
+        .map(|r| r.note.clone())
+        .unwrap_or_default();
+    render(
+        report_page(
+            &state, &user, page, id, period, values, note, existing, false,
+        )
+        .await?,
+    )
+}
+
+/// The report form for `period`, holding `values` and `note` (the stored report's, or what was
+/// just sent and refused) over the stored report `existing`, whose version a save replaces.
+#[allow(clippy::too_many_arguments)]
+async fn report_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: Page,
+    id: i64,
+    period: String,
+    values: HashMap<String, i64>,
+    note: String,
+    existing: Option<reports::Report>,
+    in_conflict: bool,
+) -> Result<ReportPage, AppError> {
+    let unit = units::get(&state.db, user.principal(), id).await?;
+    let conflict = existing
+        .as_ref()
+        .filter(|_| in_conflict)
+        .map(|r| StoredReport {
+            values: r.lines.iter().map(|l| (line_key(l), l.count)).collect(),
+            note: r.note.clone(),
+        });
+    Ok(ReportPage {
+        conflict,
+        values,
+        note,
+        version: existing.as_ref().map_or(0, |r| r.version),
+        existing_by: existing.as_ref().map(|r| r.submitted_by.clone()),
+        can_write: page.can_unit(Permission::SubmitReports, &unit.office_path, unit.id),
         activities: reference::items(&state.db, "activity", false).await?,
         services: reference::items(&state.db, "service", false)
             .await?
@@ -760,6 +884,25 @@ pub async fn report_form(
 }
 
 impl ReportPage {
+    /// "Tersimpan: 7" under a figure whose stored value differs from the one in the form.
+    fn stored_note(&self, key: &str) -> String {
+        let Some(c) = &self.conflict else {
+            return String::new();
+        };
+        let stored = c.values.get(key).copied().unwrap_or(0);
+        let typed = self.values.get(key).copied().unwrap_or(0);
+        if stored == typed {
+            String::new()
+        } else {
+            format!("{}: {stored}", self.page.t("ibm-stored"))
+        }
+    }
+
+    fn exists_note(&self, by: &str) -> String {
+        self.page
+            .msg(&pantau_core::message::Message::new("ibm-report-exists-by").with("by", by))
+    }
+
     fn value(&self, key: &str) -> String {
         self.values
             .get(key)
@@ -771,6 +914,7 @@ impl ReportPage {
 pub async fn submit_report(
     State(state): State<AppState>,
     user: CurrentUser,
+    page: Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
@@ -793,17 +937,51 @@ pub async fn submit_report(
         );
     }
     let period = field(&kv, "period").to_string();
-    reports::submit(
+    // The version the form was opened on (0: no report then); a form without one (an older
+    // page) replaces only the sender's own report.
+    let replaces = field(&kv, "version")
+        .parse()
+        .map_or(reports::Replaces::Own, reports::Replaces::Version);
+    let note = field(&kv, "note");
+    let sent = reports::submit(
         &state.db,
         Actor::User(user.principal()),
         id,
         &period,
         &lines,
-        field(&kv, "note"),
+        note,
         None,
+        replaces,
     )
-    .await?;
-    Ok(saved(&format!("/ibm/{id}#laporan"), "ibm-report-saved"))
+    .await;
+    match sent {
+        Ok(_) => Ok(saved(&format!("/ibm/{id}#laporan"), "ibm-report-saved")),
+        // Someone else reported this period, or corrected it since the form was opened: the
+        // form comes back with what was sent over the stored version, to review and send again.
+        Err(e) if e.is_edited_meanwhile() || e.message().key == "err-report-by-other" => {
+            let page = page.with_error(&e);
+            let stored =
+                reports::get(&state.db, Actor::User(user.principal()), id, &period).await?;
+            let values = lines.iter().map(|l| (line_key(l), l.count)).collect();
+            let mut res = render(
+                report_page(
+                    &state,
+                    &user,
+                    page,
+                    id,
+                    period,
+                    values,
+                    note.to_string(),
+                    stored,
+                    true,
+                )
+                .await?,
+            )?;
+            *res.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------- stage assessment ----------

@@ -215,10 +215,11 @@ pub fn routes() -> Vec<Route> {
             ibm::save_evaluation,
         ),
         get("/ibm/{id}/laporan", ibm::report_form),
+        post("/ibm/{id}/laporan", Need::UnitReport, ibm::submit_report),
         post(
-            "/ibm/{id}/laporan",
+            "/ibm/{id}/pelapor",
             Need::Record(Target::Unit),
-            ibm::submit_report,
+            ibm::create_reporter,
         ),
         get("/ibm/{id}/penilaian/{year}", ibm::assessment_form),
         post(

@@ -43,7 +43,11 @@ pub async fn list(
     render(UsersPage {
         tabs: super::lists::tabs(super::lists::Group::Users),
         users: users::list(&state.db, p).await?,
-        roles: Role::ALL.to_vec(),
+        // Unit reporters are made on their unit's page, bound to it.
+        roles: Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::UnitReporter)
+            .collect(),
         institutions: pantau_db::sni::institutions::list(&state.db, p).await?,
         offices,
         page,
@@ -81,6 +85,7 @@ pub async fn create(
             password: f.password,
             grants: vec![(role, f.office_id)],
             institution_id: f.institution_id.parse().ok(),
+            unit_id: None,
         },
     )
     .await?;

@@ -115,7 +115,7 @@ pub(crate) fn registered_routes() -> Vec<(String, String)> {
 
 /// The access table: every route and method, who may use it. Roles in order: national admin,
 /// national analyst, leadership, BNNP officer, BNNK officer, institution operator, IKAI
-/// facilitator. Only `Public` routes answer an anonymous caller.
+/// facilitator, unit reporter. Only `Public` routes answer an anonymous caller.
 /// `Roles` routes do not depend on scope (lists are filtered to the caller's scope instead);
 /// `Scoped` routes act on one Bandung entity (a unit, an institution and its coaching records,
 /// the BNNK office, an officer's account), allowed for those roles when the entity is in the
@@ -126,24 +126,31 @@ enum Rule {
     Public,
     /// Every signed-in user.
     Signed,
-    Roles([bool; 7]),
-    Scoped([bool; 7]),
+    Roles([bool; 8]),
+    Scoped([bool; 8]),
 }
 
 use Rule::{Public, Roles, Scoped, Signed};
 
 const T: bool = true;
 const F: bool = false;
-/// Everyone who works across offices (all but institution operators).
-const OFFICE_READERS: [bool; 7] = [T, T, T, T, T, F, T];
-const EVERY_ROLE: [bool; 7] = [T; 7];
-const AUDIT_READERS: [bool; 7] = [T, T, T, T, T, F, F];
+/// Everyone who works across offices (all but institution operators and unit reporters).
+const OFFICE_READERS: [bool; 8] = [T, T, T, T, T, F, T, F];
+/// Every role but the unit reporter, who reaches its one unit and nothing of SNI coaching.
+const EVERY_ROLE_BUT_REPORTERS: [bool; 8] = [T, T, T, T, T, T, T, F];
+const AUDIT_READERS: [bool; 8] = [T, T, T, T, T, F, F, F];
 /// BNN's own staff: the personal data of recovery agents is not for partners.
-const PERSONAL_READERS: [bool; 7] = [T, T, T, T, T, F, F];
-const OFFICE_WRITERS: [bool; 7] = [T, F, F, T, T, F, F];
-const COACHING_WRITERS: [bool; 7] = [T, F, F, T, T, T, F];
-const ADMIN: [bool; 7] = [T, F, F, F, F, F, F];
-const COHORT_RUNNERS: [bool; 7] = [T, F, F, T, F, F, F];
+const PERSONAL_READERS: [bool; 8] = [T, T, T, T, T, F, F, F];
+const OFFICE_WRITERS: [bool; 8] = [T, F, F, T, T, F, F, F];
+const COACHING_WRITERS: [bool; 8] = [T, F, F, T, T, T, F, F];
+const ADMIN: [bool; 8] = [T, F, F, F, F, F, F, F];
+const COHORT_RUNNERS: [bool; 8] = [T, F, F, T, F, F, F, F];
+/// A unit's records: who reads across offices, and the unit's own reporter.
+const UNIT_READERS: [bool; 8] = [T, T, T, T, T, F, T, T];
+/// A unit's agents (personal data): BNN's staff, and the unit's own reporter.
+const UNIT_PERSONAL_READERS: [bool; 8] = [T, T, T, T, T, F, F, T];
+/// A unit's reports: its officers, and its own reporter.
+const UNIT_REPORTERS: [bool; 8] = [T, F, F, T, T, F, F, T];
 
 const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/healthz", Public),
@@ -184,14 +191,15 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/ibm/opsi-wilayah", Signed),
     ("POST", "/ibm/rollover", Roles(ADMIN)),
     ("GET", "/ibm/target", Roles(OFFICE_READERS)),
-    ("GET", "/ibm/{id}", Scoped(OFFICE_READERS)),
+    ("GET", "/ibm/{id}", Scoped(UNIT_READERS)),
     ("POST", "/ibm/{id}/agen", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/evaluasi", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/kunjungan", Scoped(OFFICE_WRITERS)),
-    ("GET", "/ibm/{id}/laporan", Scoped(OFFICE_READERS)),
-    ("POST", "/ibm/{id}/laporan", Scoped(OFFICE_WRITERS)),
+    ("GET", "/ibm/{id}/laporan", Scoped(UNIT_READERS)),
+    ("POST", "/ibm/{id}/laporan", Scoped(UNIT_REPORTERS)),
     ("POST", "/ibm/{id}/pelatihan", Scoped(OFFICE_WRITERS)),
-    ("GET", "/ibm/{id}/penilaian/{year}", Scoped(OFFICE_READERS)),
+    ("POST", "/ibm/{id}/pelapor", Scoped(OFFICE_WRITERS)),
+    ("GET", "/ibm/{id}/penilaian/{year}", Scoped(UNIT_READERS)),
     ("POST", "/ibm/{id}/penilaian/{year}", Scoped(OFFICE_WRITERS)),
     (
         "POST",
@@ -233,15 +241,15 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/satker/{id}/struktur", Roles(ADMIN)),
     ("POST", "/satker/{id}/wilayah", Roles(ADMIN)),
     ("GET", "/sni", Signed),
-    ("GET", "/sni/bukti/{id}", Scoped(EVERY_ROLE)),
+    ("GET", "/sni/bukti/{id}", Scoped(EVERY_ROLE_BUT_REPORTERS)),
     ("POST", "/sni/kohort", Roles(OFFICE_WRITERS)),
     // A cohort is run by a BNNP (or the nation): a BNNK joins its institutions' records, not the
     // cohort itself; operators of a participating institution open its page.
-    ("GET", "/sni/kohort/{id}", Scoped(EVERY_ROLE)),
+    ("GET", "/sni/kohort/{id}", Scoped(EVERY_ROLE_BUT_REPORTERS)),
     ("POST", "/sni/kohort/{id}/peserta", Scoped(COHORT_RUNNERS)),
     ("POST", "/sni/lembaga", Roles(OFFICE_WRITERS)),
     ("GET", "/sni/lembaga/baru", Roles(OFFICE_WRITERS)),
-    ("GET", "/sni/lembaga/{id}", Scoped(EVERY_ROLE)),
+    ("GET", "/sni/lembaga/{id}", Scoped(EVERY_ROLE_BUT_REPORTERS)),
     (
         "POST",
         "/sni/lembaga/{id}/dokumen",
@@ -252,7 +260,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
         "/sni/lembaga/{id}/sertifikasi",
         Scoped(OFFICE_WRITERS),
     ),
-    ("GET", "/sni/penilaian/{id}", Scoped(EVERY_ROLE)),
+    (
+        "GET",
+        "/sni/penilaian/{id}",
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
+    ),
     ("POST", "/sni/penilaian/{id}", Scoped(COACHING_WRITERS)),
     ("POST", "/sni/penilaian/{id}/aksi", Scoped(COACHING_WRITERS)),
     (
@@ -260,7 +272,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
         "/sni/penilaian/{id}/bukti/{requirement}",
         Scoped(COACHING_WRITERS),
     ),
-    ("GET", "/sni/peserta/{id}", Scoped(EVERY_ROLE)),
+    ("GET", "/sni/peserta/{id}", Scoped(EVERY_ROLE_BUT_REPORTERS)),
     (
         "POST",
         "/sni/peserta/{id}/penilaian",
@@ -318,7 +330,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("PUT", "/api/v1/exchange/mapping", Roles(ADMIN)),
     ("GET", "/api/v1/ibm/units", Roles(OFFICE_READERS)),
     ("POST", "/api/v1/ibm/units", Roles(OFFICE_WRITERS)),
-    ("GET", "/api/v1/ibm/units/{id}", Scoped(OFFICE_READERS)),
+    ("GET", "/api/v1/ibm/units/{id}", Scoped(UNIT_READERS)),
     ("PUT", "/api/v1/ibm/units/{id}", Scoped(OFFICE_WRITERS)),
     (
         "POST",
@@ -334,7 +346,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/ibm/units/{id}/agents",
-        Scoped(PERSONAL_READERS),
+        Scoped(UNIT_PERSONAL_READERS),
     ),
     (
         "POST",
@@ -344,23 +356,19 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "POST",
         "/api/v1/ibm/units/{id}/reports",
-        Scoped(OFFICE_WRITERS),
+        Scoped(UNIT_REPORTERS),
     ),
     (
         "GET",
         "/api/v1/ibm/units/{id}/reports/{period}",
-        Scoped(OFFICE_READERS),
+        Scoped(UNIT_READERS),
     ),
     (
         "GET",
         "/api/v1/ibm/units/{id}/compliance",
-        Scoped(OFFICE_READERS),
+        Scoped(UNIT_READERS),
     ),
-    (
-        "GET",
-        "/api/v1/ibm/units/{id}/visits",
-        Scoped(OFFICE_READERS),
-    ),
+    ("GET", "/api/v1/ibm/units/{id}/visits", Scoped(UNIT_READERS)),
     (
         "POST",
         "/api/v1/ibm/units/{id}/visits",
@@ -369,7 +377,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/ibm/units/{id}/assessments/{year}",
-        Scoped(OFFICE_READERS),
+        Scoped(UNIT_READERS),
     ),
     (
         "PUT",
@@ -384,7 +392,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/ibm/units/{id}/evaluations/{year}",
-        Scoped(OFFICE_READERS),
+        Scoped(UNIT_READERS),
     ),
     (
         "PUT",
@@ -408,7 +416,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("PUT", "/api/v1/settings/reporting", Roles(ADMIN)),
     ("GET", "/api/v1/sni/institutions", Signed),
     ("POST", "/api/v1/sni/institutions", Roles(OFFICE_WRITERS)),
-    ("GET", "/api/v1/sni/institutions/{id}", Scoped(EVERY_ROLE)),
+    (
+        "GET",
+        "/api/v1/sni/institutions/{id}",
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
+    ),
     (
         "PUT",
         "/api/v1/sni/institutions/{id}",
@@ -422,7 +434,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/sni/institutions/{id}/certifications",
-        Scoped(EVERY_ROLE),
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
     ),
     (
         "POST",
@@ -443,7 +455,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ),
     ("GET", "/api/v1/sni/cohorts", Signed),
     ("POST", "/api/v1/sni/cohorts", Roles(OFFICE_WRITERS)),
-    ("GET", "/api/v1/sni/cohorts/{id}", Scoped(EVERY_ROLE)),
+    (
+        "GET",
+        "/api/v1/sni/cohorts/{id}",
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
+    ),
     (
         "POST",
         "/api/v1/sni/cohorts/{id}/participants",
@@ -452,7 +468,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/sni/participants/{id}/assessments",
-        Scoped(EVERY_ROLE),
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
     ),
     (
         "POST",
@@ -462,7 +478,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/sni/participants/{id}/sessions",
-        Scoped(EVERY_ROLE),
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
     ),
     (
         "POST",
@@ -472,7 +488,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/sni/participants/{id}/recommendation",
-        Scoped(EVERY_ROLE),
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
     ),
     (
         "POST",
@@ -484,7 +500,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
         "/api/v1/sni/actions/{id}/status",
         Scoped(COACHING_WRITERS),
     ),
-    ("GET", "/api/v1/sni/assessments/{id}", Scoped(EVERY_ROLE)),
+    (
+        "GET",
+        "/api/v1/sni/assessments/{id}",
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
+    ),
     (
         "PUT",
         "/api/v1/sni/assessments/{id}",
@@ -503,7 +523,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     (
         "GET",
         "/api/v1/sni/assessments/{id}/evidence",
-        Scoped(EVERY_ROLE),
+        Scoped(EVERY_ROLE_BUT_REPORTERS),
     ),
 ];
 
@@ -514,7 +534,7 @@ fn is_public(method: &str, path: &str) -> bool {
 }
 
 /// One user per role with the Bandung entities in scope, and (for regional roles) one without.
-const ROLE_USERS: [(&str, Option<&str>); 7] = [
+const ROLE_USERS: [(&str, Option<&str>); 8] = [
     ("admin.pusat", None),
     ("analis.pusat", None),
     ("pimpinan.pusat", None),
@@ -522,6 +542,7 @@ const ROLE_USERS: [(&str, Option<&str>); 7] = [
     ("bnnk.bandung", Some("bnnk.bogor")),
     ("operator.lembaga", Some("operator.lain")),
     ("fasilitator.ikai", Some("fasilitator.jatim")),
+    ("pelapor.unit", Some("pelapor.lain")),
 ];
 
 #[tokio::test]
@@ -695,6 +716,33 @@ async fn the_access_table_covers_every_registered_route() {
         ))
         .await;
         let jatim = office_id(&t, "BNNP-35").await;
+        // The demo reporter reports for the unit the scoped routes act on; the other reporter
+        // for another unit of the same office (narrowed to the unit, not to the office).
+        let reporter = pantau_db::users::by_username(&t.db, "pelapor.unit")
+            .await
+            .unwrap()
+            .id;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE grants SET unit_id = {unit} WHERE user_id = {reporter}"
+        )))
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+        let other_unit = one(format!(
+            "SELECT MIN(id) FROM ibm_units WHERE office_id = {bandung} AND id <> {unit}"
+        ))
+        .await;
+        pantau_db::users::create_unit_reporter(
+            &t.db,
+            sys,
+            other_unit,
+            "pelapor.lain".into(),
+            "Pelapor lain".into(),
+            String::new(),
+            seed::DEMO_PASSWORD.into(),
+        )
+        .await
+        .unwrap();
         for (username, role, office, institution_id) in [
             (
                 "operator.lain",
@@ -719,6 +767,7 @@ async fn the_access_table_covers_every_registered_route() {
                     password: seed::DEMO_PASSWORD.into(),
                     grants: vec![(role, office)],
                     institution_id,
+                    unit_id: None,
                 },
             )
             .await
