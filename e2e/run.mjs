@@ -272,6 +272,92 @@ await step('a unit reporter on a phone reports for its unit; an officer typing t
   await officer.context().close();
 });
 
+await step('the field pages are light: a reporter\'s first visit transfers under 100 KB', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  // Signed in without opening the sign-in page, so that nothing is in the browser's cache yet.
+  const login = await context.request.get(`${base}/login`);
+  assert.equal(login.status(), 200);
+  const csrf = (await context.cookies()).find((c) => c.name === 'pantau_login_csrf').value;
+  const signed = await context.request.post(`${base}/login`, {
+    form: { username: 'pelapor.unit', password, csrf_token: csrf }, maxRedirects: 0,
+  });
+  assert.equal(signed.status(), 303);
+  const phone = await context.newPage();
+  let bytes = 0;
+  const sizes = [];
+  phone.on('response', async (r) => {
+    const n = (await r.body().catch(() => Buffer.alloc(0))).length;
+    bytes += n;
+    sizes.push(`${new URL(r.url()).pathname} ${n}`);
+  });
+  await phone.goto(`${base}/`, { waitUntil: 'networkidle' });
+  const unitUrl = phone.url();
+  assert.match(unitUrl, /\/ibm\/\d+$/);
+  const onUnit = bytes;
+  await phone.goto(`${unitUrl}/laporan?period=2026-07`, { waitUntil: 'networkidle' });
+  console.log(`     field pages: unit page ${onUnit} B, then the report form ${bytes - onUnit} B (${sizes.length} responses)`);
+  assert.ok(onUnit < 100 * 1024, `the unit page on a first visit: ${onUnit} B (${sizes.join(', ')})`);
+  assert.ok(bytes < 100 * 1024, `the unit page and the report form: ${bytes} B (${sizes.join(', ')})`);
+  await context.close();
+});
+
+await step('offline in the field: a report typed without signal waits on the phone and arrives once', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await context.newPage();
+  phone.errors = [];
+  phone.on('pageerror', (e) => phone.errors.push(`pageerror: ${e.message}`));
+  await phone.goto(`${base}/login`);
+  await phone.fill('input[name=username]', 'pelapor.unit');
+  await phone.fill('input[name=password]', password);
+  await Promise.all([phone.waitForNavigation(), phone.click('form[action="/login"] button[type=submit]')]);
+  const unitUrl = phone.url().split('?')[0].split('#')[0];
+  const unitId = unitUrl.split('/').pop();
+  const formUrl = `${unitUrl}/laporan?period=2026-08`;
+  // Opened once with a connection, under the service worker: kept for the field.
+  await phone.goto(formUrl);
+  await phone.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null);
+  await phone.reload();
+  await context.setOffline(true);
+  await phone.reload();
+  assert.ok(await phone.locator('form[data-outbox]').count(), 'the form opens without a connection');
+  await phone.locator('form[data-outbox] input[type=number]').first().fill('11');
+  await phone.click('form[data-outbox] button[type=submit]');
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  assert.ok((await phone.textContent('#outbox')).includes('1 laporan menunggu dikirim'), 'the phone shows what waits');
+  assert.ok(await phone.isVisible('#outbox-queued'), 'and says it is kept on the device');
+  await phone.reload();
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  await phone.waitForFunction(() => document.querySelector('form[data-outbox] input[type=number]').value === '11');
+  await shot(phone, 'outbox-waiting-390');
+  // The signal returns: the report is sent, once.
+  await context.setOffline(false);
+  await phone.waitForSelector('#outbox .outbox-sent', { timeout: 15000 });
+  assert.ok((await phone.textContent('#outbox')).includes('1 laporan dari perangkat ini sudah terkirim'));
+  const stored = await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/reports/2026-08`);
+  assert.equal(stored.status(), 200, 'the report arrived');
+  const report = (await stored.json()).report;
+  assert.equal(report.submitted_by, 'pelapor.unit');
+  assert.ok(report.lines.some((l) => l.count === 11), 'with the figure typed offline');
+  // A retry of the same request (the answer lost on the way) writes nothing new.
+  const sent = await phone.evaluate(() => new Promise((ok) => {
+    const req = indexedDB.open('pantau', 1);
+    req.onsuccess = () => {
+      const all = req.result.transaction('outbox').objectStore('outbox').getAll();
+      all.onsuccess = () => ok(all.result[0]);
+    };
+  }));
+  const again = await phone.request.post(`${base}${sent.url}`, {
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sent.csrf, 'Idempotency-Key': sent.key },
+    data: JSON.stringify(sent.body),
+  });
+  assert.equal(again.status(), 200);
+  assert.equal(again.headers()['idempotent-replayed'], 'true', 'the retry gets the first answer');
+  const after = (await (await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/reports/2026-08`)).json()).report;
+  assert.equal(after.version, report.version, 'and changes nothing');
+  await shot(phone, 'outbox-sent-390');
+  await context.close();
+});
+
 await step('IBM flow: unit → status → report → visit → stage', async () => {
   const page = await signIn('bnnk.bandung');
   await page.goto(`${base}/ibm/baru`);

@@ -17,6 +17,9 @@ pub enum Actor<'a> {
     System(&'a str),
 }
 
+/// How the system's own changes are signed (`sistem:demo`, `sistem:cli`).
+pub const SYSTEM_PREFIX: &str = "sistem:";
+
 impl Actor<'_> {
     fn user_id(&self) -> Option<i64> {
         match self {
@@ -29,7 +32,7 @@ impl Actor<'_> {
     pub fn name(&self) -> String {
         match self {
             Actor::User(p) => p.username.clone(),
-            Actor::System(what) => format!("sistem:{what}"),
+            Actor::System(what) => format!("{SYSTEM_PREFIX}{what}"),
         }
     }
 

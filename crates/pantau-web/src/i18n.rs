@@ -190,7 +190,7 @@ mod tests {
         const SECTIONS: &[&str] = &[
             "app", "nav", "lang", "login", "home", "level", "role", "areas", "offices", "users",
             "account", "audit", "common", "error", "footer", "ibm", "ref", "sni", "dash", "pack",
-            "xchg", "err", "task", "field",
+            "xchg", "err", "task", "field", "outbox",
         ];
         let mut checked = 0;
         for src in &sources {

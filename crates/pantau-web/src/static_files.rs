@@ -22,6 +22,13 @@ pub async fn serve(Path(path): Path<String>) -> Response {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=3600"),
             );
+            // The field pages' service worker lives here but looks after the whole site.
+            if path == "js/sw.js" {
+                h.insert(
+                    header::HeaderName::from_static("service-worker-allowed"),
+                    HeaderValue::from_static("/"),
+                );
+            }
             res
         }
         None => StatusCode::NOT_FOUND.into_response(),

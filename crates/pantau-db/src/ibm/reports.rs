@@ -50,8 +50,9 @@ pub struct Report {
 /// Which existing report a submission may replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replaces {
-    /// The submitter's own report for the period, if any; a report someone else submitted is
-    /// refused as a conflict to review (a reporter and an officer both typing the same month).
+    /// The submitter's own report for the period, if any, or one the system loaded; a report
+    /// another person submitted is refused as a conflict to review (a reporter and an officer
+    /// both typing the same month).
     Own,
     /// Exactly this version of the report (0: none) — the one the editor had in front of them.
     Version(i64),
@@ -418,7 +419,9 @@ pub(crate) async fn write_in(
     match replaces {
         Replaces::Any => {}
         Replaces::Version(v) if v == stored => {}
-        Replaces::Own if stored_by == by => {}
+        // What the system loaded (an import from the command line, the demo) is corrected
+        // like one's own: the conflict is between people typing the same month.
+        Replaces::Own if stored_by == by || stored_by.starts_with(audit::SYSTEM_PREFIX) => {}
         Replaces::Version(_) => {
             return Err(DbError::edited_meanwhile(r.get::<String, _>("updated_at")));
         }

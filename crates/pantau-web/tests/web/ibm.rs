@@ -597,3 +597,157 @@ async fn the_api_sets_many_units_categories_at_once_and_names_what_it_accepts() 
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_for_that_unit_only()
+{
+    for t in testing::all().await {
+        seeded(&t, AreaLevel::Village).await;
+        let bandung = office_id(&t, "BNNK-32.73").await;
+        let sys = pantau_db::Actor::System("test");
+        let mut units = Vec::new();
+        for code in ["IBM-PL-1", "IBM-PL-2"] {
+            let input = pantau_db::ibm::units::UnitInput {
+                code: code.into(),
+                name: format!("Unit {code}"),
+                village_code: "32.73.01.1002".into(),
+                office_id: bandung,
+                year_formed: 2025,
+                decree_number: String::new(),
+                funding_source: "apbn".into(),
+                desa_bersinar: false,
+                priority_area: false,
+            };
+            units.push(
+                pantau_db::ibm::units::create(&t.db, sys, &input, 2026)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let (mine, other) = (units[0], units[1]);
+        let mut bnnk = Client::new(&t);
+        bnnk.login("bnnk.bandung").await;
+        let page = bnnk.get(&format!("/ibm/{mine}")).await;
+        assert!(
+            page.body.contains(&format!("/ibm/{mine}/pelapor")),
+            "{}",
+            t.label
+        );
+        // A refused account comes back with what was typed (not the password).
+        let weak = bnnk
+            .submit(
+                &format!("/ibm/{mine}/pelapor"),
+                &[
+                    ("username", "pelapor.hegar"),
+                    ("full_name", "Siti Agen"),
+                    ("email", ""),
+                    ("password", "pendek"),
+                ],
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.label);
+        assert!(weak.body.contains("value=\"Siti Agen\""), "{}", t.label);
+        assert!(!weak.body.contains("pendek"));
+        let made = bnnk
+            .submit(
+                &format!("/ibm/{mine}/pelapor"),
+                &[
+                    ("username", "pelapor.hegar"),
+                    ("full_name", "Siti Agen"),
+                    ("email", ""),
+                    ("password", pantau_db::seed::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            made.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            t.label,
+            made.body
+        );
+        assert!(
+            bnnk.get(&format!("/ibm/{mine}"))
+                .await
+                .body
+                .contains("pelapor.hegar")
+        );
+
+        let mut reporter = Client::new(&t);
+        reporter.login("pelapor.hegar").await;
+        // Home is its unit; its menu has no dashboard, no lists.
+        let home = reporter.get("/").await;
+        assert_eq!(home.location(), format!("/ibm/{mine}"), "{}", t.label);
+        let own = reporter.get(&format!("/ibm/{mine}")).await;
+        assert_eq!(own.status, StatusCode::OK);
+        assert!(!own.body.contains("href=\"/dasbor\""), "{}", t.label);
+        assert!(
+            !own.body.contains(&format!("/ibm/{mine}/pelapor")),
+            "no account form"
+        );
+        for path in [
+            "/dasbor",
+            "/ibm",
+            "/ibm/laporan",
+            "/api/v1/ibm/units",
+            "/paket",
+        ] {
+            let r = reporter.get(path).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: {path}", t.label);
+        }
+        assert_eq!(
+            reporter.get(&format!("/ibm/{other}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let sent = reporter
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{mine}/reports"),
+                serde_json::json!({"period": "2026-03", "lines": [{"kind": "activity", "item_code": "sosialisasi", "count": 2}]}),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}: {}", t.label, sent.body);
+        assert_eq!(sent.json()["report"]["version"], 1);
+        let elsewhere = reporter
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{other}/reports"),
+                serde_json::json!({"period": "2026-03", "lines": []}),
+            )
+            .await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", t.label);
+        // The officer sending the same month without having seen it is told, not obeyed…
+        let clash = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{mine}/reports"),
+                serde_json::json!({"period": "2026-03", "lines": []}),
+            )
+            .await;
+        assert_eq!(
+            clash.status,
+            StatusCode::CONFLICT,
+            "{}: {}",
+            t.label,
+            clash.body
+        );
+        assert!(
+            clash.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("pelapor.hegar")
+        );
+        // …and corrects it by naming the version it read.
+        let corrected = bnnk
+            .api(
+                "POST",
+                &format!("/api/v1/ibm/units/{mine}/reports"),
+                serde_json::json!({"period": "2026-03", "lines": [], "version": 1}),
+            )
+            .await;
+        assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.body);
+        assert_eq!(corrected.json()["report"]["version"], 2);
+        t.finish().await;
+    }
+}

@@ -1,0 +1,190 @@
+// The outbox of the field: a report form sent without a connection is kept on the device (in
+// IndexedDB, so it survives reloads and restarts) and sent through the API when the connection
+// returns, each with an Idempotency-Key of its own so that a send repeated after a dropped
+// answer writes once. The #outbox element shows what waits, what was sent and what was refused
+// (with the server's reason, and a link that opens the form again with what was typed).
+// Its texts come from the element's data-* attributes, in the reader's language.
+(function () {
+  'use strict';
+  var box = document.getElementById('outbox');
+  if (!box) return;
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/static/js/sw.js', { scope: '/' }).catch(function () {});
+    // Signing out leaves nothing of the field pages on a shared phone.
+    document.querySelectorAll('form[action="/logout"]').forEach(function (f) {
+      f.addEventListener('submit', function () {
+        if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('signed-out');
+      });
+    });
+  }
+  if (!('indexedDB' in window)) return;
+
+  var KEEP_SENT_MS = 3600 * 1000; // 'sent' is shown for an hour
+  var opened = null;
+  function store(mode) {
+    opened = opened || new Promise(function (ok, fail) {
+      var req = indexedDB.open('pantau', 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore('outbox', { keyPath: 'key' }); };
+      req.onsuccess = function () { ok(req.result); };
+      req.onerror = function () { fail(req.error); };
+    });
+    return opened.then(function (db) { return db.transaction('outbox', mode).objectStore('outbox'); });
+  }
+  function done(req) {
+    return new Promise(function (ok, fail) {
+      req.onsuccess = function () { ok(req.result); };
+      req.onerror = function () { fail(req.error); };
+    });
+  }
+  function all() { return store('readonly').then(function (s) { return done(s.getAll()); }); }
+  function put(item) { return store('readwrite').then(function (s) { return done(s.put(item)); }); }
+  function drop(key) { return store('readwrite').then(function (s) { return done(s.delete(key)); }); }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // The report as the API takes it, from the form's fields (n_a:item, n_s:item:sex:age,
+  // n_r:item:sex:age:risk — the names the page gives its inputs).
+  function reportBody(fields) {
+    var lines = [];
+    var body = { lines: lines, note: '' };
+    fields.forEach(function (kv) {
+      var name = kv[0], value = String(kv[1]).trim();
+      if (name === 'period') body.period = value;
+      else if (name === 'note') body.note = value;
+      else if (name === 'version' && value !== '') body.version = Number(value);
+      else if (name.indexOf('n_') === 0 && value !== '') {
+        var p = name.slice(2).split(':');
+        var line = { kind: p[0] === 'a' ? 'activity' : 'service', item_code: p[1], sex: p[2] || '',
+          age_band: p[3] || '', risk_level: p[4] || '', count: Number(value) };
+        lines.push(line);
+      }
+    });
+    return body;
+  }
+
+  function text(name, n) { return (box.dataset[name] || '').replace('%n', n); }
+
+  function render() {
+    return all().then(function (items) {
+      var now = Date.now();
+      items.filter(function (i) { return i.state === 'sent' && now - i.at > KEEP_SENT_MS; })
+        .forEach(function (i) { drop(i.key); });
+      var waiting = items.filter(function (i) { return i.state === 'waiting'; });
+      var sent = items.filter(function (i) { return i.state === 'sent' && now - i.at <= KEEP_SENT_MS; });
+      var refused = items.filter(function (i) { return i.state === 'refused'; });
+      box.textContent = '';
+      box.hidden = !(waiting.length || sent.length || refused.length);
+      function line(cls, label) {
+        var p = document.createElement('p');
+        p.className = cls;
+        p.textContent = label;
+        box.appendChild(p);
+        return p;
+      }
+      if (waiting.length) line('outbox-waiting', text('waiting', waiting.length));
+      if (sent.length) line('outbox-sent', text('sent', sent.length));
+      refused.forEach(function (i) {
+        var p = line('outbox-refused', text('refused', 1) + ' ' + i.title + ': ' + (i.reason || ''));
+        var edit = document.createElement('a');
+        edit.href = i.form + (i.form.indexOf('?') < 0 ? '?' : '&') + 'outbox=' + encodeURIComponent(i.key);
+        edit.textContent = box.dataset.edit;
+        p.appendChild(document.createTextNode(' '));
+        p.appendChild(edit);
+        var bin = document.createElement('button');
+        bin.type = 'button';
+        bin.className = 'link';
+        bin.textContent = box.dataset.discard;
+        bin.addEventListener('click', function () { drop(i.key).then(render); });
+        p.appendChild(document.createTextNode(' '));
+        p.appendChild(bin);
+      });
+    });
+  }
+
+  var flushing = false;
+  function flush() {
+    if (flushing || !navigator.onLine) return Promise.resolve();
+    flushing = true;
+    return all().then(function (items) {
+      var waiting = items.filter(function (i) { return i.state === 'waiting'; });
+      return waiting.reduce(function (chain, item) {
+        return chain.then(function (go) {
+          if (!go) return false;
+          return fetch(item.url, {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': item.csrf, 'Idempotency-Key': item.key },
+            body: JSON.stringify(item.body)
+          }).then(function (res) {
+            if (res.ok) {
+              item.state = 'sent';
+              item.at = Date.now();
+              return put(item).then(function () { return true; });
+            }
+            return res.json().catch(function () { return {}; }).then(function (err) {
+              item.reason = err.message || String(res.status);
+              // Signed out, or the server failing: keep it waiting and try later.
+              if (res.status === 401 || res.status >= 500) return put(item).then(function () { return false; });
+              item.state = 'refused';
+              return put(item).then(function () { return true; });
+            });
+          }, function () { return false; }); // still no connection
+        });
+      }, Promise.resolve(true));
+    }).then(function () { flushing = false; return render(); }, function () { flushing = false; });
+  }
+
+  var form = document.querySelector('form[data-outbox]');
+  if (form) {
+    var editing = new URLSearchParams(location.search).get('outbox');
+    var here = location.pathname + '?period=' + encodeURIComponent(form.elements.period ? form.elements.period.value : '');
+    // The form shows what is waiting (or was refused) for it, not the older stored report.
+    var pending = editing
+      ? store('readonly').then(function (s) { return done(s.get(editing)); })
+      : all().then(function (items) {
+        return items.filter(function (i) { return i.form === here && i.state !== 'sent'; })[0];
+      });
+    pending.then(function (item) {
+      if (!item) return;
+      editing = item.key;
+      // What was typed, over the report as stored now (its version is the page's own).
+      item.fields.forEach(function (kv) {
+        var el = form.elements[kv[0]];
+        if (el && kv[0] !== 'csrf_token' && kv[0] !== 'version') el.value = kv[1];
+      });
+    });
+    form.addEventListener('submit', function (e) {
+      if (navigator.onLine && !editing) return; // sent as any form: the page answers
+      e.preventDefault();
+      var fields = Array.from(new FormData(form).entries()).filter(function (kv) { return typeof kv[1] === 'string'; });
+      var body = reportBody(fields);
+      var item = {
+        key: uuid(),
+        url: form.dataset.outbox,
+        form: location.pathname + '?period=' + encodeURIComponent(body.period || ''),
+        title: (form.dataset.outboxTitle || '') + ' ' + (body.period || ''),
+        fields: fields,
+        body: body,
+        csrf: form.elements.csrf_token.value,
+        state: 'waiting',
+        at: Date.now()
+      };
+      (editing ? drop(editing) : Promise.resolve()).then(function () { return put(item); }).then(function () {
+        var note = document.getElementById('outbox-queued');
+        if (note) note.hidden = false;
+        editing = null;
+        return render();
+      }).then(flush);
+    });
+  }
+
+  window.addEventListener('online', flush);
+  render().then(flush);
+})();
