@@ -558,6 +558,42 @@ pub async fn create_reporter(
 }
 
 #[derive(Deserialize)]
+pub struct ReporterPasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// A new password for one of the unit's reporters (who forgot theirs), set by its officer: its
+/// sessions end, and the officer tells it the new one.
+pub async fn set_reporter_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: Page,
+    Path((id, reporter)): Path<(i64, i64)>,
+    Form(f): Form<ReporterPasswordForm>,
+) -> Result<Response, AppError> {
+    let actor = Actor::User(user.principal());
+    let reporters = pantau_db::users::unit_reporters(&state.db, actor, id).await?;
+    if !reporters.iter().any(|r| r.id == reporter) {
+        return Err(AppError::NotFound);
+    }
+    match pantau_db::users::set_password(&state.db, actor, reporter, &f.password).await {
+        Ok(()) => {
+            state.sessions.forget_user(reporter);
+            Ok(saved(&format!("/ibm/{id}#pelapor"), "users-password-set"))
+        }
+        Err(e @ pantau_db::DbError::Invalid(_)) => {
+            let page = page.with_error(&e);
+            let mut res =
+                unit_page_with(&state, &user, page, id, None, ReporterForm::default()).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
     #[serde(default)]

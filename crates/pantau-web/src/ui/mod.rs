@@ -221,6 +221,11 @@ pub fn routes() -> Vec<Route> {
             Need::Record(Target::Unit),
             ibm::create_reporter,
         ),
+        post(
+            "/ibm/{id}/pelapor/{user}/sandi",
+            Need::Record(Target::Unit),
+            ibm::set_reporter_password,
+        ),
         get("/ibm/{id}/penilaian/{year}", ibm::assessment_form),
         post(
             "/ibm/{id}/penilaian/{year}",

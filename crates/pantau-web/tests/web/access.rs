@@ -199,6 +199,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/ibm/{id}/laporan", Scoped(UNIT_REPORTERS)),
     ("POST", "/ibm/{id}/pelatihan", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/pelapor", Scoped(OFFICE_WRITERS)),
+    (
+        "POST",
+        "/ibm/{id}/pelapor/{user}/sandi",
+        Scoped(OFFICE_WRITERS),
+    ),
     ("GET", "/ibm/{id}/penilaian/{year}", Scoped(UNIT_READERS)),
     ("POST", "/ibm/{id}/penilaian/{year}", Scoped(OFFICE_WRITERS)),
     (
@@ -604,6 +609,7 @@ async fn the_access_table_covers_every_registered_route() {
                 .replace("{lang}", "id")
                 .replace("{year}", "2026")
                 .replace("{requirement}", "1")
+                .replace("{user}", "1")
                 .replace("{id}", "1");
             let req = Request::builder()
                 .method(method.as_str())
@@ -808,6 +814,7 @@ async fn the_access_table_covers_every_registered_route() {
                 2026
             };
             path.replace("{id}", &id.to_string())
+                .replace("{user}", &reporter.to_string())
                 .replace("{year}", &year.to_string())
                 .replace("{requirement}", &requirement.to_string())
                 .replace("/wilayah/{code}", "/wilayah/32.73")

@@ -674,7 +674,8 @@ async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_
                 .contains("pelapor.hegar")
         );
 
-        let mut reporter = Client::new(&t);
+        // On the officer's server, whose caches a password change empties.
+        let mut reporter = bnnk.sibling();
         reporter.login("pelapor.hegar").await;
         // Home is its unit; its menu has no dashboard, no lists.
         let home = reporter.get("/").await;
@@ -748,6 +749,48 @@ async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_
             .await;
         assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.body);
         assert_eq!(corrected.json()["report"]["version"], 2);
+        // A reporter who forgot the password gets a new one from its officer; its sessions end.
+        let reporter_id = pantau_db::users::by_username(&t.db, "pelapor.hegar")
+            .await
+            .unwrap()
+            .id;
+        let elsewhere = bnnk
+            .submit(
+                &format!("/ibm/{other}/pelapor/{reporter_id}/sandi"),
+                &[("password", "Desa-Hegar-2027")],
+            )
+            .await;
+        assert_eq!(
+            elsewhere.status,
+            StatusCode::NOT_FOUND,
+            "{}: not that unit's",
+            t.label
+        );
+        let reset = bnnk
+            .submit(
+                &format!("/ibm/{mine}/pelapor/{reporter_id}/sandi"),
+                &[("password", "Desa-Hegar-2027")],
+            )
+            .await;
+        assert_eq!(
+            reset.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            t.label,
+            reset.body
+        );
+        assert!(
+            reporter
+                .get(&format!("/ibm/{mine}"))
+                .await
+                .location()
+                .starts_with("/login"),
+            "{}: the old session is over",
+            t.label
+        );
+        let mut back = Client::new(&t);
+        let signed = back.try_login("pelapor.hegar", "Desa-Hegar-2027").await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", t.label);
         t.finish().await;
     }
 }
