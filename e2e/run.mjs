@@ -80,6 +80,68 @@ async function signIn(username) {
   return page;
 }
 
+/** A signed-in phone (390 px) that records script errors. */
+async function signInPhone(username) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await context.newPage();
+  phone.errors = [];
+  phone.on('pageerror', (e) => phone.errors.push(`pageerror: ${e.message}`));
+  await phone.goto(`${base}/login`);
+  await phone.fill('input[name=username]', username);
+  await phone.fill('input[name=password]', password);
+  await Promise.all([phone.waitForNavigation(), phone.click('form[action="/login"] button[type=submit]')]);
+  return phone;
+}
+
+/** The first item of the phone's outbox that `pick` accepts. */
+async function outboxItem(phone, pick) {
+  const items = await phone.evaluate(() => new Promise((ok) => {
+    const req = indexedDB.open('pantau', 1);
+    req.onsuccess = () => {
+      const all = req.result.transaction('outbox').objectStore('outbox').getAll();
+      all.onsuccess = () => ok(all.result);
+    };
+  }));
+  return items.find(pick);
+}
+
+/** Sends an outbox item again with its own key, as a phone whose answer was lost would. */
+async function resend(phone, item) {
+  return phone.request.post(`${base}${item.url}`, {
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': item.csrf, 'Idempotency-Key': item.key },
+    data: JSON.stringify(item.body),
+  });
+}
+
+/** A camera-sized JPEG (3000 × 2000 px), drawn in the page. */
+async function cameraPhoto(page) {
+  const b64 = await page.evaluate(() => new Promise((ok) => {
+    const c = document.createElement('canvas');
+    c.width = 3000;
+    c.height = 2000;
+    const g = c.getContext('2d');
+    for (let i = 0; i < 60; i++) {
+      g.fillStyle = `hsl(${i * 6}, 70%, 50%)`;
+      g.fillRect((i % 10) * 300, Math.floor(i / 10) * 334, 300, 334);
+    }
+    c.toBlob((b) => {
+      const r = new FileReader();
+      r.onload = () => ok(String(r.result).split(',')[1]);
+      r.readAsDataURL(b);
+    }, 'image/jpeg', 0.95);
+  }));
+  return { name: 'kamera.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(b64, 'base64') };
+}
+
+/** Opens a field page once with a connection under the service worker, then cuts the signal. */
+async function offlineAt(phone, url) {
+  await phone.goto(url);
+  await phone.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null);
+  await phone.reload();
+  await phone.context().setOffline(true);
+  await phone.reload();
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
   assert.deepEqual(page.errors, [], `no script or console errors on ${name}`);
@@ -170,8 +232,8 @@ await step('a read-only role sees no write control on a unit page', async () => 
   const page = await signIn('pimpinan.pusat');
   await page.goto(`${base}/ibm`);
   await Promise.all([page.waitForNavigation(), page.locator('table a[href^="/ibm/"]').first().click()]);
-  for (const form of ['/laporan', '/kunjungan', '/evaluasi', '/status', '/tahun', '/agen']) {
-    assert.equal(await page.locator(`form[action$="${form}"]`).count(), 0, `no ${form} form`);
+  for (const form of ['/laporan', '/kunjungan', '/tindakan/', '/evaluasi', '/status', '/tahun', '/agen']) {
+    assert.equal(await page.locator(`form[action*="${form}"]`).count(), 0, `no ${form} form`);
   }
   assert.equal(await page.locator('a[href$="/laporan"]').count(), 0, 'no "Kirim laporan"');
   await shot(page, 'unit-read-only');
@@ -232,18 +294,12 @@ await step('two officers save the same evaluation: the second sees both versions
 });
 
 await step('a unit reporter on a phone reports for its unit; an officer typing the same month sees both', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const phone = await context.newPage();
-  phone.errors = [];
-  phone.on('pageerror', (e) => phone.errors.push(`pageerror: ${e.message}`));
-  await phone.goto(`${base}/login`);
-  await phone.fill('input[name=username]', 'pelapor.unit');
-  await phone.fill('input[name=password]', password);
-  await Promise.all([phone.waitForNavigation(), phone.click('form[action="/login"] button[type=submit]')]);
+  const phone = await signInPhone('pelapor.unit');
+  const context = phone.context();
   const unitUrl = phone.url().split('?')[0].split('#')[0];
   assert.match(unitUrl, /\/ibm\/\d+$/, `the reporter lands on its unit (at ${unitUrl})`);
   assert.equal(await phone.locator('a[href="/dasbor"]').count(), 0, 'no dashboard for a reporter');
-  assert.equal(await phone.locator('form[action$="/kunjungan"]').count(), 0, 'no visit form');
+  assert.equal(await phone.locator('form[action*="/kunjungan"]').count(), 0, 'no visit form');
   await shot(phone, 'reporter-unit-390');
   // The officer opens the same month first, then the reporter sends it.
   const officer = await signIn('bnnk.bandung');
@@ -302,28 +358,18 @@ await step('the field pages are light: a reporter\'s first visit transfers under
 });
 
 await step('offline in the field: a report typed without signal waits on the phone and arrives once', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const phone = await context.newPage();
-  phone.errors = [];
-  phone.on('pageerror', (e) => phone.errors.push(`pageerror: ${e.message}`));
-  await phone.goto(`${base}/login`);
-  await phone.fill('input[name=username]', 'pelapor.unit');
-  await phone.fill('input[name=password]', password);
-  await Promise.all([phone.waitForNavigation(), phone.click('form[action="/login"] button[type=submit]')]);
+  const phone = await signInPhone('pelapor.unit');
+  const context = phone.context();
   const unitUrl = phone.url().split('?')[0].split('#')[0];
   const unitId = unitUrl.split('/').pop();
   const formUrl = `${unitUrl}/laporan?period=2026-08`;
   // Opened once with a connection, under the service worker: kept for the field.
-  await phone.goto(formUrl);
-  await phone.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null);
-  await phone.reload();
-  await context.setOffline(true);
-  await phone.reload();
+  await offlineAt(phone, formUrl);
   assert.ok(await phone.locator('form[data-outbox]').count(), 'the form opens without a connection');
   await phone.locator('form[data-outbox] input[type=number]').first().fill('11');
   await phone.click('form[data-outbox] button[type=submit]');
   await phone.waitForSelector('#outbox .outbox-waiting');
-  assert.ok((await phone.textContent('#outbox')).includes('1 laporan menunggu dikirim'), 'the phone shows what waits');
+  assert.ok((await phone.textContent('#outbox')).includes('1 isian menunggu dikirim'), 'the phone shows what waits');
   assert.ok(await phone.isVisible('#outbox-queued'), 'and says it is kept on the device');
   await phone.reload();
   await phone.waitForSelector('#outbox .outbox-waiting');
@@ -332,29 +378,104 @@ await step('offline in the field: a report typed without signal waits on the pho
   // The signal returns: the report is sent, once.
   await context.setOffline(false);
   await phone.waitForSelector('#outbox .outbox-sent', { timeout: 15000 });
-  assert.ok((await phone.textContent('#outbox')).includes('1 laporan dari perangkat ini sudah terkirim'));
+  assert.ok((await phone.textContent('#outbox')).includes('1 isian dari perangkat ini sudah terkirim'));
   const stored = await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/reports/2026-08`);
   assert.equal(stored.status(), 200, 'the report arrived');
   const report = (await stored.json()).report;
   assert.equal(report.submitted_by, 'pelapor.unit');
   assert.ok(report.lines.some((l) => l.count === 11), 'with the figure typed offline');
   // A retry of the same request (the answer lost on the way) writes nothing new.
-  const sent = await phone.evaluate(() => new Promise((ok) => {
-    const req = indexedDB.open('pantau', 1);
-    req.onsuccess = () => {
-      const all = req.result.transaction('outbox').objectStore('outbox').getAll();
-      all.onsuccess = () => ok(all.result[0]);
-    };
-  }));
-  const again = await phone.request.post(`${base}${sent.url}`, {
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sent.csrf, 'Idempotency-Key': sent.key },
-    data: JSON.stringify(sent.body),
-  });
+  const again = await resend(phone, await outboxItem(phone, (i) => i.url.endsWith('/reports')));
   assert.equal(again.status(), 200);
   assert.equal(again.headers()['idempotent-replayed'], 'true', 'the retry gets the first answer');
   const after = (await (await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/reports/2026-08`)).json()).report;
   assert.equal(after.version, report.version, 'and changes nothing');
   await shot(phone, 'outbox-sent-390');
+  await context.close();
+});
+
+let fieldUnitUrl = null;
+await step('offline in the field: an action follow-up with a photo waits on the phone, arrives once, shrunk to 1,600 px', async () => {
+  const phone = await signInPhone('pelapor.unit');
+  const context = phone.context();
+  const unitUrl = phone.url().split('?')[0].split('#')[0];
+  const unitId = unitUrl.split('/').pop();
+  fieldUnitUrl = unitUrl;
+  const photo = await cameraPhoto(phone);
+  await offlineAt(phone, unitUrl);
+  const form = phone.locator('form[data-outbox-kind="follow-up"]').first();
+  assert.ok(await form.count(), 'the follow-up form opens without a connection');
+  await form.locator('input[name=done]').check();
+  await form.locator('textarea[name=note]').fill('Papan terpasang (tanpa sinyal)');
+  await form.locator('input[type=file]').setInputFiles(photo);
+  await form.locator('button[type=submit]').click();
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  assert.ok((await phone.textContent('#outbox')).includes('1 isian menunggu dikirim'));
+  await phone.reload();
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  await phone.waitForFunction(() => document.querySelector('form[data-outbox-kind="follow-up"] textarea[name=note]').value === 'Papan terpasang (tanpa sinyal)');
+  assert.ok(await phone.locator('form[data-outbox-kind="follow-up"] input[name=done]').first().isChecked(), 'the tick is kept too');
+  await shot(phone, 'follow-up-waiting-390');
+  await context.setOffline(false);
+  await phone.waitForSelector('#outbox .outbox-sent', { timeout: 15000 });
+  const visits = async () => (await (await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/visits`)).json());
+  const mine = (await visits()).follow_ups.filter((f) => f.note === 'Papan terpasang (tanpa sinyal)');
+  assert.equal(mine.length, 1, 'the follow-up arrived once');
+  assert.equal(mine[0].done, true);
+  assert.equal(mine[0].photos.length, 1, 'with its photo');
+  const kept = mine[0].photos[0];
+  assert.ok(kept.size_bytes < photo.buffer.length, `shrunk on the phone (${kept.size_bytes} B, taken ${photo.buffer.length} B)`);
+  const side = await phone.evaluate(async (u) => {
+    const img = await createImageBitmap(await (await fetch(u)).blob());
+    return Math.max(img.width, img.height);
+  }, `${base}/ibm/${unitId}/foto/${kept.id}`);
+  assert.equal(side, 1600, 'longest side 1,600 px');
+  console.log(`     follow-up photo: taken ${photo.buffer.length} B at 3000 px, sent ${kept.size_bytes} B at ${side} px`);
+  // A forced retry of the same request creates nothing new.
+  const again = await resend(phone, await outboxItem(phone, (i) => i.url.endsWith('/follow-ups')));
+  assert.equal(again.headers()['idempotent-replayed'], 'true', 'the retry gets the first answer');
+  assert.equal((await visits()).follow_ups.filter((f) => f.note === 'Papan terpasang (tanpa sinyal)').length, 1, 'and writes nothing');
+  await phone.goto(unitUrl);
+  assert.ok((await phone.textContent('#tindak-lanjut')).includes('Dilaporkan selesai'), 'the unit page shows it');
+  await shot(phone, 'follow-up-sent-390');
+  await context.close();
+});
+
+await step('offline on a village visit: the officer\'s luring visit with a photo waits and arrives once', async () => {
+  const phone = await signInPhone('bnnk.bandung');
+  const context = phone.context();
+  const unitUrl = fieldUnitUrl || `${base}/ibm/1`;
+  const unitId = unitUrl.split('/').pop();
+  const visits = async () => (await (await phone.request.get(`${base}/api/v1/ibm/units/${unitId}/visits`)).json()).items;
+  const before = (await visits()).length;
+  const photo = await cameraPhoto(phone);
+  await offlineAt(phone, unitUrl);
+  const form = phone.locator('form[data-outbox-kind="visit"]');
+  assert.equal(await form.count(), 1, 'the visit form opens without a connection');
+  await form.locator('select[name=mode]').selectOption('luring');
+  await form.locator('textarea[name=findings]').fill('Kunjungan luring tanpa sinyal');
+  await form.locator('input[name=action_description]').first().fill('Lengkapi daftar hadir kegiatan');
+  await form.locator('input[name=action_owner]').first().fill('Ketua AP');
+  await form.locator('input[name=action_due]').first().fill('2027-01-31');
+  await form.locator('input[type=file]').setInputFiles(photo);
+  await form.locator('button[type=submit]').click();
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  await phone.reload();
+  await phone.waitForSelector('#outbox .outbox-waiting');
+  await phone.waitForFunction(() => document.querySelector('form[data-outbox-kind="visit"] textarea[name=findings]').value === 'Kunjungan luring tanpa sinyal');
+  await shot(phone, 'visit-waiting-390');
+  await context.setOffline(false);
+  await phone.waitForSelector('#outbox .outbox-sent', { timeout: 15000 });
+  const after = await visits();
+  const mine = after.filter((v) => v.findings === 'Kunjungan luring tanpa sinyal');
+  assert.equal(mine.length, 1, 'the visit arrived once');
+  assert.equal(after.length, before + 1);
+  assert.equal(mine[0].mode, 'luring');
+  assert.equal(mine[0].photos.length, 1, 'with its photo');
+  assert.equal(mine[0].actions.length, 1, 'and its new action');
+  const again = await resend(phone, await outboxItem(phone, (i) => i.url.endsWith('/visits')));
+  assert.equal(again.headers()['idempotent-replayed'], 'true', 'the retry gets the first answer');
+  assert.equal((await visits()).length, before + 1, 'and writes nothing');
   await context.close();
 });
 
@@ -393,7 +514,7 @@ await step('IBM flow: unit → status → report → visit → stage', async () 
   await page.goto(unitUrl);
   assert.ok((await page.content()).includes('2026-01'), 'the report shows on the unit page');
   // A monitoring visit (its form fields come from the page itself).
-  const visit = page.locator(`form[action$="/kunjungan"]`);
+  const visit = page.locator(`form[action*="/kunjungan"]`);
   for (const input of await visit.locator('input[type=date]').all()) await input.fill('2026-02-10');
   for (const area of await visit.locator('textarea').all()) await area.fill('Kunjungan uji e2e');
   for (const input of await visit.locator('input[required]:not([type=date]):not([type=hidden])').all()) {

@@ -14,3 +14,8 @@ pub const LINE_COUNT_MAX: i64 = 1_000_000;
 pub const TOPICS_PER_SESSION: usize = 200;
 /// Obstacles and drivers ticked in one annual evaluation.
 pub const FACTORS_PER_EVALUATION: usize = 200;
+/// Photos one follow-up or one visit may carry.
+pub const PHOTOS_PER_RECORD: usize = 3;
+/// The largest photo accepted, in bytes. Phones shrink photos to 1,600 px before sending (a few
+/// hundred KB); this leaves room for an unshrunk photo from a phone without scripts.
+pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;

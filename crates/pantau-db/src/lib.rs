@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exchange;
+pub mod files;
 mod group_commit;
 pub mod guard;
 pub mod ibm;

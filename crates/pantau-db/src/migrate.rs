@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_programme"),
     migration!(15, "0015_idempotency"),
     migration!(16, "0016_unit_reporters"),
+    migration!(17, "0017_field_photos"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

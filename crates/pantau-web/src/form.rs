@@ -102,3 +102,67 @@ pub fn text_field(fields: &std::collections::HashMap<String, Vec<u8>>, name: &st
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .unwrap_or_default()
 }
+
+/// A file from a multipart form: the input's name, the file's name, its bytes.
+pub struct UploadedFile {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A multipart form's text fields in order (repeated names kept, as [`pairs`] does) and its
+/// files; a file input left empty is skipped. The route's body limit bounds the whole.
+pub async fn multipart_form(
+    mut multipart: axum::extract::Multipart,
+) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), crate::error::AppError> {
+    use crate::error::AppError;
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let field = part.name().unwrap_or("").to_string();
+        let file_name = part.file_name().map(str::to_string);
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        match file_name {
+            Some(file_name) if !(file_name.is_empty() && bytes.is_empty()) => {
+                files.push(UploadedFile {
+                    field,
+                    file_name,
+                    bytes: bytes.to_vec(),
+                })
+            }
+            Some(_) => {}
+            None => fields.push((field, String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+    Ok((fields, files))
+}
+
+/// A form's fields and files whether it came as multipart (with photos) or urlencoded (a
+/// client without files): the same handler takes both.
+pub async fn fields_and_files(
+    req: axum::extract::Request,
+) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), crate::error::AppError> {
+    use crate::error::AppError;
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    if multipart {
+        let m = axum::extract::Multipart::from_request(req, &())
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        return multipart_form(m).await;
+    }
+    let bytes = axum::body::to_bytes(req.into_body(), crate::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    Ok((pairs(&bytes), Vec::new()))
+}

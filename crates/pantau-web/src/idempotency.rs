@@ -20,7 +20,7 @@ pub const HEADER: &str = "idempotency-key";
 /// Set on an answer given again for a retry.
 pub const REPLAYED: &str = "idempotent-replayed";
 /// The most of a request body read to hash it; larger uploads have their own routes and limits.
-const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+const MAX_REQUEST_BYTES: usize = 24 * 1024 * 1024;
 
 /// A refusal as the reader reads every error (this layer sits outside error rendering).
 fn refuse(state: &AppState, parts: &Parts, status: StatusCode, id: &'static str) -> Response {

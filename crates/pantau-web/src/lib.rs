@@ -60,6 +60,8 @@ pub struct AppState {
     pub i18n: Arc<i18n::I18n>,
     pub config: Arc<WebConfig>,
     pub evidence: Arc<pantau_db::sni::evidence::EvidenceStore>,
+    /// Photos from the field (follow-ups and visits), beside the evidence files.
+    pub photos: Arc<pantau_db::files::FileStore>,
     pub dashboards: Arc<cache::FiguresCache<view::Figures>>,
     /// Rendered dashboard pages, per session (they carry its CSRF token) and address.
     pub pages: Arc<cache::FiguresCache<axum::body::Bytes>>,
@@ -84,6 +86,9 @@ impl AppState {
             i18n: Arc::new(i18n::I18n::new()),
             evidence: Arc::new(pantau_db::sni::evidence::EvidenceStore::new(
                 config.data_dir.join("bukti"),
+            )),
+            photos: Arc::new(pantau_db::files::FileStore::new(
+                config.data_dir.join("foto"),
             )),
             config: Arc::new(config),
             dashboards: Arc::default(),

@@ -306,6 +306,34 @@ async fn reporter(db: &Db) -> DbResult<()> {
         crate::seed::DEMO_PASSWORD.into(),
     )
     .await?;
+    // Something for the reporter to follow up between visits.
+    let open: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ibm_visit_actions WHERE unit_id = $1 AND status = 'terbuka'",
+    )
+    .bind(unit)
+    .fetch_one(db.pool())
+    .await?
+    .get("n");
+    if open == 0 {
+        visits::record(
+            db,
+            Actor::System("demo"),
+            unit,
+            &VisitInput {
+                visit_date: "2026-06-20".into(),
+                mode: "luring".into(),
+                findings: "Posko belum punya papan informasi layanan".into(),
+                recommendations: "Pasang papan informasi di depan posko".into(),
+                actions: vec![ActionInput {
+                    description: "Pasang papan informasi layanan di posko".into(),
+                    owner: "Ketua AP".into(),
+                    due_date: "2026-08-04".into(),
+                }],
+                reviews: vec![],
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,8 @@
 pub mod agents;
 pub mod assessments;
 pub mod evaluations;
+pub mod follow_ups;
+pub mod photos;
 pub mod reports;
 pub mod rollup;
 pub mod stages;

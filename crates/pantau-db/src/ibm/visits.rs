@@ -1,9 +1,11 @@
 //! Monitoring visits (daring/luring) with findings, recommendations and follow-up actions.
 //! Every open action must be checked at the next visit: done, dropped, or carried on.
 
+use super::photos::{self, Owner, Photo, PhotoUpload};
 use super::{authorize_unit, check_count, check_date, check_text};
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
+use crate::files::{self, FileStore};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::ibm::{ActionStatus, VisitMode};
@@ -45,6 +47,7 @@ pub struct Visit {
     pub recommendations: String,
     pub actions: Vec<Action>,
     pub reviews: Vec<Review>,
+    pub photos: Vec<Photo>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -101,6 +104,31 @@ pub async fn open_actions(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Ve
 
 /// Records a visit: its new actions, and a review of every action open before it.
 pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput) -> DbResult<i64> {
+    record_in(db, None, actor, unit_id, input).await
+}
+
+/// Records a visit with photos taken on it (see [`record`]).
+pub async fn record_with_photos(
+    db: &Db,
+    store: &FileStore,
+    actor: Actor<'_>,
+    unit_id: i64,
+    input: &VisitInput,
+    uploads: &[PhotoUpload],
+) -> DbResult<i64> {
+    record_in(db, Some((store, uploads)), actor, unit_id, input).await
+}
+
+async fn record_in(
+    db: &Db,
+    photos: Option<(&FileStore, &[PhotoUpload])>,
+    actor: Actor<'_>,
+    unit_id: i64,
+    input: &VisitInput,
+) -> DbResult<i64> {
+    if let Some((_, uploads)) = photos {
+        photos::check(uploads)?;
+    }
     let date = check_date("visit_date", &input.visit_date)?;
     let mode = VisitMode::parse(&input.mode).ok_or_else(|| {
         DbError::unknown_value(
@@ -148,6 +176,41 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
                 .with("count", open_ids.difference(&reviewed).count()),
         ));
     }
+    let mut written = Vec::new();
+    let saved = write_visit(
+        &mut tx,
+        photos,
+        actor,
+        unit_id,
+        input,
+        &path,
+        date,
+        mode,
+        &mut written,
+    )
+    .await;
+    let saved = match saved {
+        Ok(id) => tx.commit().await.map(|_| id),
+        Err(e) => Err(e),
+    };
+    if saved.is_err() {
+        files::remove_all(&written).await;
+    }
+    saved
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_visit(
+    tx: &mut sqlx::AnyConnection,
+    photos: Option<(&FileStore, &[PhotoUpload])>,
+    actor: Actor<'_>,
+    unit_id: i64,
+    input: &VisitInput,
+    path: &pantau_core::org::OfficePath,
+    date: chrono::NaiveDate,
+    mode: VisitMode,
+    written: &mut Vec<std::path::PathBuf>,
+) -> DbResult<i64> {
     let officer = actor.name();
     let now = now_rfc3339();
     let visit_id: i64 = sqlx::query(
@@ -204,18 +267,31 @@ pub async fn record(db: &Db, actor: Actor<'_>, unit_id: i64, input: &VisitInput)
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(&mut tx, actor, Change {
+    let mut photo_count = 0;
+    if let Some((store, uploads)) = photos {
+        photos::attach(
+            tx,
+            store,
+            actor,
+            unit_id,
+            Owner::Visit(visit_id),
+            uploads,
+            written,
+        )
+        .await?;
+        photo_count = uploads.len();
+    }
+    audit::record(tx, actor, Change {
         action: "create",
         entity: "kunjungan_ibm",
         entity_id: visit_id.to_string(),
-        office_path: Some(&path),
+        office_path: Some(path),
         before: None,
         after: Some(json!({"unit_id": unit_id, "visit_date": date.to_string(), "mode": mode.as_str(),
-            "new_actions": input.actions.len(),
+            "new_actions": input.actions.len(), "photos": photo_count,
             "reviews": input.reviews.iter().map(|r| json!({"action_id": r.action_id, "status": r.status})).collect::<Vec<_>>()})),
     })
     .await?;
-    tx.commit().await?;
     Ok(visit_id)
 }
 
@@ -244,6 +320,7 @@ pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Visit>
     .bind(unit_id)
     .fetch_all(&mut *conn)
     .await?;
+    let photos = photos::of_unit(&mut conn, unit_id).await?;
     Ok(visits
         .iter()
         .map(|v| {
@@ -270,6 +347,11 @@ pub async fn list(db: &Db, who: &Principal, unit_id: i64) -> DbResult<Vec<Visit>
                         status: r.get("status"),
                         note: r.get("note"),
                     })
+                    .collect(),
+                photos: photos
+                    .iter()
+                    .filter(|p| p.visit_id == Some(id))
+                    .cloned()
                     .collect(),
             }
         })

@@ -3,12 +3,12 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{DbError, DbResult};
+use crate::files::{FileStore, clean_file_name, extension_of, name_for_type, sha256_hex, sniff};
 use crate::{Db, now_rfc3339};
 use pantau_core::access::{Permission, Principal};
 use pantau_core::message::Message;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Where evidence files live; never served directly.
 #[derive(Debug, Clone)]
 pub struct EvidenceStore {
-    root: PathBuf,
+    files: FileStore,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -32,32 +32,6 @@ pub struct Evidence {
     pub uploaded_at: String,
 }
 
-/// Accepted types, recognised by their first bytes rather than the name the browser sent.
-fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        Some(("application/pdf", "pdf"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(b"PK\x03\x04") {
-        // Office documents are zip containers.
-        Some(("application/octet-stream", "zip"))
-    } else {
-        None
-    }
-}
-
-/// The extension [`sniff`] gives for a content type it gave.
-fn extension_of(content_type: &str) -> &'static str {
-    match content_type {
-        "application/pdf" => "pdf",
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        _ => "zip",
-    }
-}
-
 /// Default of the `sni.evidence_quota_mb` setting: evidence one assessment may hold.
 pub const DEFAULT_QUOTA_MB: u64 = 100;
 
@@ -69,72 +43,11 @@ pub(crate) async fn quota_bytes(db: &Db) -> DbResult<u64> {
     Ok(mb * 1024 * 1024)
 }
 
-/// Writes to a temporary name, syncs, then renames: a crash never leaves half a file.
-async fn write_file(target: PathBuf, data: Vec<u8>) -> DbResult<()> {
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = target.with_extension("tmp");
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&data)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(tmp, target)
-    })
-    .await
-    .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))?
-    .map_err(|e| DbError::invalid(format!("penyimpanan berkas gagal: {e}")))
-}
-
-/// The name a file is offered under: its own, with the extension of the type its content was
-/// recognised as (an Office document keeps its own extension), so a download never opens as
-/// something else than what was checked — a PDF named `.html` comes back as `.pdf`.
-pub fn name_for_type(name: &str, extension: &str) -> String {
-    const OFFICE: &[&str] = &["docx", "xlsx", "pptx", "odt", "ods", "odp"];
-    let (stem, current) = match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
-        _ => (name, String::new()),
-    };
-    let keeps = current == extension
-        || (extension == "jpg" && current == "jpeg")
-        || (extension == "zip" && OFFICE.contains(&current.as_str()));
-    if keeps {
-        name.to_string()
-    } else {
-        format!("{stem}.{extension}")
-    }
-}
-
-/// Keeps a readable, harmless file name: no path, no control characters, limited length.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
-        .take(120)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "bukti".into()
-    } else {
-        cleaned
-    }
-}
-
 impl EvidenceStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        EvidenceStore { root: root.into() }
-    }
-
-    fn path(&self, stored: &str) -> DbResult<PathBuf> {
-        // Stored names are our own hex tokens; anything else is refused.
-        if !crate::sessions::is_token_text(stored) {
-            return Err(DbError::invalid("nama berkas tersimpan tidak sah"));
+        EvidenceStore {
+            files: FileStore::new(root),
         }
-        Ok(self.root.join(&stored[..2]).join(stored))
     }
 
     /// Stores a file as evidence for one requirement of a draft assessment (write access
@@ -194,13 +107,8 @@ impl EvidenceStore {
                     .with("used", format!("{:.1}", used as f64 / 1024.0 / 1024.0)),
             ));
         }
-        let stored = crate::sessions::random_token();
-        let target = self.path(&stored)?;
-        write_file(target.clone(), bytes.to_vec()).await?;
-        let sha = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let (stored, target) = self.files.write(bytes).await?;
+        let sha = sha256_hex(bytes);
         let name = name_for_type(&clean_file_name(file_name), extension);
         let recorded = async {
             let id: i64 = sqlx::query(
@@ -273,10 +181,7 @@ impl EvidenceStore {
             e.assessment_id,
         )
         .await?;
-        let path = self.path(&r.get::<String, _>("stored_name"))?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|_| DbError::not_found("berkas bukti"))?;
+        let bytes = self.files.read(&r.get::<String, _>("stored_name")).await?;
         Ok((e, bytes))
     }
 }
@@ -296,41 +201,4 @@ pub async fn list(db: &Db, who: &Principal, assessment_id: i64) -> DbResult<Vec<
             .fetch_all(&mut *conn)
             .await?,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_lose_their_path_and_odd_characters() {
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("C:\\\\x\\\\izin <b>.pdf"), "izin b.pdf");
-        assert_eq!(clean_file_name("..."), "bukti");
-        assert_eq!(clean_file_name(".htaccess"), "htaccess");
-    }
-
-    #[test]
-    fn only_known_file_types_are_accepted() {
-        assert_eq!(sniff(b"%PDF-1.7 ...").map(|s| s.0), Some("application/pdf"));
-        assert_eq!(sniff(b"<html><script>").map(|s| s.0), None);
-        assert_eq!(sniff(b"MZ\x90\x00").map(|s| s.0), None);
-    }
-
-    #[test]
-    fn download_names_follow_the_recognised_type() {
-        assert_eq!(name_for_type("laporan.html", "pdf"), "laporan.pdf");
-        assert_eq!(name_for_type("izin.PDF", "pdf"), "izin.PDF");
-        assert_eq!(name_for_type("foto.jpeg", "jpg"), "foto.jpeg");
-        assert_eq!(name_for_type("notulen.docx", "zip"), "notulen.docx");
-        assert_eq!(name_for_type("skrip.js", "zip"), "skrip.zip");
-        assert_eq!(name_for_type("bukti", "png"), "bukti.png");
-    }
-
-    #[test]
-    fn stored_names_cannot_escape_the_folder() {
-        let store = EvidenceStore::new("/tmp/x");
-        assert!(store.path("../../etc/passwd").is_err());
-        assert!(store.path(&"a".repeat(64)).is_ok());
-    }
 }

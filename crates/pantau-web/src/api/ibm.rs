@@ -9,8 +9,11 @@ use crate::error::AppError;
 use crate::routes::{Need, Route, Target, get, post, put};
 use axum::extract::State;
 use pantau_core::ibm::{AssessmentAction, Category, ReportingRule, UnitStatus};
+use pantau_core::limits::{PHOTO_MAX_BYTES, PHOTOS_PER_RECORD};
 use pantau_db::Actor;
 use pantau_db::ibm::assessments::{self, CriterionAnswer};
+use pantau_db::ibm::follow_ups::{self, FollowUpInput};
+use pantau_db::ibm::photos::{PhotoInput, PhotoUpload};
 use pantau_db::ibm::reports::{self, ReportLine};
 use pantau_db::ibm::units::{self, UnitFilter, UnitInput};
 use pantau_db::ibm::visits::{self, VisitInput};
@@ -70,7 +73,12 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/ibm/units/{id}/visits", list_visits)
             .doc("ibm", "Monitoring visits with obstacles, drivers and actions"),
         post("/api/v1/ibm/units/{id}/visits", Need::Record(Target::Unit), record_visit)
-            .doc("ibm", "Record a monitoring visit").body::<VisitInput>(),
+            .body_limit(PHOTO_BODY_BYTES)
+            .doc("ibm", "Record a monitoring visit, with photos taken on it").body::<VisitBody>(),
+        post("/api/v1/ibm/units/{id}/actions/{action}/follow-ups", Need::UnitReport, record_follow_up)
+            .body_limit(PHOTO_BODY_BYTES)
+            .doc("ibm", "Follow up an open action between visits: done or not, a note, photos (the unit's reporter too)")
+            .body::<FollowUpInput>(),
         get("/api/v1/ibm/units/{id}/assessments/{year}", assessment)
             .doc("ibm", "The year's stage assessment"),
         put("/api/v1/ibm/units/{id}/assessments/{year}", Need::Record(Target::Unit), save_assessment)
@@ -463,18 +471,69 @@ async fn list_visits(
 ) -> ApiResult {
     let p = user.principal();
     Ok(Json(
-        json!({ "items": visits::list(&s.db, p, id).await?, "open_actions": visits::open_actions(&s.db, p, id).await? }),
+        json!({ "items": visits::list(&s.db, p, id).await?, "open_actions": visits::open_actions(&s.db, p, id).await?,
+            "follow_ups": follow_ups::of_unit(&s.db, p, id).await? }),
     ))
+}
+
+/// A JSON body with photos: each at most `PHOTO_MAX_BYTES`, base64 (4 characters per 3 bytes).
+const PHOTO_BODY_BYTES: usize = PHOTOS_PER_RECORD * (PHOTO_MAX_BYTES / 3 * 4 + 8) + 256 * 1024;
+
+/// A visit with the photos taken on it.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct VisitBody {
+    #[serde(flatten)]
+    visit: VisitInput,
+    #[serde(default)]
+    #[schemars(length(max = 3))]
+    photos: Vec<PhotoInput>,
+}
+
+fn decode_photos(photos: &[PhotoInput]) -> Result<Vec<PhotoUpload>, AppError> {
+    Ok(photos
+        .iter()
+        .map(PhotoInput::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 async fn record_visit(
     State(s): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Json(b): Json<VisitInput>,
+    Json(b): Json<VisitBody>,
 ) -> ApiResult {
-    let visit_id = visits::record(&s.db, Actor::User(user.principal()), id, &b).await?;
+    let uploads = decode_photos(&b.photos)?;
+    let visit_id = visits::record_with_photos(
+        &s.db,
+        &s.photos,
+        Actor::User(user.principal()),
+        id,
+        &b.visit,
+        &uploads,
+    )
+    .await?;
     Ok(Json(json!({ "id": visit_id })))
+}
+
+async fn record_follow_up(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path((id, action)): Path<(i64, i64)>,
+    Json(b): Json<FollowUpInput>,
+) -> ApiResult {
+    let uploads = decode_photos(&b.photos)?;
+    let follow_up = follow_ups::record(
+        &s.db,
+        &s.photos,
+        Actor::User(user.principal()),
+        id,
+        action,
+        b.done,
+        &b.note,
+        &uploads,
+    )
+    .await?;
+    Ok(Json(json!({ "id": follow_up })))
 }
 
 async fn assessment(

@@ -16,9 +16,10 @@ use pantau_core::aggregate::xml_escape as escape;
 use pantau_core::ibm::TargetRow;
 use pantau_core::ibm::{AssessmentAction, Category, FundingSource, UnitStatus, VisitMode};
 use pantau_db::ibm::assessments::{self, Assessment, CriterionAnswer};
+use pantau_db::ibm::follow_ups::{self, FollowUp};
 use pantau_db::ibm::reports::{self, Compliance, ReportLine};
 use pantau_db::ibm::units::{self, StatusChange, Unit, UnitFilter, UnitInput, UnitYear};
-use pantau_db::ibm::visits::{self, Action, ActionInput, ReviewInput, Visit, VisitInput};
+use pantau_db::ibm::visits::{self, Action, Visit};
 use pantau_db::ibm::{agents, evaluations, stages, targets};
 use pantau_db::offices::{self, Office};
 use pantau_db::reference::{self, RefItem};
@@ -350,6 +351,8 @@ struct UnitPage {
     compliance: Option<Compliance>,
     visits: Vec<Visit>,
     open_actions: Vec<Action>,
+    /// What was sent about the unit's actions between visits, newest first.
+    follow_ups: Vec<FollowUp>,
     default_mode: &'static str,
     assessment: Option<Assessment>,
     factors: Vec<RefItem>,
@@ -364,6 +367,20 @@ struct UnitPage {
 }
 
 impl UnitPage {
+    /// The follow-ups sent for one action, newest first.
+    fn follow_ups_of(&self, action_id: &i64) -> Vec<&FollowUp> {
+        self.follow_ups
+            .iter()
+            .filter(|f| f.action_id == *action_id)
+            .collect()
+    }
+    /// Whether the latest follow-up of the action says it is done: the visit's review opens on
+    /// "done" for the officer to confirm.
+    fn reported_done(&self, action_id: &i64) -> bool {
+        self.follow_ups_of(action_id)
+            .first()
+            .is_some_and(|f| f.done)
+    }
     /// A training's name in the reader's language (its code when the list no longer has it).
     fn training_name(&self, code: &str) -> String {
         self.trainings
@@ -487,6 +504,7 @@ async fn unit_page_with(
             .next(),
         visits: visits::list(&state.db, p, id).await?,
         open_actions: visits::open_actions(&state.db, p, id).await?,
+        follow_ups: follow_ups::of_unit(&state.db, p, id).await?,
         default_mode: VisitMode::default_for(category).as_str(),
         assessment: assessments::get(&state.db, p, id, year).await?,
         chosen_factors: evaluation
@@ -705,45 +723,6 @@ pub async fn add_training(
     )
     .await?;
     Ok(saved(&format!("/ibm/{id}#agen"), "ibm-saved"))
-}
-
-/// The visit form: new actions as `action_description[]` rows, reviews as `review_<id>` fields.
-pub async fn record_visit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    RawForm(body): RawForm,
-) -> Result<Response, AppError> {
-    let kv = pairs(&body);
-    let actions = crate::form::action_rows(&kv)
-        .into_iter()
-        .map(|(description, owner, due_date)| ActionInput {
-            description,
-            owner,
-            due_date,
-        })
-        .collect();
-    let reviews = kv
-        .iter()
-        .filter_map(|(k, v)| {
-            let action_id = k.strip_prefix("review_")?.parse().ok()?;
-            Some(ReviewInput {
-                action_id,
-                status: v.clone(),
-                note: field(&kv, &format!("review_note_{action_id}")).to_string(),
-            })
-        })
-        .collect();
-    let input = VisitInput {
-        visit_date: field(&kv, "visit_date").to_string(),
-        mode: field(&kv, "mode").to_string(),
-        findings: field(&kv, "findings").to_string(),
-        recommendations: field(&kv, "recommendations").to_string(),
-        actions,
-        reviews,
-    };
-    visits::record(&state.db, Actor::User(user.principal()), id, &input).await?;
-    Ok(saved(&format!("/ibm/{id}#kunjungan"), "ibm-saved"))
 }
 
 pub async fn save_evaluation(

@@ -6,6 +6,7 @@ mod areas;
 mod audit;
 pub(crate) mod dashboard;
 mod exchange;
+mod field;
 mod home;
 mod ibm;
 mod lists;
@@ -207,8 +208,16 @@ pub fn routes() -> Vec<Route> {
         post(
             "/ibm/{id}/kunjungan",
             Need::Record(Target::Unit),
-            ibm::record_visit,
-        ),
+            field::record_visit,
+        )
+        .body_limit(field::MAX_UPLOAD_BYTES),
+        post(
+            "/ibm/{id}/tindakan/{action}",
+            Need::UnitReport,
+            field::record_follow_up,
+        )
+        .body_limit(field::MAX_UPLOAD_BYTES),
+        get("/ibm/{id}/foto/{photo}", field::photo),
         post(
             "/ibm/{id}/evaluasi",
             Need::Record(Target::Unit),

@@ -1,4 +1,5 @@
-// The outbox of the field: a report form sent without a connection is kept on the device (in
+// The outbox of the field: a form sent without a connection (a monthly report, a follow-up of
+// an action, a visit record, with their photos) is kept on the device (in
 // IndexedDB, so it survives reloads and restarts) and sent through the API when the connection
 // returns, each with an Idempotency-Key of its own so that a send repeated after a dropped
 // answer writes once. The #outbox element shows what waits, what was sent and what was refused
@@ -68,6 +69,36 @@
     });
     return body;
   }
+
+  function value(fields, name) {
+    var kv = fields.filter(function (f) { return f[0] === name; })[0];
+    return kv ? String(kv[1]).trim() : '';
+  }
+  function values(fields, name) {
+    return fields.filter(function (f) { return f[0] === name; }).map(function (f) { return String(f[1]).trim(); });
+  }
+
+  // A follow-up of an action: done (a checkbox), note; photos are added by the caller.
+  function followUpBody(fields) {
+    return { done: value(fields, 'done') !== '', note: value(fields, 'note') };
+  }
+
+  // A visit: new actions as parallel action_* rows (blank rows skipped), reviews as review_<id>.
+  function visitBody(fields) {
+    var owners = values(fields, 'action_owner'), dues = values(fields, 'action_due');
+    var actions = [];
+    values(fields, 'action_description').forEach(function (d, i) {
+      if (d || owners[i] || dues[i]) actions.push({ description: d, owner: owners[i] || '', due_date: dues[i] || '' });
+    });
+    var reviews = fields.filter(function (f) { return /^review_\d+$/.test(f[0]); }).map(function (f) {
+      var id = f[0].slice(7);
+      return { action_id: Number(id), status: String(f[1]), note: value(fields, 'review_note_' + id) };
+    });
+    return { visit_date: value(fields, 'visit_date'), mode: value(fields, 'mode'), findings: value(fields, 'findings'),
+      recommendations: value(fields, 'recommendations'), actions: actions, reviews: reviews };
+  }
+
+  var BODIES = { report: reportBody, 'follow-up': followUpBody, visit: visitBody };
 
   function text(name, n) { return (box.dataset[name] || '').replace('%n', n); }
 
@@ -141,49 +172,90 @@
     }).then(function () { flushing = false; return render(); }, function () { flushing = false; });
   }
 
-  var form = document.querySelector('form[data-outbox]');
-  if (form) {
-    var editing = new URLSearchParams(location.search).get('outbox');
-    var here = location.pathname + '?period=' + encodeURIComponent(form.elements.period ? form.elements.period.value : '');
-    // The form shows what is waiting (or was refused) for it, not the older stored report.
-    var pending = editing
-      ? store('readonly').then(function (s) { return done(s.get(editing)); })
+  // Which stored item belongs to a form: the API address, and for a report also its period.
+  function belongs(item, form) {
+    if (item.url !== form.dataset.outbox) return false;
+    return !form.elements.period || (item.body && item.body.period) === form.elements.period.value;
+  }
+
+  // Puts what was typed back into the form (not the files: a resend keeps the item's photos).
+  function refill(form, fields) {
+    var seen = {};
+    Array.prototype.forEach.call(form.elements, function (el) { if (el.type === 'checkbox') el.checked = false; });
+    fields.forEach(function (kv) {
+      var name = kv[0];
+      if (name === 'csrf_token' || name === 'version') return;
+      var i = seen[name] || 0;
+      seen[name] = i + 1;
+      var el = form.querySelectorAll('[name="' + CSS.escape(name) + '"]')[i];
+      if (!el || el.type === 'file') return;
+      if (el.type === 'checkbox') el.checked = true; else el.value = kv[1];
+    });
+  }
+
+  function photosOf(form) {
+    var files = [];
+    form.querySelectorAll('input[type=file]').forEach(function (input) {
+      Array.prototype.forEach.call(input.files, function (f) { files.push(f); });
+    });
+    return Promise.all(files.map(function (f) {
+      return new Promise(function (ok, fail) {
+        var r = new FileReader();
+        r.onload = function () { ok({ file_name: f.name, content_base64: String(r.result).split(',')[1] || '' }); };
+        r.onerror = function () { fail(r.error); };
+        r.readAsDataURL(f);
+      });
+    }));
+  }
+
+  var editingKey = new URLSearchParams(location.search).get('outbox');
+
+  function setUp(form) {
+    var kind = form.dataset.outboxKind || 'report';
+    var editing = null;
+    var previous = null; // the item being replaced: its photos stay unless new ones are chosen
+    (editingKey
+      ? store('readonly').then(function (s) { return done(s.get(editingKey)); })
       : all().then(function (items) {
-        return items.filter(function (i) { return i.form === here && i.state !== 'sent'; })[0];
-      });
-    pending.then(function (item) {
-      if (!item) return;
+        return items.filter(function (i) { return i.state !== 'sent' && belongs(i, form); })[0];
+      })
+    ).then(function (item) {
+      if (!item || !belongs(item, form)) return;
       editing = item.key;
-      // What was typed, over the report as stored now (its version is the page's own).
-      item.fields.forEach(function (kv) {
-        var el = form.elements[kv[0]];
-        if (el && kv[0] !== 'csrf_token' && kv[0] !== 'version') el.value = kv[1];
-      });
+      previous = item;
+      // What was typed, over the record as stored now (a report's version is the page's own).
+      refill(form, item.fields);
     });
     form.addEventListener('submit', function (e) {
       if (navigator.onLine && !editing) return; // sent as any form: the page answers
       e.preventDefault();
       var fields = Array.from(new FormData(form).entries()).filter(function (kv) { return typeof kv[1] === 'string'; });
-      var body = reportBody(fields);
-      var item = {
-        key: uuid(),
-        url: form.dataset.outbox,
-        form: location.pathname + '?period=' + encodeURIComponent(body.period || ''),
-        title: (form.dataset.outboxTitle || '') + ' ' + (body.period || ''),
-        fields: fields,
-        body: body,
-        csrf: form.elements.csrf_token.value,
-        state: 'waiting',
-        at: Date.now()
-      };
-      (editing ? drop(editing) : Promise.resolve()).then(function () { return put(item); }).then(function () {
-        var note = document.getElementById('outbox-queued');
-        if (note) note.hidden = false;
-        editing = null;
-        return render();
+      var body = BODIES[kind](fields);
+      var ready = window.pantauPhotosReady ? window.pantauPhotosReady(form) : Promise.resolve();
+      ready.then(function () { return kind === 'report' ? [] : photosOf(form); }).then(function (photos) {
+        if (kind !== 'report') body.photos = photos.length || !previous ? photos : (previous.body.photos || []);
+        var item = {
+          key: uuid(),
+          url: form.dataset.outbox,
+          form: location.pathname + (body.period ? '?period=' + encodeURIComponent(body.period) : ''),
+          title: (form.dataset.outboxTitle || '') + (body.period ? ' ' + body.period : ''),
+          fields: fields,
+          body: body,
+          csrf: form.elements.csrf_token.value,
+          state: 'waiting',
+          at: Date.now()
+        };
+        return (editing ? drop(editing) : Promise.resolve()).then(function () { return put(item); }).then(function () {
+          editing = item.key;
+          previous = item;
+          var note = document.getElementById('outbox-queued');
+          if (note) { note.hidden = false; note.scrollIntoView({ block: 'center' }); }
+          return render();
+        });
       }).then(flush);
     });
   }
+  document.querySelectorAll('form[data-outbox]').forEach(setUp);
 
   window.addEventListener('online', flush);
   render().then(flush);

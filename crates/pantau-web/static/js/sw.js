@@ -1,19 +1,23 @@
 // The service worker of the field pages: a unit's page and its report form open without a
 // connection once they have been opened with one. Scripts and styles come from the cache first
 // (their addresses carry no version, so a fresh copy is fetched behind them); the field pages
-// from the network first, the cached copy only when the network fails. Nothing else is kept:
+// from the network first, the cached copy only when the network fails; the unit's photos once
+// seen (they never change). Nothing else is kept:
 // dashboards and lists need a connection. Signing out empties the cache.
 'use strict';
-var CACHE = 'pantau-field-v1';
+var CACHE = 'pantau-field-v2';
 var SHELL = [
   '/static/css/pantau.css',
   '/static/js/forms.js',
   '/static/js/menu.js',
   '/static/js/outbox.js',
+  '/static/js/photos.js',
   '/static/favicon.svg'
 ];
 // A unit's page and its report form (any period): the pages a reporter works on in the field.
 var FIELD_PAGE = /^\/ibm\/\d+(\/laporan)?$/;
+// Photos of a unit's visits and follow-ups: they never change once stored.
+var PHOTO = /^\/ibm\/\d+\/foto\/\d+$/;
 
 self.addEventListener('install', function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(SHELL); }));
@@ -47,6 +51,17 @@ self.addEventListener('fetch', function (e) {
           return hit || Response.error();
         });
         return hit || fresh;
+      });
+    }));
+    return;
+  }
+  if (PHOTO.test(url.pathname)) {
+    e.respondWith(caches.open(CACHE).then(function (c) {
+      return c.match(req).then(function (hit) {
+        return hit || fetch(req).then(function (res) {
+          if (res.ok) c.put(req, res.clone());
+          return res;
+        });
       });
     }));
     return;

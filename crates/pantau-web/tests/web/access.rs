@@ -195,6 +195,12 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("POST", "/ibm/{id}/agen", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/evaluasi", Scoped(OFFICE_WRITERS)),
     ("POST", "/ibm/{id}/kunjungan", Scoped(OFFICE_WRITERS)),
+    (
+        "POST",
+        "/ibm/{id}/tindakan/{action}",
+        Scoped(UNIT_REPORTERS),
+    ),
+    ("GET", "/ibm/{id}/foto/{photo}", Scoped(UNIT_READERS)),
     ("GET", "/ibm/{id}/laporan", Scoped(UNIT_READERS)),
     ("POST", "/ibm/{id}/laporan", Scoped(UNIT_REPORTERS)),
     ("POST", "/ibm/{id}/pelatihan", Scoped(OFFICE_WRITERS)),
@@ -378,6 +384,11 @@ const ACCESS: &[(&str, &str, Rule)] = &[
         "POST",
         "/api/v1/ibm/units/{id}/visits",
         Scoped(OFFICE_WRITERS),
+    ),
+    (
+        "POST",
+        "/api/v1/ibm/units/{id}/actions/{action}/follow-ups",
+        Scoped(UNIT_REPORTERS),
     ),
     (
         "GET",
@@ -610,6 +621,8 @@ async fn the_access_table_covers_every_registered_route() {
                 .replace("{year}", "2026")
                 .replace("{requirement}", "1")
                 .replace("{user}", "1")
+                .replace("{action}", "1")
+                .replace("{photo}", "1")
                 .replace("{id}", "1");
             let req = Request::builder()
                 .method(method.as_str())
@@ -709,6 +722,44 @@ async fn the_access_table_covers_every_registered_route() {
         );
         let evidence = one(format!(
             "SELECT MAX(id) FROM sni_evidence WHERE assessment_id = {assessment}"
+        ))
+        .await;
+        // A visit to the unit with a photo, leaving an action for the follow-up routes (every
+        // action open before it is kept open).
+        let open: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM ibm_visit_actions WHERE unit_id = {unit} AND status = 'terbuka'"
+        )))
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+        let reviews: Vec<(String, &str)> = open
+            .iter()
+            .map(|a| (format!("review_{a}"), "terbuka"))
+            .collect();
+        let mut visit_fields: Vec<(&str, &str)> = vec![
+            ("visit_date", "2026-06-15"),
+            ("mode", "luring"),
+            ("action_description", "Pasang papan nama"),
+            ("action_owner", "Ketua unit"),
+            ("action_due", "2026-07-15"),
+        ];
+        visit_fields.extend(reviews.iter().map(|(k, v)| (k.as_str(), *v)));
+        let visited = admin
+            .upload_as(
+                &format!("/ibm/{unit}/kunjungan?csrf_token={}", admin.csrf),
+                &visit_fields,
+                "photos",
+                "posko.jpg",
+                &[0xFF, 0xD8, 0xFF, 0xE0, 0, 1],
+            )
+            .await;
+        assert!(visited.status.is_redirection(), "{}", visited.body);
+        let photo = one(format!(
+            "SELECT MAX(id) FROM ibm_photos WHERE unit_id = {unit}"
+        ))
+        .await;
+        let unit_action = one(format!(
+            "SELECT MAX(id) FROM ibm_visit_actions WHERE unit_id = {unit}"
         ))
         .await;
         // The other operator's institution is outside Bandung and outside the cohort.
@@ -815,6 +866,8 @@ async fn the_access_table_covers_every_registered_route() {
             };
             path.replace("{id}", &id.to_string())
                 .replace("{user}", &reporter.to_string())
+                .replace("{action}", &unit_action.to_string())
+                .replace("{photo}", &photo.to_string())
                 .replace("{year}", &year.to_string())
                 .replace("{requirement}", &requirement.to_string())
                 .replace("/wilayah/{code}", "/wilayah/32.73")

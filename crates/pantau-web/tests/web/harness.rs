@@ -114,6 +114,18 @@ impl Client {
         file_name: &str,
         bytes: &[u8],
     ) -> Resp {
+        self.upload_as(uri, fields, "file", file_name, bytes).await
+    }
+
+    /// A multipart form with `fields` and one file in the input `field`.
+    pub async fn upload_as(
+        &mut self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Resp {
         let boundary = "pantau-test-boundary";
         let mut body = String::new();
         for (k, v) in fields {
@@ -123,7 +135,7 @@ impl Client {
         }
         let mut body = body.into_bytes();
         body.extend(format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
              Content-Type: application/octet-stream\r\n\r\n"
         )
         .into_bytes());
@@ -284,4 +296,24 @@ pub fn enc(s: &str) -> String {
 
 pub async fn office_id(t: &TestDb, code: &str) -> i64 {
     offices::by_code(&t.db, code).await.unwrap().id
+}
+
+/// A JSON write with this session's CSRF token and, if given, an idempotency key.
+pub async fn write(
+    c: &mut Client,
+    method: &str,
+    uri: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> Resp {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-csrf-token", c.csrf.clone());
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    c.send(req.body(Body::from(body.to_string())).unwrap())
+        .await
 }

@@ -3,25 +3,10 @@
 //! body is refused, and a key is its user's alone — on both databases.
 
 use crate::harness::*;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use pantau_core::org::AreaLevel;
 use pantau_db::testing;
-use serde_json::{Value, json};
-
-/// A JSON write with this session's CSRF token and, if given, an idempotency key.
-async fn write(c: &mut Client, method: &str, uri: &str, body: &Value, key: Option<&str>) -> Resp {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-csrf-token", c.csrf.clone());
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    c.send(req.body(Body::from(body.to_string())).unwrap())
-        .await
-}
+use serde_json::json;
 
 async fn count(t: &testing::TestDb, sql: &'static str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)

@@ -7,6 +7,7 @@ mod audit;
 mod daily;
 mod dashboard;
 mod exchange;
+mod field;
 mod harness;
 mod ibm;
 mod idempotency;

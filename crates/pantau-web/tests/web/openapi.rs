@@ -151,7 +151,8 @@ async fn the_openapi_document_matches_the_routes_and_every_operation_answers_as_
                 .replace("{criterion}", &criterion.0)
                 .replace("/reference/{list}", "/reference/obstacle")
                 .replace("{code}", "uji")
-                .replace("{requirement}", "1");
+                .replace("{requirement}", "1")
+                .replace("{action}", "1");
             for (prefix, id) in &ids {
                 let stem = prefix.trim_end_matches("{id}");
                 if p.starts_with(stem) {

@@ -152,7 +152,7 @@ async fn hostile_input_is_refused_or_neutralised() {
             assert!(s.is_client_error(), "{}: {path} gave {s}", t.label);
         }
         // A file name cannot climb out of its folder or carry markup.
-        use pantau_db::sni::evidence::clean_file_name;
+        use pantau_db::files::clean_file_name;
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_file_name("..\\..\\boot.ini"), "boot.ini");
         assert_eq!(
