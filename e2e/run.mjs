@@ -136,7 +136,13 @@ async function cameraPhoto(page) {
 /** Opens a field page once with a connection under the service worker, then cuts the signal. */
 async function offlineAt(phone, url) {
   await phone.goto(url);
-  await phone.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null);
+  // The worker takes the page over once installed; a page opened while it was still
+  // installing is taken over after a reload.
+  const controlled = () => phone.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 10000 });
+  await controlled().catch(async () => {
+    await phone.reload();
+    await controlled();
+  });
   await phone.reload();
   await phone.context().setOffline(true);
   await phone.reload();
@@ -198,7 +204,8 @@ await step('Tugas saya: a late report, once sent, leaves the list with a confirm
   await page.goto(`${base}/tugas/report_late`);
   await Promise.all([page.waitForNavigation(), page.locator('table tbody a').first().click()]);
   // The last period without a report is the one past its due date.
-  const missing = page.locator('ul.periods li.state-tidak_ada a');
+  // (the last twelve periods are in view; older ones fold away below them)
+  const missing = page.locator('ul.periods').first().locator('li.state-tidak_ada a');
   assert.ok((await missing.count()) > 0, 'the unit shows its missing periods');
   await Promise.all([page.waitForNavigation(), missing.last().click()]);
   await page.locator('form[action$="/laporan"] input[type=number]').first().fill('2');
@@ -392,6 +399,36 @@ await step('offline in the field: a report typed without signal waits on the pho
   assert.equal(after.version, report.version, 'and changes nothing');
   await shot(phone, 'outbox-sent-390');
   await context.close();
+});
+
+await step('a connection lost in the middle of a send: the report waits on the phone and is written once', async () => {
+  const phone = await signInPhone('pelapor.unit');
+  const unitUrl = phone.url().split('?')[0].split('#')[0];
+  const unitId = unitUrl.split('/').pop();
+  const stored = async () => phone.request.get(`${base}/api/v1/ibm/units/${unitId}/reports/2026-11`);
+  assert.equal((await stored()).status(), 404, 'no report for the month yet');
+  await phone.goto(`${unitUrl}/laporan?period=2026-11`);
+  // The first send reaches the server and is written; its answer is lost on the way back.
+  let sends = 0;
+  await phone.route('**/api/v1/ibm/units/*/reports', async (route) => {
+    sends += 1;
+    if (sends === 1) {
+      await route.fetch();
+      await route.abort('connectionreset');
+    } else {
+      await route.continue();
+    }
+  });
+  await phone.locator('form[data-outbox] input[type=number]').first().fill('13');
+  await phone.click('form[data-outbox] button[type=submit]');
+  await phone.waitForSelector('#outbox .outbox-sent', { timeout: 15000 });
+  assert.ok(sends >= 2, `sent again from the outbox (${sends} sends)`);
+  const report = (await (await stored()).json()).report;
+  assert.ok(report.lines.some((l) => l.count === 13), 'the figure typed arrived');
+  assert.equal(report.version, 1, 'written once, not corrected by the second send');
+  phone.errors = phone.errors.filter((e) => !e.includes('Failed to fetch'));
+  await shot(phone, 'outbox-after-drop-390');
+  await phone.context().close();
 });
 
 let fieldUnitUrl = null;

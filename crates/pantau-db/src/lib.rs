@@ -27,6 +27,7 @@ pub mod offices;
 pub mod packs;
 pub mod password;
 pub mod reference;
+pub mod reminders;
 pub mod seed;
 pub mod sessions;
 pub mod sni;

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_idempotency"),
     migration!(16, "0016_unit_reporters"),
     migration!(17, "0017_field_photos"),
+    migration!(18, "0018_reminders"),
 ];
 
 const ROLLUP_VERSION: i64 = 4;

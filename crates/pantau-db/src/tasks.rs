@@ -117,6 +117,17 @@ impl TaskKind {
         }
     }
 
+    /// Whether a unit reporter has this task for its own unit.
+    fn is_for_reporters(self) -> bool {
+        matches!(
+            self,
+            TaskKind::ReportDue
+                | TaskKind::ReportLate
+                | TaskKind::IbmActionDue
+                | TaskKind::IbmActionOverdue
+        )
+    }
+
     /// Whether the records are SNI ones (reached through an institution, which institution
     /// operators hold grants on) rather than IBM units.
     fn is_sni(self) -> bool {
@@ -154,6 +165,32 @@ pub struct TaskItem {
     pub office: String,
     /// The date the task turns on: a due date, an end date, the last period reported.
     pub date: String,
+}
+
+impl TaskItem {
+    /// The page where the step is taken (a path of the web app), for the task list and the
+    /// daily digest alike.
+    pub fn page(&self, kind: TaskKind) -> String {
+        match &self.record {
+            TaskRecord::Unit { unit_id } => match kind {
+                TaskKind::IbmActionDue | TaskKind::IbmActionOverdue => {
+                    format!("/ibm/{unit_id}#kunjungan")
+                }
+                _ => format!("/ibm/{unit_id}#laporan"),
+            },
+            TaskRecord::StageAssessment { unit_id, year } => {
+                format!("/ibm/{unit_id}/penilaian/{year}")
+            }
+            TaskRecord::SniAssessment { assessment_id } => {
+                format!("/sni/penilaian/{assessment_id}")
+            }
+            TaskRecord::SniParticipant { participant_id } => {
+                format!("/sni/peserta/{participant_id}")
+            }
+            TaskRecord::Institution { institution_id } => format!("/sni/lembaga/{institution_id}"),
+            TaskRecord::Cohort { cohort_id } => format!("/sni/kohort/{cohort_id}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -358,18 +395,17 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
     } else {
         vec![]
     };
+    // A unit's reporter sends its reports and follows its actions up: those tasks of its unit.
+    let own_units = if kind.is_for_reporters() {
+        who.unit_grants(Permission::SubmitReports)
+    } else {
+        vec![]
+    };
     // Who is on a participant's staff (an IKAI facilitator) follows its actions up too.
     let as_staff = matches!(kind, TaskKind::SniActionDue | TaskKind::SniActionOverdue);
     let mut reached = in_offices;
-    if !own.is_empty() {
-        if reached {
-            sql.push(" OR ");
-        }
-        sql.push("i.id IN (")
-            .bind_list(own.iter().copied())
-            .push(")");
-        reached = true;
-    }
+    or_in(&mut sql, &mut reached, "i.id", &own);
+    or_in(&mut sql, &mut reached, "u.id", &own_units);
     if as_staff {
         if reached {
             sql.push(" OR ");
@@ -387,6 +423,22 @@ fn statement(who: &Principal, kind: TaskKind, m: &Moment, count: bool) -> Option
         sql.push(" ORDER BY date, title LIMIT ").bind(LIST_LIMIT);
     }
     Some(sql)
+}
+
+/// `column IN (ids)`, joined to what the scope already reaches with OR: the records of
+/// narrowed grants (an operator's institution, a reporter's unit).
+fn or_in(sql: &mut Sql, reached: &mut bool, column: &'static str, ids: &[i64]) {
+    if ids.is_empty() {
+        return;
+    }
+    if *reached {
+        sql.push(" OR ");
+    }
+    sql.push(column)
+        .push(" IN (")
+        .bind_list(ids.iter().copied())
+        .push(")");
+    *reached = true;
 }
 
 /// The select list: the records' columns, or their count.

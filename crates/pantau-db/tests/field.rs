@@ -22,22 +22,6 @@ fn jpeg(tag: u8) -> PhotoUpload {
     }
 }
 
-fn files_under(dir: &std::path::Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| {
-            if e.path().is_dir() {
-                files_under(&e.path())
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 #[tokio::test]
 async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_within_scope() {
     for t in testing::all().await {

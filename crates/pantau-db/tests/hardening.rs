@@ -29,23 +29,6 @@ fn store(t: &TestDb, what: &str) -> (EvidenceStore, std::path::PathBuf) {
     (EvidenceStore::new(&dir), dir)
 }
 
-fn files_under(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        files_under(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 fn forbidden<T: std::fmt::Debug>(r: Result<T, DbError>) -> bool {
     matches!(r, Err(DbError::Forbidden(_)))
 }

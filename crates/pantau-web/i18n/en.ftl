@@ -356,6 +356,7 @@ ibm-follow-up-said-done = Reported done
 ibm-follow-up-send = Send follow-up
 ibm-follow-up-saved = Follow-up sent.
 ibm-photos = Photos (up to 3, JPG/PNG)
+ibm-older-periods = Earlier periods
 ibm-evaluation = Annual evaluation
 ibm-operational-status = Operational status
 ibm-factors = Obstacles and drivers
@@ -1074,3 +1075,16 @@ sni-recommended-short = Recommended
 sni-certified-short = Certified
 sni-outcome = Outcome
 field-evidence-kind-en = Kind of evidence (English)
+
+# The daily digest (pantau remind) and its switch on the account page.
+remind-subject = Pantau: { $count } tasks waiting ({ $date })
+remind-greeting = Dear { $name },
+remind-intro = Your tasks in Pantau as of { $date }:
+remind-more = … and { $count } more:
+remind-open = The full task list:
+remind-stop = Rather not get this daily digest? Turn it off on your account page:
+account-reminders = Daily digest by email
+account-reminders-help = Every morning: reports due or late, follow-up actions, assessments waiting for you. Sent to your account's email address.
+account-reminders-on = Send me the daily digest
+account-reminders-no-email = This account has no email address yet; ask an admin to add one. Your tasks still show on the home page (My tasks).
+account-reminders-saved = Daily digest choice saved.

@@ -356,6 +356,7 @@ ibm-follow-up-said-done = Dilaporkan selesai
 ibm-follow-up-send = Kirim tindak lanjut
 ibm-follow-up-saved = Tindak lanjut terkirim.
 ibm-photos = Foto (paling banyak 3, JPG/PNG)
+ibm-older-periods = Periode sebelumnya
 ibm-evaluation = Evaluasi tahunan
 ibm-operational-status = Status operasional
 ibm-factors = Hambatan dan pendorong
@@ -1074,3 +1075,16 @@ sni-recommended-short = Rekomendasi
 sni-certified-short = Sertifikat
 sni-outcome = Hasil
 field-evidence-kind-en = Jenis bukti (bahasa Inggris)
+
+# The daily digest (pantau remind) and its switch on the account page.
+remind-subject = Pantau: { $count } tugas menunggu ({ $date })
+remind-greeting = Yth. { $name },
+remind-intro = Ringkasan tugas Anda di Pantau per { $date }:
+remind-more = … dan { $count } lainnya:
+remind-open = Daftar tugas lengkap:
+remind-stop = Tidak ingin menerima ringkasan harian ini? Matikan di halaman akun:
+account-reminders = Ringkasan harian lewat email
+account-reminders-help = Setiap pagi: laporan yang jatuh tempo atau terlambat, tindak lanjut, penilaian yang menunggu Anda. Dikirim ke alamat email akun Anda.
+account-reminders-on = Kirimi saya ringkasan harian
+account-reminders-no-email = Akun ini belum punya alamat email; minta admin mengisinya. Tugas Anda tetap tampil di beranda (Tugas saya).
+account-reminders-saved = Pilihan ringkasan harian disimpan.

@@ -183,14 +183,20 @@ mod tests {
             }
         }
         let mut sources = Vec::new();
-        for dir in ["templates", "src", "../pantau-db/src", "../pantau-core/src"] {
+        for dir in [
+            "templates",
+            "src",
+            "../pantau-db/src",
+            "../pantau-core/src",
+            "../pantau/src",
+        ] {
             walk(std::path::Path::new(&format!("{root}{dir}")), &mut sources);
         }
         // Every string literal shaped like a message id of a known section must exist.
         const SECTIONS: &[&str] = &[
             "app", "nav", "lang", "login", "home", "level", "role", "areas", "offices", "users",
             "account", "audit", "common", "error", "footer", "ibm", "ref", "sni", "dash", "pack",
-            "xchg", "err", "task", "field", "outbox",
+            "xchg", "err", "task", "field", "outbox", "remind",
         ];
         let mut checked = 0;
         for src in &sources {

@@ -111,6 +111,37 @@ enum Command {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Send today's digest of waiting tasks by email to every account with an address that has
+    /// not turned it off (run once a day); nobody gets the same day's digest twice.
+    Remind {
+        /// Print who would get what; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// SMTP server: smtp://host:25 (a local relay, no TLS), smtp://user:pass@host:587?tls=required
+        /// or smtps://user:pass@host:465.
+        #[arg(long, env = "PANTAU_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender.
+        #[arg(
+            long,
+            env = "PANTAU_MAIL_FROM",
+            default_value = "Pantau <pantau@localhost>"
+        )]
+        from: String,
+        /// The app's address as its users reach it, for the links in the message.
+        #[arg(
+            long,
+            env = "PANTAU_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        /// The day to remind of (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        today: Option<pantau_db::chrono::NaiveDate>,
+        /// Send again to accounts that already got this day's digest.
+        #[arg(long)]
+        again: bool,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -441,6 +472,28 @@ pub async fn run(cli: Cli) -> Result<()> {
                 db: bench_db,
             })
             .await?
+        }
+        Command::Remind {
+            dry_run,
+            smtp_url,
+            from,
+            public_url,
+            today,
+            again,
+        } => {
+            migrate::run(&db).await?;
+            crate::remind::run(
+                &db,
+                crate::remind::RemindArgs {
+                    dry_run,
+                    smtp_url,
+                    from,
+                    public_url,
+                    today: today.unwrap_or_else(pantau_db::today),
+                    again,
+                },
+            )
+            .await?;
         }
         Command::User(cmd) => {
             migrate::run(&db).await?;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod remind;
 
 use anyhow::Context;
 use clap::Parser;

@@ -229,3 +229,21 @@ pub async fn score_all(
         .await
         .unwrap();
 }
+
+/// Files below `dir` (0 when it does not exist): what an upload left on disk.
+pub fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        files_under(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

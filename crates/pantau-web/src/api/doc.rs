@@ -121,7 +121,7 @@ fn param_schema(name: &str, kind: &str) -> Value {
     use pantau_core::ibm::{FIRST_YEAR, LAST_YEAR};
     match name {
         "year" => json!({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}),
-        "id" | "requirement" | "action" | "office_id" => {
+        "id" | "requirement" | "action_id" | "office_id" => {
             json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX})
         }
         // Out-of-range values are brought into range (limit 1–1000, offset from 0).

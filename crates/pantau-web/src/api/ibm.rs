@@ -75,7 +75,7 @@ pub fn routes() -> Vec<Route> {
         post("/api/v1/ibm/units/{id}/visits", Need::Record(Target::Unit), record_visit)
             .body_limit(PHOTO_BODY_BYTES)
             .doc("ibm", "Record a monitoring visit, with photos taken on it").body::<VisitBody>(),
-        post("/api/v1/ibm/units/{id}/actions/{action}/follow-ups", Need::UnitReport, record_follow_up)
+        post("/api/v1/ibm/units/{id}/actions/{action_id}/follow-ups", Need::UnitReport, record_follow_up)
             .body_limit(PHOTO_BODY_BYTES)
             .doc("ibm", "Follow up an open action between visits: done or not, a note, photos (the unit's reporter too)")
             .body::<FollowUpInput>(),

@@ -1,6 +1,6 @@
-//! The signed-in user's own account: roles and password change.
+//! The signed-in user's own account: roles, password change, API tokens, the daily digest.
 
-use super::{render, saved};
+use super::saved;
 use crate::AppState;
 use crate::auth::{ClientAddress, CurrentUser};
 use crate::error::AppError;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use pantau_db::tokens::{self, ApiToken};
 use pantau_db::users::{self, GrantView};
-use pantau_db::{Actor, DbError, throttle};
+use pantau_db::{Actor, DbError, reminders, throttle};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -26,6 +26,33 @@ struct AccountPage {
     new_token: Option<String>,
     /// Longest lifetime a new token may have (a setting).
     max_days: i64,
+    /// The account's address for the daily digest ("" when it has none).
+    email: String,
+    /// Whether it gets the daily digest.
+    reminders: bool,
+}
+
+impl AccountPage {
+    /// The page as stored now, without an error or a new token.
+    async fn load(state: &AppState, user: &CurrentUser, page: Page) -> Result<Self, AppError> {
+        let p = user.principal();
+        let (me, grants) = users::get(&state.db, p, p.user_id).await?;
+        Ok(AccountPage {
+            page,
+            grants,
+            error: None,
+            tokens: tokens::list_for(&state.db, Actor::User(p), p.user_id).await?,
+            new_token: None,
+            max_days: tokens::max_days(&state.db).await?,
+            email: me.email,
+            reminders: reminders::enabled(&state.db, p.user_id).await?,
+        })
+    }
+
+    /// The page answered with `status`.
+    fn answer(self, status: StatusCode) -> Result<Response, AppError> {
+        Ok((status, Html(self.render()?)).into_response())
+    }
 }
 
 pub async fn show(
@@ -33,16 +60,25 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
 ) -> Result<Response, AppError> {
-    let p = user.principal();
-    let (_, grants) = users::get(&state.db, p, p.user_id).await?;
-    render(AccountPage {
-        page,
-        grants,
-        error: None,
-        tokens: tokens::list_for(&state.db, Actor::User(p), p.user_id).await?,
-        new_token: None,
-        max_days: tokens::max_days(&state.db).await?,
-    })
+    AccountPage::load(&state, &user, page)
+        .await?
+        .answer(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct RemindersForm {
+    #[serde(default)]
+    reminders: String,
+}
+
+/// The account turns its daily digest on or off.
+pub async fn set_reminders(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<RemindersForm>,
+) -> Result<Response, AppError> {
+    reminders::set_enabled(&state.db, user.principal(), !f.reminders.is_empty()).await?;
+    Ok(saved("/akun#pengingat", "account-reminders-saved"))
 }
 
 #[derive(Deserialize)]
@@ -70,36 +106,22 @@ pub async fn change_password(
     Form(f): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
-    let (_, grants) = users::get(&state.db, p, p.user_id).await?;
-    let existing = tokens::list_for(&state.db, Actor::User(p), p.user_id).await?;
-    let max_days = tokens::max_days(&state.db).await?;
-    let refuse = |page: Page, grants, msg: String| -> Result<Response, AppError> {
-        let body = AccountPage {
-            page,
-            grants,
-            error: Some(msg),
-            tokens: existing.clone(),
-            new_token: None,
-            max_days,
-        }
-        .render()?;
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
-    };
+    let mut account = AccountPage::load(&state, &user, page).await?;
     throttled(&state, &p.username, &address).await?;
     if users::authenticate(&state.db, &p.username, &f.current)
         .await?
         .is_none()
     {
-        let msg = page.t("account-wrong-password");
-        return refuse(page, grants, msg);
+        account.error = Some(account.page.t("account-wrong-password"));
+        return account.answer(StatusCode::UNPROCESSABLE_ENTITY);
     }
     throttle::succeeded(&state.db, &state.config.login, &p.username, &address).await?;
     match users::set_password(&state.db, Actor::User(p), p.user_id, &f.password).await {
         // Changing the password ends every session, this one included: sign in again.
         Ok(()) => Ok(saved("/login", "users-password-set")),
         Err(DbError::Invalid(msg)) => {
-            let text = page.i18n.render(page.lang, &msg);
-            refuse(page, grants, text)
+            account.error = Some(account.page.i18n.render(account.page.lang, &msg));
+            account.answer(StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }
@@ -122,7 +144,6 @@ pub async fn create_token(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     let p = user.principal();
-    let (_, grants) = users::get(&state.db, p, p.user_id).await?;
     throttled(&state, &p.username, &address).await?;
     let made = tokens::create(
         &state.db,
@@ -133,29 +154,19 @@ pub async fn create_token(
         &f.password,
     )
     .await;
-    let (token, error) = match made {
+    let refused = match made {
         Ok((token, _)) => {
             throttle::succeeded(&state.db, &state.config.login, &p.username, &address).await?;
-            (Some(token), None)
+            let mut account = AccountPage::load(&state, &user, page).await?;
+            account.new_token = Some(token);
+            return account.answer(StatusCode::OK);
         }
-        Err(DbError::Invalid(msg)) => (None, Some(page.i18n.render(page.lang, &msg))),
+        Err(DbError::Invalid(msg)) => page.i18n.render(page.lang, &msg),
         Err(e) => return Err(e.into()),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let body = AccountPage {
-        page,
-        grants,
-        error,
-        tokens: tokens::list_for(&state.db, Actor::User(p), p.user_id).await?,
-        new_token: token,
-        max_days: tokens::max_days(&state.db).await?,
-    }
-    .render()?;
-    Ok((status, Html(body)).into_response())
+    let mut account = AccountPage::load(&state, &user, page).await?;
+    account.error = Some(refused);
+    account.answer(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use crate::page::Page;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use pantau_db::tasks::{self, TaskCount, TaskItem, TaskKind, TaskRecord};
+use pantau_db::tasks::{self, TaskCount, TaskItem, TaskKind};
 use pantau_db::users;
 use pantau_db::users::GrantView;
 
@@ -73,25 +73,7 @@ struct TaskPage {
 impl TaskPage {
     /// Where the task is done.
     fn href(&self, item: &TaskItem) -> String {
-        match &item.record {
-            TaskRecord::Unit { unit_id } => match self.kind {
-                TaskKind::IbmActionDue | TaskKind::IbmActionOverdue => {
-                    format!("/ibm/{unit_id}#kunjungan")
-                }
-                _ => format!("/ibm/{unit_id}#laporan"),
-            },
-            TaskRecord::StageAssessment { unit_id, year } => {
-                format!("/ibm/{unit_id}/penilaian/{year}")
-            }
-            TaskRecord::SniAssessment { assessment_id } => {
-                format!("/sni/penilaian/{assessment_id}")
-            }
-            TaskRecord::SniParticipant { participant_id } => {
-                format!("/sni/peserta/{participant_id}")
-            }
-            TaskRecord::Institution { institution_id } => format!("/sni/lembaga/{institution_id}"),
-            TaskRecord::Cohort { cohort_id } => format!("/sni/kohort/{cohort_id}"),
-        }
+        item.page(self.kind)
     }
 }
 

@@ -13,8 +13,8 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pantau_core::access::Permission;
 use pantau_core::aggregate::xml_escape as escape;
-use pantau_core::ibm::TargetRow;
 use pantau_core::ibm::{AssessmentAction, Category, FundingSource, UnitStatus, VisitMode};
+use pantau_core::ibm::{ReportState, TargetRow};
 use pantau_db::ibm::assessments::{self, Assessment, CriterionAnswer};
 use pantau_db::ibm::follow_ups::{self, FollowUp};
 use pantau_db::ibm::reports::{self, Compliance, ReportLine};
@@ -366,7 +366,23 @@ struct UnitPage {
     today: String,
 }
 
+/// Periods shown at once on a unit page; older ones fold away (a phone is not scrolled past
+/// years of chips to reach this month).
+const RECENT_PERIODS: usize = 12;
+
 impl UnitPage {
+    /// The last [`RECENT_PERIODS`] periods of the compliance record, and the older ones.
+    fn periods_split(&self) -> (&[(String, ReportState)], &[(String, ReportState)]) {
+        let periods = self.compliance.as_ref().map_or(&[][..], |c| &c.periods[..]);
+        let cut = periods.len().saturating_sub(RECENT_PERIODS);
+        (&periods[cut..], &periods[..cut])
+    }
+    fn recent_periods(&self) -> &[(String, ReportState)] {
+        self.periods_split().0
+    }
+    fn older_periods(&self) -> &[(String, ReportState)] {
+        self.periods_split().1
+    }
     /// The follow-ups sent for one action, newest first.
     fn follow_ups_of(&self, action_id: &i64) -> Vec<&FollowUp> {
         self.follow_ups

@@ -74,6 +74,7 @@ pub fn routes() -> Vec<Route> {
         ),
         get("/akun", account::show),
         post("/akun/sandi", Need::SelfService, account::change_password),
+        post("/akun/pengingat", Need::SelfService, account::set_reminders),
         post("/akun/token", Need::SelfService, account::create_token),
         post(
             "/akun/token/cabut",

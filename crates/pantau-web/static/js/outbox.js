@@ -3,7 +3,9 @@
 // IndexedDB, so it survives reloads and restarts) and sent through the API when the connection
 // returns, each with an Idempotency-Key of its own so that a send repeated after a dropped
 // answer writes once. The #outbox element shows what waits, what was sent and what was refused
-// (with the server's reason, and a link that opens the form again with what was typed).
+// (with the server's reason, and a link that opens the form again with what was typed). Online,
+// the same forms also go through the API first, so a connection that drops in the middle of a
+// send leaves the form in the outbox rather than lost.
 // Its texts come from the element's data-* attributes, in the reader's language.
 (function () {
   'use strict';
@@ -83,12 +85,13 @@
     return { done: value(fields, 'done') !== '', note: value(fields, 'note') };
   }
 
-  // A visit: new actions as parallel action_* rows (blank rows skipped), reviews as review_<id>.
+  // A visit: new actions as parallel action_* rows (rows without a description skipped, as the
+  // page itself does), reviews as review_<id>.
   function visitBody(fields) {
     var owners = values(fields, 'action_owner'), dues = values(fields, 'action_due');
     var actions = [];
     values(fields, 'action_description').forEach(function (d, i) {
-      if (d || owners[i] || dues[i]) actions.push({ description: d, owner: owners[i] || '', due_date: dues[i] || '' });
+      if (d) actions.push({ description: d, owner: owners[i] || '', due_date: dues[i] || '' });
     });
     var reviews = fields.filter(function (f) { return /^review_\d+$/.test(f[0]); }).map(function (f) {
       var id = f[0].slice(7);
@@ -139,6 +142,16 @@
     });
   }
 
+  // One item through the API, with its own key: sent again, it is written once.
+  function send(item) {
+    return fetch(item.url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': item.csrf, 'Idempotency-Key': item.key },
+      body: JSON.stringify(item.body)
+    });
+  }
+
   var flushing = false;
   function flush() {
     if (flushing || !navigator.onLine) return Promise.resolve();
@@ -148,12 +161,7 @@
       return waiting.reduce(function (chain, item) {
         return chain.then(function (go) {
           if (!go) return false;
-          return fetch(item.url, {
-            method: 'POST',
-            credentials: 'same-origin',
-            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': item.csrf, 'Idempotency-Key': item.key },
-            body: JSON.stringify(item.body)
-          }).then(function (res) {
+          return send(item).then(function (res) {
             if (res.ok) {
               item.state = 'sent';
               item.at = Date.now();
@@ -226,8 +234,9 @@
       // What was typed, over the record as stored now (a report's version is the page's own).
       refill(form, item.fields);
     });
+    var asForm = false; // the page itself answers: a refusal to explain beside the fields
     form.addEventListener('submit', function (e) {
-      if (navigator.onLine && !editing) return; // sent as any form: the page answers
+      if (asForm) return;
       e.preventDefault();
       var fields = Array.from(new FormData(form).entries()).filter(function (kv) { return typeof kv[1] === 'string'; });
       var body = BODIES[kind](fields);
@@ -245,14 +254,28 @@
           state: 'waiting',
           at: Date.now()
         };
-        return (editing ? drop(editing) : Promise.resolve()).then(function () { return put(item); }).then(function () {
-          editing = item.key;
-          previous = item;
-          var note = document.getElementById('outbox-queued');
-          if (note) { note.hidden = false; note.scrollIntoView({ block: 'center' }); }
-          return render();
-        });
-      }).then(flush);
+        function queue() {
+          return (editing ? drop(editing) : Promise.resolve()).then(function () { return put(item); }).then(function () {
+            editing = item.key;
+            previous = item;
+            var note = document.getElementById('outbox-queued');
+            if (note) { note.hidden = false; note.scrollIntoView({ block: 'center' }); }
+            return render();
+          }).then(flush);
+        }
+        if (!navigator.onLine || editing) return queue();
+        // Online, it still goes through the API with its key: a connection lost on the way
+        // leaves it in the outbox (a retry writes once) instead of on a browser error page. A
+        // refusal is sent again as the form itself, so the page shows why beside the fields.
+        return send(item).then(function (res) {
+          if (res.ok) {
+            location.href = form.dataset.outboxDone || location.pathname;
+            return;
+          }
+          asForm = true;
+          form.submit();
+        }, queue);
+      });
     });
   }
   document.querySelectorAll('form[data-outbox]').forEach(setUp);

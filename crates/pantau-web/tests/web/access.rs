@@ -167,6 +167,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ("GET", "/tugas/{kind}", Signed),
     ("GET", "/akun", Signed),
     ("POST", "/akun/sandi", Signed),
+    ("POST", "/akun/pengingat", Signed),
     ("POST", "/akun/token", Signed),
     ("POST", "/akun/token/cabut", Signed),
     ("GET", "/audit", Roles(AUDIT_READERS)),
@@ -387,7 +388,7 @@ const ACCESS: &[(&str, &str, Rule)] = &[
     ),
     (
         "POST",
-        "/api/v1/ibm/units/{id}/actions/{action}/follow-ups",
+        "/api/v1/ibm/units/{id}/actions/{action_id}/follow-ups",
         Scoped(UNIT_REPORTERS),
     ),
     (
@@ -622,6 +623,7 @@ async fn the_access_table_covers_every_registered_route() {
                 .replace("{requirement}", "1")
                 .replace("{user}", "1")
                 .replace("{action}", "1")
+                .replace("{action_id}", "1")
                 .replace("{photo}", "1")
                 .replace("{id}", "1");
             let req = Request::builder()
@@ -867,6 +869,7 @@ async fn the_access_table_covers_every_registered_route() {
             path.replace("{id}", &id.to_string())
                 .replace("{user}", &reporter.to_string())
                 .replace("{action}", &unit_action.to_string())
+                .replace("{action_id}", &unit_action.to_string())
                 .replace("{photo}", &photo.to_string())
                 .replace("{year}", &year.to_string())
                 .replace("{requirement}", &requirement.to_string())

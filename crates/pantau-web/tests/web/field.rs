@@ -23,28 +23,8 @@ async fn a_reporter_follows_up_an_action_with_a_photo_once_and_the_officer_sees_
  {
     for t in testing::all().await {
         seeded(&t, AreaLevel::Village).await;
-        let bandung = office_id(&t, "BNNK-32.73").await;
         let sys = pantau_db::Actor::System("test");
-        let mut units = Vec::new();
-        for code in ["IBM-TL-1", "IBM-TL-2"] {
-            let input = pantau_db::ibm::units::UnitInput {
-                code: code.into(),
-                name: format!("Unit {code}"),
-                village_code: "32.73.01.1002".into(),
-                office_id: bandung,
-                year_formed: 2025,
-                decree_number: String::new(),
-                funding_source: "apbn".into(),
-                desa_bersinar: false,
-                priority_area: false,
-            };
-            units.push(
-                pantau_db::ibm::units::create(&t.db, sys, &input, 2026)
-                    .await
-                    .unwrap()
-                    .id,
-            );
-        }
+        let units = bandung_units(&t, &["IBM-TL-1", "IBM-TL-2"]).await;
         let (mine, other) = (units[0], units[1]);
         for (unit, name) in [(mine, "pelapor.tl1"), (other, "pelapor.tl2")] {
             pantau_db::users::create_unit_reporter(

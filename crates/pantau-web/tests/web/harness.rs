@@ -317,3 +317,28 @@ pub async fn write(
     c.send(req.body(Body::from(body.to_string())).unwrap())
         .await
 }
+
+/// Operating units of BNNK Kota Bandung (in a village of Bandung), one per code, made directly
+/// in storage; their ids in the order given.
+pub async fn bandung_units(t: &TestDb, codes: &[&str]) -> Vec<i64> {
+    let bandung = office_id(t, "BNNK-32.73").await;
+    let mut units = Vec::new();
+    for code in codes {
+        let input = pantau_db::ibm::units::UnitInput {
+            code: code.to_string(),
+            name: format!("Unit {code}"),
+            village_code: "32.73.01.1002".into(),
+            office_id: bandung,
+            year_formed: 2025,
+            decree_number: String::new(),
+            funding_source: "apbn".into(),
+            desa_bersinar: false,
+            priority_area: false,
+        };
+        let made = pantau_db::ibm::units::create(&t.db, Actor::System("test"), &input, 2026)
+            .await
+            .unwrap();
+        units.push(made.id);
+    }
+    units
+}

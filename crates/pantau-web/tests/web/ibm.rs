@@ -603,28 +603,7 @@ async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_
 {
     for t in testing::all().await {
         seeded(&t, AreaLevel::Village).await;
-        let bandung = office_id(&t, "BNNK-32.73").await;
-        let sys = pantau_db::Actor::System("test");
-        let mut units = Vec::new();
-        for code in ["IBM-PL-1", "IBM-PL-2"] {
-            let input = pantau_db::ibm::units::UnitInput {
-                code: code.into(),
-                name: format!("Unit {code}"),
-                village_code: "32.73.01.1002".into(),
-                office_id: bandung,
-                year_formed: 2025,
-                decree_number: String::new(),
-                funding_source: "apbn".into(),
-                desa_bersinar: false,
-                priority_area: false,
-            };
-            units.push(
-                pantau_db::ibm::units::create(&t.db, sys, &input, 2026)
-                    .await
-                    .unwrap()
-                    .id,
-            );
-        }
+        let units = bandung_units(&t, &["IBM-PL-1", "IBM-PL-2"]).await;
         let (mine, other) = (units[0], units[1]);
         let mut bnnk = Client::new(&t);
         bnnk.login("bnnk.bandung").await;

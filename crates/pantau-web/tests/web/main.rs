@@ -16,6 +16,7 @@ mod openapi;
 mod org;
 mod programme;
 mod reference;
+mod reminders;
 mod security;
 mod servers;
 mod session;

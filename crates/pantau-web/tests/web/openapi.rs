@@ -152,7 +152,7 @@ async fn the_openapi_document_matches_the_routes_and_every_operation_answers_as_
                 .replace("/reference/{list}", "/reference/obstacle")
                 .replace("{code}", "uji")
                 .replace("{requirement}", "1")
-                .replace("{action}", "1");
+                .replace("{action_id}", "1");
             for (prefix, id) in &ids {
                 let stem = prefix.trim_end_matches("{id}");
                 if p.starts_with(stem) {
