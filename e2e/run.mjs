@@ -362,6 +362,25 @@ await step('the field pages are light: a reporter\'s first visit transfers under
   assert.ok(onUnit < 100 * 1024, `the unit page on a first visit: ${onUnit} B (${sizes.join(', ')})`);
   assert.ok(bytes < 100 * 1024, `the unit page and the report form: ${bytes} B (${sizes.join(', ')})`);
   await context.close();
+  // The same first visit over an emulated 3G line (750 kbit/s down, 250 up, 100 ms): reported,
+  // not asserted (timings belong to measurements, not to tests).
+  const slow = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const line = await slow.newPage();
+  const cdp = await slow.newCDPSession(line);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 100, downloadThroughput: (750 * 1024) / 8, uploadThroughput: (250 * 1024) / 8,
+  });
+  await line.goto(`${base}/login`);
+  await line.fill('input[name=username]', 'pelapor.unit');
+  await line.fill('input[name=password]', password);
+  const t0 = Date.now();
+  await Promise.all([line.waitForNavigation({ waitUntil: 'load' }), line.click('form[action="/login"] button[type=submit]')]);
+  const unitMs = Date.now() - t0;
+  const t1 = Date.now();
+  await line.goto(`${line.url().split('?')[0]}/laporan?period=2026-07`, { waitUntil: 'load' });
+  console.log(`     over emulated 3G: sign-in to the unit page ${unitMs} ms, the report form ${Date.now() - t1} ms`);
+  await slow.close();
 });
 
 await step('offline in the field: a report typed without signal waits on the phone and arrives once', async () => {

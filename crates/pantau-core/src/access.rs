@@ -175,6 +175,21 @@ impl Principal {
         })
     }
 
+    /// Access to one record coached by the office at `office`: office-wide grants over it, or a
+    /// grant narrowed to it (`to_it`).
+    fn can_record(
+        &self,
+        permission: Permission,
+        office: &OfficePath,
+        to_it: impl Fn(&Grant) -> bool,
+    ) -> bool {
+        self.can(permission, office)
+            || self
+                .grants
+                .iter()
+                .any(|g| to_it(g) && g.role.permits(permission))
+    }
+
     /// Access to data of one institution coached by the office at `office`.
     pub fn can_institution(
         &self,
@@ -182,11 +197,9 @@ impl Principal {
         office: &OfficePath,
         institution_id: i64,
     ) -> bool {
-        self.can(permission, office)
-            || self
-                .grants
-                .iter()
-                .any(|g| g.institution_id == Some(institution_id) && g.role.permits(permission))
+        self.can_record(permission, office, |g| {
+            g.institution_id == Some(institution_id)
+        })
     }
 
     pub fn authorize_institution(
@@ -196,26 +209,24 @@ impl Principal {
         institution_id: i64,
     ) -> Result<(), Denied> {
         if self.can_institution(permission, office, institution_id) {
-            Ok(())
-        } else {
-            Err(Denied {
-                permission,
-                target: format!("lembaga {institution_id}"),
-                unseen: !self.can_institution(Permission::ReadData, office, institution_id),
-            })
+            return Ok(());
         }
+        Err(Denied {
+            permission,
+            target: format!("lembaga {institution_id}"),
+            unseen: !self.can_institution(Permission::ReadData, office, institution_id),
+        })
     }
 
     /// Access to one IBM unit coached by the office at `office`: office-wide grants over it, or
     /// a grant narrowed to that unit.
     pub fn can_unit(&self, permission: Permission, office: &OfficePath, unit_id: i64) -> bool {
-        self.can(permission, office)
-            || self
-                .grants
-                .iter()
-                .any(|g| g.unit_id == Some(unit_id) && g.role.permits(permission))
+        self.can_record(permission, office, |g| g.unit_id == Some(unit_id))
     }
 
+    /// A unit reporter is told plainly that another unit is not its own (403): it knows it
+    /// reports for one unit, and a refusal says more to it than "not found". Everyone else gets
+    /// "not found" for what is outside their scope.
     pub fn authorize_unit(
         &self,
         permission: Permission,
@@ -223,14 +234,14 @@ impl Principal {
         unit_id: i64,
     ) -> Result<(), Denied> {
         if self.can_unit(permission, office, unit_id) {
-            Ok(())
-        } else {
-            Err(Denied {
-                permission,
-                target: format!("unit IBM {unit_id}"),
-                unseen: !self.can_unit(Permission::ReadData, office, unit_id),
-            })
+            return Ok(());
         }
+        let reporter = self.has_role(Role::UnitReporter);
+        Err(Denied {
+            permission,
+            target: format!("unit IBM {unit_id}"),
+            unseen: !reporter && !self.can_unit(Permission::ReadData, office, unit_id),
+        })
     }
 
     /// Units reached through narrowed grants for `permission` (a unit reporter's one unit).
@@ -474,9 +485,10 @@ mod tests {
         );
         assert!(!p.can_unit(Permission::ReadData, &bandung, 502));
         assert!(
-            p.authorize_unit(Permission::ReadData, &bandung, 502)
+            !p.authorize_unit(Permission::ReadData, &bandung, 502)
                 .unwrap_err()
-                .unseen
+                .unseen,
+            "another unit is refused to its face (403), not hidden"
         );
         assert!(
             !p.can(Permission::ReadData, &bandung),

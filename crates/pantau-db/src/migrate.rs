@@ -54,20 +54,25 @@ const MIGRATION_LOCK: i64 = 88_072_022;
 /// once: they take turns under an advisory lock, held by a connection of its own, so a server
 /// that dies releases it with its connection.
 pub async fn run(db: &Db) -> DbResult<usize> {
-    if db.backend() != Backend::Postgres {
-        return run_unlocked(db).await;
+    let ran = if db.backend() != Backend::Postgres {
+        run_unlocked(db).await?
+    } else {
+        let mut lock = db.pool().acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *lock)
+            .await?;
+        let ran = run_unlocked(db).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *lock)
+            .await?;
+        ran?
+    };
+    if ran > 0 {
+        refresh_connections(db).await?;
     }
-    let mut lock = db.pool().acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *lock)
-        .await?;
-    let ran = run_unlocked(db).await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *lock)
-        .await?;
-    ran
+    Ok(ran)
 }
 
 async fn run_unlocked(db: &Db) -> DbResult<usize> {
@@ -108,4 +113,31 @@ async fn run_unlocked(db: &Db) -> DbResult<usize> {
         ran += 1;
     }
     Ok(ran)
+}
+
+/// After the schema changed under open connections (a migration): every connection the pool
+/// holds is closed, and the pool opens fresh ones on demand. A connection kept from before
+/// would hold statements prepared against the old schema — a `SELECT *` then comes back with
+/// more columns than the driver read at preparing (a panic in sqlx's SQLite driver; on
+/// PostgreSQL "cached plan must not change result type") — and sqlx's `Any` driver cannot be
+/// asked to forget them.
+pub async fn refresh_connections(db: &Db) -> DbResult<()> {
+    // A connection on its way back to the pool (a transaction just ended) is not handed out
+    // yet: go round until none is left, a few times at most.
+    for _ in 0..20 {
+        let open = db.pool().size();
+        if open == 0 {
+            break;
+        }
+        let mut held = Vec::new();
+        for _ in 0..open {
+            // Held until all are taken, so each acquire reaches another connection.
+            held.push(db.pool().acquire().await?);
+        }
+        for conn in held {
+            conn.close().await?;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    Ok(())
 }

@@ -148,7 +148,7 @@ async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_with
         .await
         .unwrap_err();
         assert!(
-            matches!(stranger, DbError::Forbidden(ref d) if d.unseen),
+            matches!(stranger, DbError::Forbidden(ref d) if !d.unseen),
             "{}: {stranger:?}",
             t.label
         );

@@ -232,7 +232,7 @@ async fn a_unit_reporter_reaches_its_own_unit_and_reports_for_it_without_overwri
         assert_eq!(units::get(&t.db, &reporter, mine).await.unwrap().id, mine);
         let refused = units::get(&t.db, &reporter, other).await.unwrap_err();
         assert!(
-            matches!(refused, DbError::Forbidden(ref d) if d.unseen),
+            matches!(refused, DbError::Forbidden(ref d) if !d.unseen),
             "{}",
             t.label
         );

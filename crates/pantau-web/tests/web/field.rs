@@ -98,8 +98,23 @@ async fn a_reporter_follows_up_an_action_with_a_photo_once_and_the_officer_sees_
                 .get(&format!("/ibm/{mine}/foto/{visit_photo}"))
                 .await
                 .status,
-            StatusCode::NOT_FOUND
+            StatusCode::FORBIDDEN
         );
+        // Every record of another unit, even of the same office, is refused to a reporter (403).
+        for path in [
+            format!("/api/v1/ibm/units/{mine}"),
+            format!("/api/v1/ibm/units/{mine}/visits"),
+            format!("/api/v1/ibm/units/{mine}/agents"),
+            format!("/api/v1/ibm/units/{mine}/compliance"),
+            format!("/api/v1/ibm/units/{mine}/reports/2026-10"),
+            format!("/api/v1/ibm/units/{mine}/assessments/2026"),
+            format!("/api/v1/ibm/units/{mine}/evaluations/2026"),
+            format!("/ibm/{mine}"),
+            format!("/ibm/{mine}/laporan"),
+        ] {
+            let r = neighbour.get(&path).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: {path}", t.label);
+        }
 
         // Through the API, from the phone's outbox: sent twice with one key, written once.
         let url = format!("/api/v1/ibm/units/{mine}/actions/{action}/follow-ups");
@@ -145,7 +160,7 @@ async fn a_reporter_follows_up_an_action_with_a_photo_once_and_the_officer_sees_
         }
         // The other unit's reporter cannot follow up this unit's action.
         let refused = write(&mut neighbour, "POST", &url, &changed, None).await;
-        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", t.label);
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", t.label);
 
         // From the unit page: done, with a note and a photo.
         let sent = reporter

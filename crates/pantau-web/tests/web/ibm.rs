@@ -678,7 +678,7 @@ async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_
         }
         assert_eq!(
             reporter.get(&format!("/ibm/{other}")).await.status,
-            StatusCode::NOT_FOUND
+            StatusCode::FORBIDDEN
         );
         let sent = reporter
             .api(
@@ -696,7 +696,7 @@ async fn an_officer_makes_a_reporter_on_the_unit_page_who_then_sees_and_reports_
                 serde_json::json!({"period": "2026-03", "lines": []}),
             )
             .await;
-        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", t.label);
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", t.label);
         // The officer sending the same month without having seen it is told, not obeyed…
         let clash = bnnk
             .api(
