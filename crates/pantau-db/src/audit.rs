@@ -79,16 +79,24 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// The audit log's columns, in the order both writers below give their values.
+macro_rules! insert_into_audit_log {
+    () => {
+        "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, office_path, \
+         before_json, after_json)"
+    };
+}
+
 /// Writes the audit entry on the caller's connection (normally inside its transaction).
 pub async fn record(
     conn: &mut AnyConnection,
     actor: Actor<'_>,
     change: Change<'_>,
 ) -> DbResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, office_path, \
-         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
+    sqlx::query(concat!(
+        insert_into_audit_log!(),
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
     .bind(now_rfc3339())
     .bind(actor.user_id())
     .bind(actor.name())
@@ -107,26 +115,23 @@ pub async fn record(
 /// its id is read from the statement's CTE `r` (and no entry is written when `r` is empty).
 /// `change.entity_id` is ignored.
 pub(crate) fn push_entry_for_new(sql: &mut Sql, actor: Actor<'_>, change: Change<'_>) {
-    sql.push(
-        "audit AS (INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, \
-         office_path, before_json, after_json) SELECT ",
-    )
-    .bind(now_rfc3339())
-    .push(", ")
-    .bind(actor.user_id())
-    .push(", ")
-    .bind(actor.name())
-    .push(", ")
-    .bind(change.action.to_string())
-    .push(", ")
-    .bind(change.entity.to_string())
-    .push(", CAST(r.id AS TEXT), ")
-    .bind(change.office_path.map(|p| p.as_str().to_string()))
-    .push(", ")
-    .bind(change.before.map(|v| v.to_string()))
-    .push(", ")
-    .bind(change.after.map(|v| v.to_string()))
-    .push(" FROM r)");
+    sql.push(concat!("audit AS (", insert_into_audit_log!(), " SELECT "))
+        .bind(now_rfc3339())
+        .push(", ")
+        .bind(actor.user_id())
+        .push(", ")
+        .bind(actor.name())
+        .push(", ")
+        .bind(change.action.to_string())
+        .push(", ")
+        .bind(change.entity.to_string())
+        .push(", CAST(r.id AS TEXT), ")
+        .bind(change.office_path.map(|p| p.as_str().to_string()))
+        .push(", ")
+        .bind(change.before.map(|v| v.to_string()))
+        .push(", ")
+        .bind(change.after.map(|v| v.to_string()))
+        .push(" FROM r)");
 }
 
 /// Records that personal data left the system: who exported how many rows of what. Filed under

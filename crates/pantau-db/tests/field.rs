@@ -3,6 +3,7 @@
 //! bytes, bounded, kept outside the web root and read back only within the unit's scope; a
 //! refused write leaves no file behind. On both databases.
 
+use pantau_core::access::Principal;
 use pantau_db::DbError;
 use pantau_db::files::FileStore;
 use pantau_db::ibm::follow_ups;
@@ -13,6 +14,29 @@ use pantau_db::{Actor, users};
 
 mod common;
 use common::*;
+
+/// A follow-up by `who` of `action` named through `unit`: done or not, a note, photos.
+async fn follow_up(
+    t: &testing::TestDb,
+    store: &FileStore,
+    who: &Principal,
+    (unit, action): (i64, i64),
+    done: bool,
+    note: &str,
+    photos: &[PhotoUpload],
+) -> Result<i64, DbError> {
+    follow_ups::record(
+        &t.db,
+        store,
+        Actor::User(who),
+        unit,
+        action,
+        done,
+        note,
+        photos,
+    )
+    .await
+}
 
 /// The smallest JPEG start the store recognises, with some bytes after it.
 fn jpeg(tag: u8) -> PhotoUpload {
@@ -100,12 +124,11 @@ async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_with
             file_name: "x.jpg".into(),
             bytes: b"%PDF-1.7 not a photo".to_vec(),
         };
-        let refused = follow_ups::record(
-            &t.db,
+        let refused = follow_up(
+            &t,
             &store,
-            Actor::User(&reporter),
-            mine,
-            action,
+            &reporter,
+            (mine, action),
             true,
             "",
             &[not_a_photo],
@@ -117,48 +140,29 @@ async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_with
             "{}: {refused:?}",
             t.label
         );
-        let empty = follow_ups::record(
-            &t.db,
-            &store,
-            Actor::User(&reporter),
-            mine,
-            action,
-            false,
-            "  ",
-            &[],
-        )
-        .await
-        .unwrap_err();
+        let empty = follow_up(&t, &store, &reporter, (mine, action), false, "  ", &[])
+            .await
+            .unwrap_err();
         assert!(
             matches!(empty, DbError::Invalid(_)),
             "{}: {empty:?}",
             t.label
         );
         // Another unit's reporter, even of the same office, cannot reach this action.
-        let stranger = follow_ups::record(
-            &t.db,
-            &store,
-            Actor::User(&neighbour),
-            mine,
-            action,
-            true,
-            "",
-            &[jpeg(2)],
-        )
-        .await
-        .unwrap_err();
+        let stranger = follow_up(&t, &store, &neighbour, (mine, action), true, "", &[jpeg(2)])
+            .await
+            .unwrap_err();
         assert!(
             matches!(stranger, DbError::Forbidden(ref d) if !d.unseen),
             "{}: {stranger:?}",
             t.label
         );
         // Nor name it through its own unit.
-        let through_own = follow_ups::record(
-            &t.db,
+        let through_own = follow_up(
+            &t,
             &store,
-            Actor::User(&neighbour),
-            other,
-            action,
+            &neighbour,
+            (other, action),
             true,
             "",
             &[jpeg(2)],
@@ -178,12 +182,11 @@ async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_with
         );
 
         // The reporter sends it: done, a note, two photos.
-        let id = follow_ups::record(
-            &t.db,
+        let id = follow_up(
+            &t,
             &store,
-            Actor::User(&reporter),
-            mine,
-            action,
+            &reporter,
+            (mine, action),
             true,
             " Papan sudah dipasang ",
             &[jpeg(3), jpeg(4)],
@@ -254,18 +257,9 @@ async fn a_reporter_follows_up_its_units_open_actions_with_photos_seen_only_with
         visits::record(&t.db, Actor::User(&officer), mine, &review)
             .await
             .unwrap();
-        let closed = follow_ups::record(
-            &t.db,
-            &store,
-            Actor::User(&reporter),
-            mine,
-            action,
-            true,
-            "lagi",
-            &[],
-        )
-        .await
-        .unwrap_err();
+        let closed = follow_up(&t, &store, &reporter, (mine, action), true, "lagi", &[])
+            .await
+            .unwrap_err();
         assert!(
             matches!(closed, DbError::State(_)),
             "{}: {closed:?}",
