@@ -27,7 +27,8 @@ pub enum Need {
     OfficeWriter,
     /// A change to the record the path names.
     Record(fn(i64) -> Target),
-    /// A report for the unit the path names: its officers, or its own unit reporter.
+    /// A report, or a follow-up of an action, for the unit the path names: its officers, or its
+    /// own unit reporter.
     UnitReport,
     /// A change to the record that only office staff make (registry, certification, sessions,
     /// recommendations, cohorts): an institution's own operator may not.
