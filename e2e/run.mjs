@@ -458,6 +458,12 @@ await step('offline in the field: an action follow-up with a photo waits on the 
   const unitId = unitUrl.split('/').pop();
   fieldUnitUrl = unitUrl;
   const photo = await cameraPhoto(phone);
+  // Online, a follow-up with nothing in it is refused above its form; the page stays.
+  const blank = phone.locator('form[data-outbox-kind="follow-up"]').first();
+  await blank.locator('button[type=submit]').click();
+  await blank.locator('p.outbox-error').waitFor();
+  assert.ok((await blank.locator('p.outbox-error').textContent()).includes('Centang'), 'the reason is shown by the form');
+  assert.equal(phone.url().split('?')[0].split('#')[0], unitUrl, 'and the page stays');
   await offlineAt(phone, unitUrl);
   const form = phone.locator('form[data-outbox-kind="follow-up"]').first();
   assert.ok(await form.count(), 'the follow-up form opens without a connection');

@@ -216,6 +216,19 @@
     }));
   }
 
+  // The server's reason for refusing a form, at the top of the form.
+  function refused(form, message) {
+    var p = form.querySelector('p.outbox-error');
+    if (!p) {
+      p = document.createElement('p');
+      p.className = 'error outbox-error';
+      p.setAttribute('role', 'alert');
+      form.insertBefore(p, form.firstChild);
+    }
+    p.textContent = message;
+    p.scrollIntoView({ block: 'center' });
+  }
+
   var editingKey = new URLSearchParams(location.search).get('outbox');
 
   function setUp(form) {
@@ -266,11 +279,18 @@
         if (!navigator.onLine || editing) return queue();
         // Online, it still goes through the API with its key: a connection lost on the way
         // leaves it in the outbox (a retry writes once) instead of on a browser error page. A
-        // refusal is sent again as the form itself, so the page shows why beside the fields.
+        // refusal of a follow-up or a visit is shown above the form with what was typed kept;
+        // a report's refusal is sent again as the form itself, whose page shows each stored
+        // figure beside the typed one.
         return send(item).then(function (res) {
           if (res.ok) {
             location.href = form.dataset.outboxDone || location.pathname;
             return;
+          }
+          if (kind !== 'report' && res.status >= 400 && res.status < 500 && res.status !== 401) {
+            return res.json().catch(function () { return {}; }).then(function (err) {
+              refused(form, err.message || String(res.status));
+            });
           }
           asForm = true;
           form.submit();
